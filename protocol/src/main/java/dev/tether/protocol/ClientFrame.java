@@ -1,0 +1,6 @@
+package dev.tether.protocol;
+
+/** A frame sent by the client to the gateway. */
+public sealed interface ClientFrame extends Frame
+        permits Hello, ClientMessage, ClientAck, Ping, Pong, Bye {
+}

@@ -1,0 +1,35 @@
+package dev.tether.protocol.session;
+
+import java.time.Instant;
+
+/**
+ * A snapshot of one session's metadata.
+ *
+ * @param sessionId   the session's id
+ * @param tokenDigest the digest of its token
+ * @param epoch       the incarnation of its log; changes if the log is lost and recreated
+ * @param firstSeq    the oldest retained seq; {@code lastSeq + 1} when nothing is retained
+ * @param lastSeq     the highest seq appended, 0 for none
+ * @param ackedCseq   the highest client cseq stored, 0 for none
+ * @param generation  the connection generation; bumped by every attach
+ * @param connected   whether a connection is attached
+ * @param ownerNode   the node that attached last
+ * @param createdAt   when the session was created
+ * @param lastSeenAt  when a connection last attached or detached
+ */
+public record SessionRecord(String sessionId, byte[] tokenDigest, long epoch, long firstSeq, long lastSeq,
+                            long ackedCseq, long generation, boolean connected, String ownerNode,
+                            Instant createdAt, Instant lastSeenAt) {
+
+    /** Whether frame {@code afterSeq + 1} and all after it are still retained. */
+    public boolean retainsAfter(long afterSeq) {
+        return afterSeq >= lastSeq || afterSeq + 1 >= firstSeq;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionRecord[sessionId=" + sessionId + ", epoch=" + epoch + ", firstSeq=" + firstSeq
+                + ", lastSeq=" + lastSeq + ", ackedCseq=" + ackedCseq + ", generation=" + generation
+                + ", connected=" + connected + ", ownerNode=" + ownerNode + "]";
+    }
+}

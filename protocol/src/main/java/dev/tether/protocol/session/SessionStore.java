@@ -1,0 +1,113 @@
+package dev.tether.protocol.session;
+
+import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.Sequenced;
+import java.time.Duration;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Where sessions live between and across connections: per session, a log of sequenced server frames, the stored
+ * client messages, and a little metadata.
+ *
+ * <p>Every implementation passes the contract suite {@code SessionStoreContract} in this module's test jar.
+ * All methods are non-blocking. Operations on a session that does not exist (never created, expired or removed)
+ * fail with {@link SessionStoreException#isNotFound()}; a store that cannot be reached fails them with
+ * {@link SessionStoreException#isRetryable()}, and also with {@link SessionStoreException#isNotApplied()} when it
+ * knows the operation never ran, which is the only case in which a write may be sent again blindly. A store never
+ * reports success for something it did not store.
+ *
+ * <p>Lifetimes, from {@link SessionLimits}: a session with no attached connection is removed after the grace
+ * period; its log keeps at most {@link SessionLimits#historyFrames()} frames, none older than
+ * {@link SessionLimits#historyMaxAge()}.
+ */
+public interface SessionStore extends AutoCloseable {
+
+    /**
+     * Creates a session with an empty log and a fresh epoch, attached to the caller's connection (generation 1).
+     *
+     * @param sessionId   a new, random id
+     * @param tokenDigest the digest of the session's token ({@link SessionTokens#digest(String)})
+     * @param nodeId      the gateway node creating it
+     */
+    Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId);
+
+    /** The session's current record, or empty when it does not exist. */
+    Mono<SessionRecord> find(String sessionId);
+
+    /**
+     * Makes the caller's connection the session's only one: bumps the connection generation and marks the session
+     * connected. The previous attachment, on whatever node, sees its {@link Attachment#superseded()} complete.
+     */
+    Mono<Attachment> attach(String sessionId, String nodeId);
+
+    /**
+     * Tells the store the connection of {@code generation} is gone. If it is still the current one, the session is
+     * disconnected and its grace period starts; a stale generation changes nothing.
+     */
+    Mono<Void> detach(String sessionId, long generation);
+
+    /**
+     * Appends a server frame (write-ahead, before it is sent), assigning the next seq atomically across all nodes.
+     * Appending an {@link dev.tether.protocol.AssistantDone} also ends the lease of the reply it ends, in the same
+     * step, so that a finished reply can never be claimed as lapsed and ended twice.
+     *
+     * @return the frame as stored, with its seq
+     */
+    Mono<Sequenced> append(String sessionId, Sequenced frame);
+
+    /**
+     * The retained frames with seq above {@code afterSeq}, in order, then completes. Fails with
+     * {@link SessionStoreException#isHistoryTruncated()} if frame {@code afterSeq + 1} is no longer retained.
+     */
+    Flux<Sequenced> read(String sessionId, long afterSeq);
+
+    /**
+     * Every frame with seq above {@code afterSeq}, in order, with no gap and no duplicate: the retained history,
+     * then frames as they are appended by any node, until cancelled. Completes when the session is removed; fails
+     * like {@link #read(String, long)} when frames it still has to deliver were trimmed.
+     */
+    Flux<Sequenced> follow(String sessionId, long afterSeq);
+
+    /**
+     * Stores a client message exactly once: {@code cseq} must be the next one; an already stored cseq is a
+     * duplicate and is not stored again; a cseq further ahead is out of order and is not stored.
+     *
+     * <p>Storing a {@link dev.tether.protocol.UserMessage} also leases its reply to {@code nodeId} for
+     * {@code replyLease}, in the same atomic step: a node that dies after storing a message and before producing its
+     * reply leaves a lease that lapses, so the reply still ends ({@code interrupted}) instead of being owed forever.
+     */
+    Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId, Duration replyLease);
+
+    /** The retained client messages with cseq above {@code afterCseq}, in order: the conversation so far. */
+    Flux<ClientMessage> readClient(String sessionId, long afterCseq);
+
+    /**
+     * Records that {@code nodeId} is producing the reply to {@code replyTo}, until {@code ttl} from now; the
+     * producer renews the lease while it works and releases it when the reply is done.
+     */
+    Mono<Void> leaseReply(String sessionId, long replyTo, String nodeId, Duration ttl);
+
+    /** Ends a reply lease: the reply is finished. */
+    Mono<Void> releaseReply(String sessionId, long replyTo);
+
+    /**
+     * Takes the replies whose lease ran out without a release: their producer is gone and they will never finish.
+     * Atomic: each lapsed reply is returned to one caller only, on whatever node, and its lease is gone, so that
+     * exactly one caller ends it ({@code interrupted}) even when several nodes look at once.
+     */
+    Flux<Long> claimLapsedReplies(String sessionId);
+
+    /** Removes the session and everything in it, for good. Completes also when it did not exist. */
+    Mono<Void> remove(String sessionId);
+
+    /** Whether the store can serve requests now; a gateway reports not ready and refuses handshakes otherwise. */
+    boolean isReady();
+
+    /** Counts of the sessions this store knows, for health reports. */
+    Mono<SessionStats> stats();
+
+    /** Releases connections, timers and subscriptions. */
+    @Override
+    void close();
+}

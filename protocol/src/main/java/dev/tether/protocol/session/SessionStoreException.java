@@ -1,0 +1,80 @@
+package dev.tether.protocol.session;
+
+import dev.tether.protocol.TetherException;
+
+/** A session store operation that failed. Ask the predicates rather than reading the message. */
+public final class SessionStoreException extends TetherException {
+
+    private enum Kind { NOT_FOUND, HISTORY_TRUNCATED, UNAVAILABLE, REJECTED }
+
+    private final Kind kind;
+
+    private SessionStoreException(Kind kind, String message, Throwable cause, boolean withStackTrace) {
+        super(message, cause, withStackTrace);
+        this.kind = kind;
+    }
+
+    /** The session does not exist: never created, expired, or removed. Stackless. */
+    public static SessionStoreException notFound(String sessionId) {
+        return new SessionStoreException(Kind.NOT_FOUND, "session " + sessionId + " not found", null, false);
+    }
+
+    /** Frames after {@code afterSeq} were trimmed: the oldest retained one is {@code firstSeq}. Stackless. */
+    public static SessionStoreException historyTruncated(String sessionId, long afterSeq, long firstSeq) {
+        return new SessionStoreException(Kind.HISTORY_TRUNCATED, "session " + sessionId + ": frames after seq "
+                + afterSeq + " are no longer retained (oldest retained is " + firstSeq + ")", null, false);
+    }
+
+    /**
+     * The store cannot be reached or did not answer, and the operation may or may not have been applied: a write
+     * that timed out or was in flight when the connection dropped may have run. Sending it again could apply it
+     * twice.
+     */
+    public static SessionStoreException unavailable(String operation, Throwable cause) {
+        return new SessionStoreException(Kind.UNAVAILABLE,
+                "session store unavailable during " + operation + ": " + cause.getMessage(), cause, true);
+    }
+
+    /**
+     * The store cannot be reached and the operation was certainly not applied: it never left this process (the
+     * store was not connected, or rejected it at once). Stackless: during an outage it comes at a high rate.
+     */
+    public static SessionStoreException rejected(String operation, Throwable cause) {
+        return new SessionStoreException(Kind.REJECTED,
+                "session store unavailable, " + operation + " not sent: " + cause.getMessage(), cause, false);
+    }
+
+    public boolean isNotFound() {
+        return kind == Kind.NOT_FOUND;
+    }
+
+    public boolean isHistoryTruncated() {
+        return kind == Kind.HISTORY_TRUNCATED;
+    }
+
+    /** Only an unavailable store is worth trying again. */
+    @Override
+    public boolean isRetryable() {
+        return kind == Kind.UNAVAILABLE || kind == Kind.REJECTED;
+    }
+
+    /** Whether the operation certainly was not applied, so that sending it again cannot apply it twice. */
+    public boolean isNotApplied() {
+        return kind == Kind.REJECTED;
+    }
+
+    /** Whether {@code error} says the store certainly did not apply the operation. */
+    public static boolean isNotApplied(Throwable error) {
+        return error instanceof SessionStoreException e && e.isNotApplied();
+    }
+
+    /** Whether {@code error} says the session does not exist. */
+    public static boolean isNotFound(Throwable error) {
+        return error instanceof SessionStoreException e && e.isNotFound();
+    }
+
+    /** Whether {@code error} says frames were trimmed. */
+    public static boolean isHistoryTruncated(Throwable error) {
+        return error instanceof SessionStoreException e && e.isHistoryTruncated();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.tether.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tether.protocol.session.SessionLimits;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SessionLimitsTest {
+
+    @Test
+    void defaults() {
+        SessionLimits limits = SessionLimits.defaults();
+        assertThat(limits.grace()).isEqualTo(Duration.ofMinutes(5)).isEqualTo(SessionLimits.DEFAULT_GRACE);
+        assertThat(limits.historyFrames()).isEqualTo(1000).isEqualTo(SessionLimits.DEFAULT_HISTORY_FRAMES);
+        assertThat(limits.historyMaxAge()).isEqualTo(Duration.ofHours(1))
+                .isEqualTo(SessionLimits.DEFAULT_HISTORY_MAX_AGE);
+    }
+
+    @Test
+    void builderSetsEveryValueAndToBuilderCopies() {
+        SessionLimits limits = SessionLimits.builder()
+                .grace(Duration.ofSeconds(3)).historyFrames(1).historyMaxAge(Duration.ofMillis(1)).build();
+        assertThat(limits).isEqualTo(new SessionLimits(Duration.ofSeconds(3), 1, Duration.ofMillis(1)));
+        assertThat(limits.toBuilder().build()).isEqualTo(limits);
+        assertThat(limits.toBuilder().historyFrames(5).build().grace()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, -1, Integer.MIN_VALUE})
+    void historyFramesBelowOneIsRejectedByName(int frames) {
+        assertThatThrownBy(() -> SessionLimits.builder().historyFrames(frames))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("historyFrames must be >= 1, got " + frames);
+        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), frames, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("historyFrames must be >= 1, got " + frames);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1})
+    void durationsThatAreNotPositiveAreRejectedByName(long millis) {
+        Duration bad = Duration.ofMillis(millis);
+        assertThatThrownBy(() -> SessionLimits.builder().grace(bad))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("grace must be > 0, got " + bad);
+        assertThatThrownBy(() -> SessionLimits.builder().historyMaxAge(bad))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("historyMaxAge must be > 0, got " + bad);
+        assertThatThrownBy(() -> new SessionLimits(bad, 1, Duration.ofSeconds(1)))
+                .hasMessage("grace must be > 0, got " + bad);
+        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), 1, bad))
+                .hasMessage("historyMaxAge must be > 0, got " + bad);
+    }
+
+    @Test
+    void nullDurationsAreRejectedByName() {
+        assertThatThrownBy(() -> SessionLimits.builder().grace(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("grace");
+        assertThatThrownBy(() -> SessionLimits.builder().historyMaxAge(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("historyMaxAge");
+    }
+
+    @Test
+    void aRejectedValueLeavesTheBuilderUnchanged() {
+        SessionLimits.Builder builder = SessionLimits.builder().historyFrames(7);
+        assertThatThrownBy(() -> builder.historyFrames(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(builder.build().historyFrames()).isEqualTo(7);
+    }
+}

@@ -1,0 +1,425 @@
+package dev.tether.protocol.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.tether.protocol.AssistantDelta;
+import dev.tether.protocol.AssistantDone;
+import dev.tether.protocol.Cancel;
+import dev.tether.protocol.ClientEvent;
+import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.Sequenced;
+import dev.tether.protocol.ServerEvent;
+import dev.tether.protocol.UserMessage;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+/**
+ * The behaviour every {@link SessionStore} must have. Written once; each implementation runs it by extending this
+ * class and saying how to make a store. Subclasses for real servers are integration tests ({@code *IT}).
+ */
+public abstract class SessionStoreContract {
+
+    /** Bound on every verification: generous for a store across a real network, never reached when healthy. */
+    protected static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    /** The reply lease taken by storing a user message: longer than any test here runs. */
+    protected static final Duration LEASE = Duration.ofMinutes(5);
+
+    protected SessionStore store;
+
+    private int sessions;
+
+    /** A new, empty store with these limits. */
+    protected abstract SessionStore createStore(SessionLimits limits);
+
+    /**
+     * Lets {@code duration} pass for the store. By default real time passes; a store with an injectable clock
+     * advances it instead.
+     */
+    protected void elapse(Duration duration) throws InterruptedException {
+        Thread.sleep(duration.toMillis());
+    }
+
+    /** The limits most tests run with; small enough that expiry tests finish quickly against a real server. */
+    protected SessionLimits limits() {
+        return SessionLimits.builder().grace(Duration.ofMillis(500)).historyFrames(1000).build();
+    }
+
+    @BeforeEach
+    void openStore() {
+        store = createStore(limits());
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    protected String newSessionId() {
+        return "contract-" + SessionTokens.newSessionId() + "-" + (++sessions);
+    }
+
+    protected Attachment create(String sessionId) {
+        return store.create(sessionId, SessionTokens.digest("token-" + sessionId), "node-a").block(TIMEOUT);
+    }
+
+    protected static Sequenced delta(long replyTo, String text) {
+        return AssistantDelta.of(replyTo, text);
+    }
+
+    private List<Sequenced> appendDeltas(String sessionId, int count) {
+        return Flux.range(1, count)
+                .concatMap(i -> store.append(sessionId, delta(1, "d" + i)))
+                .collectList()
+                .block(TIMEOUT);
+    }
+
+    @Test
+    void createdSessionIsFoundWithItsMetadata() {
+        String id = newSessionId();
+        Attachment attachment = create(id);
+
+        assertThat(attachment.generation()).isEqualTo(1);
+        SessionRecord record = store.find(id).block(TIMEOUT);
+        assertThat(record).isNotNull();
+        assertThat(record.sessionId()).isEqualTo(id);
+        assertThat(record.tokenDigest()).isEqualTo(SessionTokens.digest("token-" + id));
+        assertThat(record.lastSeq()).isZero();
+        assertThat(record.firstSeq()).isEqualTo(1);
+        assertThat(record.ackedCseq()).isZero();
+        assertThat(record.generation()).isEqualTo(1);
+        assertThat(record.connected()).isTrue();
+        assertThat(record.ownerNode()).isEqualTo("node-a");
+    }
+
+    @Test
+    void unknownSessionIsNotFound() {
+        StepVerifier.create(store.find("never-created")).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.append("never-created", delta(1, "x")))
+                .expectErrorMatches(SessionStoreException::isNotFound)
+                .verify(TIMEOUT);
+        StepVerifier.create(store.read("never-created", 0))
+                .expectErrorMatches(SessionStoreException::isNotFound)
+                .verify(TIMEOUT);
+        StepVerifier.create(store.appendClient("never-created", new UserMessage(1, "hi"), "node-a", LEASE))
+                .expectErrorMatches(SessionStoreException::isNotFound)
+                .verify(TIMEOUT);
+        StepVerifier.create(store.attach("never-created", "node-a"))
+                .expectErrorMatches(SessionStoreException::isNotFound)
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void sessionsHaveDistinctEpochs() {
+        long first = create(newSessionId()).session().epoch();
+        long second = create(newSessionId()).session().epoch();
+        assertThat(first).isNotEqualTo(second);
+    }
+
+    @Test
+    void appendAssignsConsecutiveSeqsAndKeepsEveryFrameType() {
+        String id = newSessionId();
+        create(id);
+        var data = JsonNodeFactory.instance.objectNode().put("tool", "search").put("ms", 42);
+        List<Sequenced> frames = List.of(
+                AssistantDelta.of(1, "Hello"),
+                AssistantDelta.of(1, " wörld ✓"),
+                AssistantDone.of(1, DoneReason.COMPLETE),
+                ServerEvent.of("tool_done", data));
+
+        List<Sequenced> stored = Flux.fromIterable(frames).concatMap(f -> store.append(id, f)).collectList()
+                .block(TIMEOUT);
+
+        assertThat(stored).extracting(Sequenced::seq).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(stored.get(1)).isEqualTo(frames.get(1).withSeq(2));
+        StepVerifier.create(store.read(id, 0)).expectNextSequence(stored).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.read(id, 2)).expectNext(stored.get(2), stored.get(3)).expectComplete()
+                .verify(TIMEOUT);
+        StepVerifier.create(store.read(id, 4)).expectComplete().verify(TIMEOUT);
+        SessionRecord record = store.find(id).block(TIMEOUT);
+        assertThat(record.lastSeq()).isEqualTo(4);
+        assertThat(record.firstSeq()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentAppendsGetUniqueGaplessSeqs() {
+        String id = newSessionId();
+        create(id);
+
+        List<Long> seqs = Flux.range(1, 200)
+                .flatMap(i -> store.append(id, delta(1, "c" + i)).subscribeOn(Schedulers.parallel()), 32)
+                .map(Sequenced::seq)
+                .collectList()
+                .block(TIMEOUT);
+
+        assertThat(seqs).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
+        assertThat(store.read(id, 0).map(Sequenced::seq).collectList().block(TIMEOUT))
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 200).boxed().toList());
+    }
+
+    @Test
+    void historyIsBoundedByCountAndTrimmingIsReported() {
+        store.close();
+        store = createStore(limits().toBuilder().historyFrames(5).build());
+        String id = newSessionId();
+        create(id);
+
+        appendDeltas(id, 8);
+
+        SessionRecord record = store.find(id).block(TIMEOUT);
+        assertThat(record.lastSeq()).isEqualTo(8);
+        assertThat(record.firstSeq()).isEqualTo(4);
+        assertThat(record.retainsAfter(3)).isTrue();
+        assertThat(record.retainsAfter(2)).isFalse();
+        StepVerifier.create(store.read(id, 3).map(Sequenced::seq))
+                .expectNext(4L, 5L, 6L, 7L, 8L).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.read(id, 2))
+                .expectErrorMatches(SessionStoreException::isHistoryTruncated)
+                .verify(TIMEOUT);
+        StepVerifier.create(store.follow(id, 1))
+                .expectErrorMatches(SessionStoreException::isHistoryTruncated)
+                .verify(TIMEOUT);
+        StepVerifier.create(store.read(id, 8)).expectComplete().verify(TIMEOUT);
+    }
+
+    @Test
+    void clientMessagesAreStoredExactlyOnceAndInOrder() {
+        String id = newSessionId();
+        create(id);
+        var first = new UserMessage(1, "hello");
+        var second = new ClientEvent(2, "typing", JsonNodeFactory.instance.booleanNode(true));
+        var third = new Cancel(3, 1);
+
+        assertThat(store.appendClient(id, first, "node-a", LEASE).block(TIMEOUT))
+                .isEqualTo(new ClientAppend(ClientAppend.Outcome.STORED, 1));
+        assertThat(store.appendClient(id, first, "node-a", LEASE).block(TIMEOUT))
+                .isEqualTo(new ClientAppend(ClientAppend.Outcome.DUPLICATE, 1));
+        assertThat(store.appendClient(id, third, "node-a", LEASE).block(TIMEOUT))
+                .isEqualTo(new ClientAppend(ClientAppend.Outcome.OUT_OF_ORDER, 1));
+        assertThat(store.appendClient(id, second, "node-a", LEASE).block(TIMEOUT))
+                .isEqualTo(new ClientAppend(ClientAppend.Outcome.STORED, 2));
+        assertThat(store.appendClient(id, third, "node-a", LEASE).block(TIMEOUT))
+                .isEqualTo(new ClientAppend(ClientAppend.Outcome.STORED, 3));
+        assertThat(store.appendClient(id, new UserMessage(2, "late duplicate"), "node-a", LEASE).block(TIMEOUT))
+                .isEqualTo(new ClientAppend(ClientAppend.Outcome.DUPLICATE, 3));
+
+        StepVerifier.create(store.readClient(id, 0)).expectNext(first, second, third).expectComplete()
+                .verify(TIMEOUT);
+        StepVerifier.create(store.readClient(id, 2)).expectNext(third).expectComplete().verify(TIMEOUT);
+        assertThat(store.find(id).block(TIMEOUT).ackedCseq()).isEqualTo(3);
+    }
+
+    @Test
+    void concurrentDuplicatesAreStoredOnce() {
+        String id = newSessionId();
+        create(id);
+        var message = new UserMessage(1, "sent twice at once");
+
+        List<ClientAppend> results = Flux.range(0, 20)
+                .flatMap(i -> store.appendClient(id, message, "node-a", LEASE).subscribeOn(Schedulers.parallel()))
+                .collectList()
+                .block(TIMEOUT);
+
+        assertThat(results).filteredOn(r -> r.outcome() == ClientAppend.Outcome.STORED).hasSize(1);
+        assertThat(results).allMatch(r -> r.ackedCseq() == 1);
+        assertThat(store.readClient(id, 0).collectList().block(TIMEOUT)).containsExactly(message);
+    }
+
+    @Test
+    void attachTakesOverAndStaleDetachChangesNothing() {
+        String id = newSessionId();
+        Attachment first = create(id);
+
+        Attachment second = store.attach(id, "node-b").block(TIMEOUT);
+
+        assertThat(second.generation()).isGreaterThan(first.generation());
+        StepVerifier.create(first.superseded()).expectComplete().verify(TIMEOUT);
+        store.detach(id, first.generation()).block(TIMEOUT);
+        SessionRecord record = store.find(id).block(TIMEOUT);
+        assertThat(record.connected()).isTrue();
+        assertThat(record.generation()).isEqualTo(second.generation());
+        assertThat(record.ownerNode()).isEqualTo("node-b");
+
+        store.detach(id, second.generation()).block(TIMEOUT);
+        assertThat(store.find(id).block(TIMEOUT).connected()).isFalse();
+        StepVerifier.create(second.superseded().timeout(Duration.ofMillis(200)))
+                .expectError(java.util.concurrent.TimeoutException.class)
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void followReplaysHistoryThenDeliversLiveFramesInOrder() {
+        String id = newSessionId();
+        create(id);
+        appendDeltas(id, 3);
+
+        StepVerifier.create(store.follow(id, 1).map(Sequenced::seq).take(6))
+                .expectNext(2L, 3L)
+                .then(() -> appendDeltas(id, 4))
+                .expectNext(4L, 5L, 6L, 7L)
+                .expectComplete()
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void followMissesNothingWhileAppendsRaceTheReplay() {
+        String id = newSessionId();
+        create(id);
+        appendDeltas(id, 50);
+
+        Flux<Long> followed = store.follow(id, 0).map(Sequenced::seq).take(250);
+        Flux<Sequenced> appends = Flux.range(1, 200)
+                .flatMap(i -> store.append(id, delta(2, "r" + i)).subscribeOn(Schedulers.parallel()), 16);
+
+        List<Long> seen = Flux.merge(followed, appends.thenMany(Flux.<Long>empty()))
+                .collectList()
+                .block(TIMEOUT);
+
+        assertThat(seen).containsExactlyElementsOf(LongStream.rangeClosed(1, 250).boxed().toList());
+    }
+
+    @Test
+    void removedSessionIsGoneAndItsFollowersComplete() {
+        String id = newSessionId();
+        create(id);
+        appendDeltas(id, 2);
+
+        StepVerifier.create(store.follow(id, 0).map(Sequenced::seq))
+                .expectNext(1L, 2L)
+                .then(() -> store.remove(id).block(TIMEOUT))
+                .expectComplete()
+                .verify(TIMEOUT);
+
+        StepVerifier.create(store.find(id)).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.remove(id)).expectComplete().verify(TIMEOUT);
+    }
+
+    @Test
+    void disconnectedSessionExpiresAfterGrace() throws InterruptedException {
+        String id = newSessionId();
+        Attachment attachment = create(id);
+        String connectedId = newSessionId();
+        create(connectedId);
+
+        store.detach(id, attachment.generation()).block(TIMEOUT);
+        elapse(limits().grace().multipliedBy(3));
+
+        StepVerifier.create(store.find(id)).expectComplete().verify(TIMEOUT);
+        assertThat(store.find(connectedId).block(TIMEOUT)).as("a connected session does not expire").isNotNull();
+    }
+
+    @Test
+    void reattachWithinGraceKeepsTheSession() throws InterruptedException {
+        String id = newSessionId();
+        Attachment attachment = create(id);
+        appendDeltas(id, 2);
+
+        store.detach(id, attachment.generation()).block(TIMEOUT);
+        elapse(limits().grace().dividedBy(4));
+        Attachment again = store.attach(id, "node-b").block(TIMEOUT);
+        elapse(limits().grace().multipliedBy(2));
+
+        assertThat(again.session().lastSeq()).isEqualTo(2);
+        SessionRecord record = store.find(id).block(TIMEOUT);
+        assertThat(record).isNotNull();
+        assertThat(record.connected()).isTrue();
+        assertThat(store.read(id, 0).count().block(TIMEOUT)).isEqualTo(2);
+    }
+
+    @Test
+    void replyLeasesLapseUnlessRenewedOrReleased() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        Duration ttl = Duration.ofMillis(300);
+
+        store.leaseReply(id, 1, "node-a", ttl).block(TIMEOUT);
+        store.leaseReply(id, 2, "node-a", ttl).block(TIMEOUT);
+        store.leaseReply(id, 3, "node-a", ttl).block(TIMEOUT);
+        StepVerifier.create(store.claimLapsedReplies(id)).expectComplete().verify(TIMEOUT);
+
+        store.releaseReply(id, 2).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+        store.leaseReply(id, 3, "node-a", ttl).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+
+        StepVerifier.create(store.claimLapsedReplies(id)).expectNext(1L).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.claimLapsedReplies(id)).as("a claimed reply is gone")
+                .expectComplete().verify(TIMEOUT);
+    }
+
+    @Test
+    void aLapsedReplyIsClaimedByOneCallerOnly() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        for (long replyTo = 1; replyTo <= 5; replyTo++) {
+            store.leaseReply(id, replyTo, "node-a", Duration.ofMillis(100)).block(TIMEOUT);
+        }
+        elapse(Duration.ofMillis(200));
+
+        List<Long> claimed = Flux.range(0, 8)
+                .flatMap(i -> store.claimLapsedReplies(id).subscribeOn(Schedulers.parallel()))
+                .collectList()
+                .block(TIMEOUT);
+
+        assertThat(claimed).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
+    }
+
+    @Test
+    void storingAUserMessageLeasesItsReplyInTheSameStep() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        Duration lease = Duration.ofMillis(300);
+
+        store.appendClient(id, new UserMessage(1, "hi"), "node-a", lease).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(1, "hi"), "node-b", LEASE).block(TIMEOUT);
+        store.appendClient(id, new ClientEvent(2, "typing", null), "node-a", lease).block(TIMEOUT);
+        store.appendClient(id, new Cancel(3, 1), "node-a", lease).block(TIMEOUT);
+        StepVerifier.create(store.claimLapsedReplies(id)).expectComplete().verify(TIMEOUT);
+        elapse(Duration.ofMillis(500));
+
+        StepVerifier.create(store.claimLapsedReplies(id))
+                .as("only the user message's reply, leased when it was stored; the duplicate took no lease")
+                .expectNext(1L).expectComplete().verify(TIMEOUT);
+    }
+
+    @Test
+    void theDoneOfAReplyEndsItsLeaseInTheSameStep() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        Duration lease = Duration.ofMillis(300);
+        store.appendClient(id, new UserMessage(1, "hi"), "node-a", lease).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(2, "and you?"), "node-a", lease).block(TIMEOUT);
+
+        store.append(id, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT);
+        elapse(Duration.ofMillis(500));
+
+        StepVerifier.create(store.claimLapsedReplies(id))
+                .as("the finished reply's lease ended with its done; the unfinished one lapsed")
+                .expectNext(2L).expectComplete().verify(TIMEOUT);
+    }
+
+    @Test
+    void statsCountConnectedAndDisconnectedSessions() {
+        SessionStats before = store.stats().block(TIMEOUT);
+        Attachment a = create(newSessionId());
+        create(newSessionId());
+
+        store.detach(a.session().sessionId(), a.generation()).block(TIMEOUT);
+
+        SessionStats after = store.stats().block(TIMEOUT);
+        assertThat(after.total() - before.total()).isEqualTo(2);
+        assertThat(after.connected() - before.connected()).isEqualTo(1);
+        assertThat(after.disconnected() - before.disconnected()).isEqualTo(1);
+        assertThat(store.isReady()).isTrue();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.tether.protocol.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class SessionStoreExceptionTest {
+
+    @Test
+    void eachKindAnswersItsOwnPredicates() {
+        SessionStoreException rejected = SessionStoreException.rejected("append", new IllegalStateException("down"));
+        SessionStoreException unavailable = SessionStoreException.unavailable("append", new TimeoutException("2 s"));
+        SessionStoreException notFound = SessionStoreException.notFound("s1");
+        SessionStoreException truncated = SessionStoreException.historyTruncated("s1", 3, 7);
+
+        assertThat(rejected.isRetryable()).isTrue();
+        assertThat(rejected.isNotApplied()).isTrue();
+        assertThat(unavailable.isRetryable()).isTrue();
+        assertThat(unavailable.isNotApplied()).as("a timeout may have run").isFalse();
+        assertThat(notFound.isNotFound()).isTrue();
+        assertThat(notFound.isRetryable()).isFalse();
+        assertThat(truncated.isHistoryTruncated()).isTrue();
+        assertThat(truncated.getMessage()).contains("after seq 3", "oldest retained is 7");
+        assertThat(SessionStoreException.isNotApplied(rejected)).isTrue();
+        assertThat(SessionStoreException.isNotApplied(new IllegalStateException("x"))).isFalse();
+    }
+
+    @Test
+    void highRateFailuresAreStackless() {
+        assertThat(SessionStoreException.rejected("append", new IllegalStateException("down")).getStackTrace())
+                .isEmpty();
+        assertThat(SessionStoreException.notFound("s1").getStackTrace()).isEmpty();
+    }
+}
