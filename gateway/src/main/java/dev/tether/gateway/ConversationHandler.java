@@ -1,0 +1,32 @@
+package dev.tether.gateway;
+
+import dev.tether.protocol.ClientEvent;
+import dev.tether.protocol.UserMessage;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Answers user messages: the application's part of a conversation.
+ *
+ * <p>The gateway calls {@link #reply} once per stored user message and appends each part to the session's log as
+ * an {@code assistant_delta} (or {@code event}) before it is sent, then ends the reply with {@code assistant_done}:
+ * {@code complete} when the flux completes, {@code failed} when it errors, {@code cancelled} when the client cancels
+ * (the subscription is then disposed). The reply belongs to the session, not to a connection: it keeps running while
+ * the client is away. Implementations must not block; use a scheduler for blocking work.
+ */
+@FunctionalInterface
+public interface ConversationHandler {
+
+    /**
+     * The reply to one user message, as a stream of parts.
+     *
+     * @param context the session, with its history
+     * @param message the user message being answered; already stored
+     */
+    Flux<ReplyPart> reply(ConversationContext context, UserMessage message);
+
+    /** Called once for every stored client {@code event}; by default ignores it. */
+    default Mono<Void> onEvent(ConversationContext context, ClientEvent event) {
+        return Mono.empty();
+    }
+}

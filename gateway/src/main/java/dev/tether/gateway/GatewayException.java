@@ -1,0 +1,99 @@
+package dev.tether.gateway;
+
+import dev.tether.protocol.CloseCode;
+import dev.tether.protocol.TetherException;
+import java.time.Duration;
+
+/**
+ * Why the gateway ends a connection. Each carries the {@link CloseCode} it is reported with and a short message
+ * that becomes the close reason. Stackless: these are expected, and some come at a high rate.
+ */
+public final class GatewayException extends TetherException {
+
+    private final CloseCode closeCode;
+
+    private GatewayException(CloseCode closeCode, String message) {
+        super(message, null, false);
+        this.closeCode = closeCode;
+    }
+
+    /** The code the connection is closed with. */
+    public CloseCode closeCode() {
+        return closeCode;
+    }
+
+    /** Whether a client should reconnect: the close code's answer. */
+    @Override
+    public boolean isRetryable() {
+        return closeCode.shouldReconnect();
+    }
+
+    public static GatewayException handshakeTimeout(Duration timeout) {
+        return new GatewayException(CloseCode.POLICY_VIOLATION, "no hello within " + timeout.toMillis() + "ms");
+    }
+
+    public static GatewayException handshakeRequired(String what) {
+        return new GatewayException(CloseCode.POLICY_VIOLATION, "the first frame must be hello, got " + what);
+    }
+
+    public static GatewayException unsupportedVersion(int version) {
+        return new GatewayException(CloseCode.POLICY_VIOLATION, "protocol version " + version
+                + " is not supported; this gateway speaks 1");
+    }
+
+    public static GatewayException tooManyBadFrames(int count, Duration window) {
+        return new GatewayException(CloseCode.POLICY_VIOLATION, count + " bad frames within "
+                + window.toMillis() + "ms");
+    }
+
+    public static GatewayException idle(Duration timeout) {
+        return new GatewayException(CloseCode.GOING_AWAY, "nothing heard for " + timeout.toMillis() + "ms");
+    }
+
+    public static GatewayException takenOver() {
+        return new GatewayException(CloseCode.SESSION_TAKEN_OVER, "session taken over by another connection");
+    }
+
+    public static GatewayException shuttingDown() {
+        return new GatewayException(CloseCode.SERVICE_RESTART, "gateway shutting down");
+    }
+
+    public static GatewayException storeNotReady(Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER,
+                CloseCode.retryAfterReason("session store unavailable", retryAfter));
+    }
+
+    public static GatewayException overloaded(Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER,
+                CloseCode.retryAfterReason("too many handshakes in progress", retryAfter));
+    }
+
+    public static GatewayException slowConsumer(int pendingFrames) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
+                "too slow: " + pendingFrames + " frames waiting; resume to get them", Duration.ofSeconds(1)));
+    }
+
+    public static GatewayException bye() {
+        return new GatewayException(CloseCode.NORMAL, "bye");
+    }
+
+    public static GatewayException sessionEnded() {
+        return new GatewayException(CloseCode.NORMAL, "session ended");
+    }
+
+    /**
+     * The session disappeared from the store under a live connection (for example Redis restarted empty). The
+     * client reconnects and its resume reports why ({@code not_found} or {@code history_lost}).
+     */
+    public static GatewayException sessionLost() {
+        return new GatewayException(CloseCode.INTERNAL_ERROR, "session no longer in the store; resume to learn why");
+    }
+
+    public static GatewayException tooBig(int maxFrameBytes) {
+        return new GatewayException(CloseCode.MESSAGE_TOO_BIG, "frame larger than " + maxFrameBytes + " bytes");
+    }
+
+    public static GatewayException internal(String what) {
+        return new GatewayException(CloseCode.INTERNAL_ERROR, what);
+    }
+}

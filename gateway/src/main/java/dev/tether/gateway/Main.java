@@ -1,0 +1,59 @@
+package dev.tether.gateway;
+
+import dev.tether.gateway.internal.CommandLine;
+import java.time.Duration;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar tether-gateway.jar [flags]}: runs one gateway node until SIGTERM or SIGINT. */
+public final class Main {
+
+    /** Exit code for a bad flag or environment variable. */
+    public static final int EXIT_USAGE = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        GatewayConfig config;
+        ConversationHandler handler;
+        try {
+            CommandLine commandLine = CommandLine.parse(Arrays.asList(args), System.getenv());
+            if (commandLine.helpRequested()) {
+                System.out.print(CommandLine.usage());
+                return;
+            }
+            config = commandLine.config();
+            try {
+                handler = ConversationHandlers.named(config.handler(), config);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--handler: " + e.getMessage(), e);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("tether-gateway: " + e.getMessage());
+            System.err.println("Run with --help to see every flag.");
+            System.exit(EXIT_USAGE);
+            return;
+        }
+
+        Logger log = LoggerFactory.getLogger(Main.class);
+        GatewayHandle gateway;
+        try {
+            gateway = TetherGateway.builder(config).handler(handler).build().start().block(Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            log.error("gateway failed to start: {}", e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                gateway.shutdown(config.shutdownTimeout()).block(config.shutdownTimeout().plusSeconds(5));
+            } catch (RuntimeException e) {
+                log.warn("shutdown did not finish cleanly: {}", e.getMessage());
+            }
+            log.info("gateway {} stopped", config.nodeId());
+        }, "tether-shutdown"));
+        gateway.onDispose().block();
+    }
+}

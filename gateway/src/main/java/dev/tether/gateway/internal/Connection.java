@@ -1,0 +1,501 @@
+package dev.tether.gateway.internal;
+
+import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.GatewayException;
+import dev.tether.protocol.Bye;
+import dev.tether.protocol.Cancel;
+import dev.tether.protocol.ClientAck;
+import dev.tether.protocol.ClientEvent;
+import dev.tether.protocol.ClientFrame;
+import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.ErrorCode;
+import dev.tether.protocol.ErrorFrame;
+import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.FrameException;
+import dev.tether.protocol.Hello;
+import dev.tether.protocol.Ping;
+import dev.tether.protocol.Pong;
+import dev.tether.protocol.Protocol;
+import dev.tether.protocol.ResumeFailure;
+import dev.tether.protocol.ServerAck;
+import dev.tether.protocol.ServerFrame;
+import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.Welcome;
+import dev.tether.protocol.session.Attachment;
+import dev.tether.protocol.session.ClientAppend;
+import dev.tether.protocol.session.SessionStore;
+import dev.tether.protocol.session.SessionStoreException;
+import dev.tether.protocol.session.SessionTokens;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.netty.http.websocket.WebsocketInbound;
+import reactor.netty.http.websocket.WebsocketOutbound;
+
+/**
+ * One WebSocket connection: a flux of decoded, validated client frames in, one ordered stream of server frames out.
+ *
+ * <p>Everything the client receives goes through one serialized outbox: {@code welcome} first, then the session's
+ * sequenced frames, which reach the socket only from {@link SessionStore#follow} (write-ahead), interleaved with
+ * control frames (acks, errors, pings, pongs). The connection ends by completing the outbox and, when the gateway
+ * decided to close, sending one close frame with a code from {@link Closes}. The session outlives it: ending detaches
+ * from the store, which starts the grace period.
+ */
+final class Connection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
+    /** How long a connection being closed has to get its close frame out before it is cut. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** First wait before a detach that failed on an unreachable store is tried again. */
+    static final Duration DETACH_BACKOFF_MIN = Duration.ofMillis(200);
+    /** Longest wait between tries of a detach. */
+    static final Duration DETACH_BACKOFF_MAX = Duration.ofSeconds(5);
+
+    private final ServerHandle server;
+    private final GatewayConfig config;
+    private final SessionStore store;
+    private final Replies replies;
+    private final FrameCodec codec;
+    private final Clock clock;
+    private final Scheduler scheduler;
+
+    private final Sinks.Many<ServerFrame> outbox = Sinks.many().unicast().onBackpressureBuffer();
+    private final Sinks.Empty<Void> ended = Sinks.empty();
+    private final Sinks.Empty<Void> closeSent = Sinks.empty();
+    private final Sinks.Empty<Void> finished = Sinks.empty();
+    private final Disposable.Composite resources = Disposables.composite();
+    private final ArrayDeque<Instant> badFrames = new ArrayDeque<>();
+
+    // Guarded by this.
+    private boolean over;
+    private Closes.Close close;
+    private String sessionId;
+    private long generation;
+    private boolean sessionRemoved;
+
+    private volatile boolean byeReceived;
+    private volatile long clientAckedSeq;
+    private final AtomicBoolean admitted = new AtomicBoolean();
+    /** Frames in the outbox not yet taken by the writer: what a client that does not read makes pile up. */
+    private final AtomicInteger pending = new AtomicInteger();
+    /** Emits whether this connection got a handshake place; {@code false} when it is being closed instead. */
+    private volatile Mono<Boolean> admission = Mono.just(false);
+    private volatile reactor.netty.Connection channel;
+
+    Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
+        this.server = server;
+        this.config = server.config();
+        this.store = server.store();
+        this.replies = replies;
+        this.codec = server.codec();
+        this.clock = server.clock();
+        this.scheduler = scheduler;
+    }
+
+    /** Reactor Netty's WebSocket handler shape: completes when the connection is over. */
+    Mono<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
+        in.withConnection(connection -> channel = connection);
+        resources.add(Mono.delay(config.handshakeTimeout(), scheduler).subscribe(tick -> {
+            if (sessionId() == null) {
+                close(GatewayException.handshakeTimeout(config.handshakeTimeout()));
+            }
+        }));
+        if (server.isShuttingDown()) {
+            close(GatewayException.shuttingDown());
+        } else if (!store.isReady()) {
+            close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
+        } else {
+            admission = server.admission().acquire()
+                    .doOnNext(granted -> {
+                        if (!granted) {
+                            close(GatewayException.overloaded(server.admission().retryAfter()));
+                        } else {
+                            admitted.set(true);
+                            if (isOver()) {
+                                releaseAdmission();
+                            }
+                        }
+                    })
+                    .cache();
+            resources.add(admission.subscribe());
+        }
+
+        Mono<Void> inbound = in.aggregateFrames(config.maxFrameBytes())
+                .receiveFrames()
+                // Decoded at once: Reactor Netty releases the frame's buffer after this returns.
+                .map(this::decode)
+                // Reading stops only once our close frame is out: cancelling the inbound earlier makes Reactor
+                // Netty send a close frame of its own, without our code.
+                .takeUntilOther(closeSent.asMono())
+                .filter(received -> !isOver())
+                .concatMap(this::onFrame)
+                .onErrorResume(error -> {
+                    close(Closes.forError(error));
+                    return Mono.empty();
+                })
+                .doOnComplete(() -> end(null))
+                .then();
+
+        Mono<Void> outbound = out.sendString(outbox.asFlux().doOnNext(frame -> pending.decrementAndGet())
+                        .map(codec::encode))
+                .then()
+                .onErrorResume(error -> Mono.empty())
+                .then(Mono.defer(() -> {
+                    Closes.Close reason = closeReason();
+                    return reason == null ? Mono.<Void>empty()
+                            : out.sendClose(reason.code().code(), reason.reason()).onErrorResume(e -> Mono.empty());
+                }))
+                .doFinally(signal -> closeSent.tryEmitEmpty());
+
+        return Mono.when(inbound, outbound)
+                .doFinally(signal -> cleanup());
+    }
+
+    /** Completes when the connection is over and cleaned up. */
+    Mono<Void> finished() {
+        return finished.asMono();
+    }
+
+    /** Closes the connection with this error's code. */
+    void close(GatewayException reason) {
+        close(Closes.of(reason));
+    }
+
+    long clientAckedSeq() {
+        return clientAckedSeq;
+    }
+
+    // ---------------------------------------------------------------- inbound
+
+    private record Received(ClientFrame frame, ErrorFrame error) {
+    }
+
+    private Received decode(WebSocketFrame frame) {
+        if (!(frame instanceof TextWebSocketFrame text)) {
+            return new Received(null, new ErrorFrame(ErrorCode.UNSUPPORTED_FRAME,
+                    "only text frames are accepted, got " + frame.getClass().getSimpleName()));
+        }
+        try {
+            return new Received(codec.decodeClient(text.text()), null);
+        } catch (FrameException e) {
+            return new Received(null, e.toErrorFrame());
+        }
+    }
+
+    private Mono<Void> onFrame(Received received) {
+        String session = sessionId();
+        if (session == null) {
+            if (received.frame() instanceof Hello hello) {
+                return handshake(hello);
+            }
+            // Before welcome there is nothing to keep open: the first frame must be a valid hello.
+            ErrorFrame error = received.error() != null ? received.error()
+                    : new ErrorFrame(ErrorCode.HANDSHAKE_REQUIRED,
+                            "the first frame must be hello, got " + received.frame().type());
+            send(error);
+            close(GatewayException.handshakeRequired(received.frame() != null
+                    ? received.frame().type() : "a bad frame (" + error.code().wireName() + ")"));
+            return Mono.empty();
+        }
+        if (received.error() != null) {
+            badFrame(received.error());
+            return Mono.empty();
+        }
+        return switch (received.frame()) {
+            case Hello hello -> {
+                badFrame(new ErrorFrame(ErrorCode.HANDSHAKE_REQUIRED, "hello was already received"));
+                yield Mono.empty();
+            }
+            case ClientMessage message -> onClientMessage(session, message);
+            case ClientAck ack -> {
+                clientAckedSeq = Math.max(clientAckedSeq, ack.seq());
+                yield Mono.empty();
+            }
+            case Ping ping -> {
+                send(new Pong(ping.t()));
+                yield Mono.empty();
+            }
+            case Pong pong -> Mono.empty();
+            case Bye bye -> bye(session);
+        };
+    }
+
+    private void badFrame(ErrorFrame error) {
+        send(error);
+        Instant now = clock.instant();
+        int count;
+        synchronized (badFrames) {
+            badFrames.addLast(now);
+            Instant oldest = now.minus(config.badFrameWindow());
+            while (!badFrames.isEmpty() && !badFrames.peekFirst().isAfter(oldest)) {
+                badFrames.pollFirst();
+            }
+            count = badFrames.size();
+        }
+        if (count >= config.badFrameLimit()) {
+            close(GatewayException.tooManyBadFrames(count, config.badFrameWindow()));
+        }
+    }
+
+    // ---------------------------------------------------------------- handshake
+
+    private record Start(Attachment attachment, String token, boolean resumed, ResumeFailure reason, long afterSeq) {
+    }
+
+    private Mono<Void> handshake(Hello hello) {
+        if (hello.v() != Protocol.VERSION) {
+            send(new ErrorFrame(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + hello.v()
+                    + " is not supported; this gateway speaks " + Protocol.VERSION));
+            close(GatewayException.unsupportedVersion(hello.v()));
+            return Mono.empty();
+        }
+        Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
+        // The handshake waits for its place; a refused connection is being closed already.
+        return admission.filter(Boolean::booleanValue).flatMap(granted -> start).flatMap(this::begin);
+    }
+
+    private Mono<Start> resume(Hello.Resume resume) {
+        String id = resume.sessionId();
+        return store.find(id)
+                .flatMap(record -> {
+                    // A failed resume never touches the old session: it starts a new one.
+                    if (!SessionTokens.matches(resume.token(), record.tokenDigest())) {
+                        return fresh(ResumeFailure.BAD_TOKEN);
+                    }
+                    if (record.epoch() != resume.epoch() || resume.lastSeq() > record.lastSeq()) {
+                        return fresh(ResumeFailure.HISTORY_LOST);
+                    }
+                    if (!record.retainsAfter(resume.lastSeq())) {
+                        return fresh(ResumeFailure.HISTORY_TRUNCATED);
+                    }
+                    return store.attach(id, config.nodeId())
+                            .map(attachment -> new Start(attachment, resume.token(), true, null, resume.lastSeq()))
+                            .onErrorResume(SessionStoreException::isNotFound, e -> fresh(ResumeFailure.NOT_FOUND));
+                })
+                .switchIfEmpty(Mono.defer(() -> fresh(ResumeFailure.NOT_FOUND)));
+    }
+
+    private Mono<Start> fresh(ResumeFailure reason) {
+        return Mono.defer(() -> {
+            String id = SessionTokens.newSessionId();
+            String token = SessionTokens.newToken();
+            return store.create(id, SessionTokens.digest(token), config.nodeId())
+                    .map(attachment -> new Start(attachment, token, false, reason, 0));
+        });
+    }
+
+    private Mono<Void> begin(Start start) {
+        Attachment attachment = start.attachment();
+        String id = attachment.session().sessionId();
+        boolean gone;
+        synchronized (this) {
+            gone = over;
+            if (!gone) {
+                sessionId = id;
+                generation = attachment.generation();
+            }
+        }
+        if (gone) {
+            // The client went away during the handshake: give the session its grace period.
+            return store.detach(id, attachment.generation());
+        }
+        send(new Welcome(Protocol.VERSION, id, start.token(), attachment.session().epoch(), start.resumed(),
+                start.reason(), attachment.session().lastSeq(), attachment.session().ackedCseq(),
+                config.heartbeat().toMillis()));
+        releaseAdmission();
+        resources.add(store.follow(id, start.afterSeq()).subscribe(
+                this::send,
+                error -> close(Closes.forError(error)),
+                // Completes when the session is gone from the store. `bye` elsewhere would have superseded this
+                // connection first (4009), so here the session was lost: let the client resume and learn why.
+                () -> close(byeReceived ? GatewayException.bye() : GatewayException.sessionLost())));
+        resources.add(attachment.superseded().subscribe(null, null, () -> close(GatewayException.takenOver())));
+        resources.add(Flux.interval(config.heartbeat(), config.heartbeat(), scheduler)
+                .subscribe(tick -> send(new Ping(clock.millis()))));
+        // Idle detection starts with the session; before it the handshake timeout alone decides, so that a silent
+        // client is always told 1008 (handshake timeout) rather than whichever of two timers fired first.
+        channel.onReadIdle(config.idleTimeout().toMillis(), () -> close(GatewayException.idle(config.idleTimeout())));
+        // A reply whose producer died (on any node) is ended `interrupted` by the node serving the session: on
+        // attach below, and every lease period while the connection stays, for a client that does not reconnect.
+        resources.add(Flux.interval(config.replyLease(), config.replyLease(), scheduler)
+                .onBackpressureDrop()
+                .concatMap(tick -> replies.interruptLapsed(id).onErrorResume(e -> Mono.empty()), 1)
+                .subscribe());
+        if (start.resumed()) {
+            LOG.debug("session {} resumed after seq {} (generation {})", id, start.afterSeq(),
+                    attachment.generation());
+        } else {
+            LOG.debug("session {} created{}", id, start.reason() == null ? ""
+                    : " (resume failed: " + start.reason().wireName() + ")");
+        }
+        return replies.interruptLapsed(id)
+                .onErrorResume(e -> {
+                    LOG.warn("could not mark lapsed replies of session {} interrupted: {}", id, e.toString());
+                    return Mono.empty();
+                });
+    }
+
+    // ---------------------------------------------------------------- session traffic
+
+    private Mono<Void> onClientMessage(String session, ClientMessage message) {
+        // A user message's reply is leased as it is stored: if this node dies before the reply starts, the
+        // lease lapses and the node serving the session next ends the reply `interrupted`.
+        return store.appendClient(session, message, config.nodeId(), config.replyLease())
+                .doOnNext(result -> {
+                    switch (result.outcome()) {
+                        case STORED -> {
+                            send(new ServerAck(result.ackedCseq()));
+                            act(session, message);
+                        }
+                        case DUPLICATE -> send(new ServerAck(result.ackedCseq()));
+                        case OUT_OF_ORDER -> send(new ErrorFrame(ErrorCode.OUT_OF_ORDER, "cseq " + message.cseq()
+                                + " skips ahead; the next expected cseq is " + (result.ackedCseq() + 1)));
+                    }
+                })
+                .then()
+                .onErrorResume(error -> {
+                    if (SessionStoreException.isNotFound(error)) {
+                        close(GatewayException.sessionLost());
+                    } else {
+                        // Nothing is acknowledged that was not stored; the client sends it again.
+                        LOG.warn("could not store cseq {} of session {}: {}", message.cseq(), session,
+                                error.toString());
+                        send(new ErrorFrame(ErrorCode.STORE_UNAVAILABLE,
+                                "cseq " + message.cseq() + " was not stored; send it again"));
+                        if (!store.isReady()) {
+                            // An outage, not a one-off: a client resends unacknowledged messages after the next
+                            // welcome, so let it reconnect (refused with 1013 until the store is back) and resume.
+                            close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
+                        }
+                    }
+                    return Mono.empty();
+                });
+    }
+
+    private void act(String session, ClientMessage message) {
+        switch (message) {
+            case UserMessage user -> replies.start(session, user);
+            case Cancel cancel -> replies.cancel(session, cancel.replyTo());
+            case ClientEvent event -> replies.event(session, event);
+        }
+    }
+
+    private Mono<Void> bye(String session) {
+        byeReceived = true;
+        replies.abandon(session);
+        return store.remove(session)
+                .doOnSuccess(ignored -> {
+                    synchronized (this) {
+                        sessionRemoved = true;
+                    }
+                    LOG.debug("session {} ended by the client", session);
+                    close(GatewayException.bye());
+                });
+    }
+
+    // ---------------------------------------------------------------- outbound and ending
+
+    private void send(ServerFrame frame) {
+        boolean tooSlow;
+        synchronized (this) {
+            if (over) {
+                return;
+            }
+            outbox.tryEmitNext(frame);
+            tooSlow = pending.incrementAndGet() > config.maxPendingFrames();
+        }
+        if (tooSlow) {
+            // Every sequenced frame is in the session log: rather than buffer without bound for a client that does
+            // not read, drop it; it resumes from its lastSeq and gets the frames from the log.
+            close(GatewayException.slowConsumer(pending.get()));
+        }
+    }
+
+    private void close(Closes.Close reason) {
+        end(reason);
+    }
+
+    /** Ends the connection: with a close frame when {@code reason} is given, without when the peer is gone. */
+    private void end(Closes.Close reason) {
+        synchronized (this) {
+            if (over) {
+                return;
+            }
+            over = true;
+            close = reason;
+            outbox.tryEmitComplete();
+        }
+        ended.tryEmitEmpty();
+        // A peer that stopped reading could hold the close frame up forever: cut the connection after a while.
+        resources.add(Mono.delay(CLOSE_TIMEOUT, scheduler).subscribe(tick -> {
+            reactor.netty.Connection connection = channel;
+            if (connection != null) {
+                connection.dispose();
+            }
+        }));
+        if (reason != null && reason.code().code() != 1000) {
+            LOG.debug("closing connection of session {} with {}: {}", sessionId(), reason.code().code(),
+                    reason.reason());
+        }
+    }
+
+    private synchronized boolean isOver() {
+        return over;
+    }
+
+    private synchronized Closes.Close closeReason() {
+        return close;
+    }
+
+    private synchronized String sessionId() {
+        return sessionId;
+    }
+
+    /** Gives back this connection's handshake place, once: at welcome, or when it ends before. */
+    private void releaseAdmission() {
+        if (admitted.compareAndSet(true, false)) {
+            server.admission().release();
+        }
+    }
+
+    private void cleanup() {
+        releaseAdmission();
+        end(null);
+        resources.dispose();
+        String id;
+        long gen;
+        synchronized (this) {
+            id = sessionRemoved ? null : sessionId;
+            gen = generation;
+        }
+        if (id != null) {
+            // Idempotent for a generation, so retried through an outage: a detach that never lands would leave the
+            // session marked connected and its keys refreshed by this node instead of expiring after the grace.
+            store.detach(id, gen)
+                    .retryWhen(reactor.util.retry.Retry.backoff(Long.MAX_VALUE, DETACH_BACKOFF_MIN)
+                            .maxBackoff(DETACH_BACKOFF_MAX)
+                            .scheduler(scheduler)
+                            .filter(e -> e instanceof SessionStoreException s && s.isRetryable()
+                                    && !server.isShuttingDown()))
+                    .timeout(config.grace(), scheduler)
+                    .subscribe(null, e -> LOG.warn("could not detach session {}: {}", id, e.toString()));
+        }
+        server.connectionEnded(this);
+        finished.tryEmitEmpty();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.tether.gateway.internal;
+
+import dev.tether.gateway.ConversationHandler;
+import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.GatewayHandle;
+import dev.tether.protocol.session.SessionStore;
+import dev.tether.session.redis.RedisSessionStore;
+import dev.tether.session.redis.RedisSessionStoreOptions;
+import java.time.Clock;
+import reactor.core.publisher.Mono;
+
+/** The entry point of the implementation, for {@link dev.tether.gateway.TetherGateway}. May change without notice. */
+public final class GatewayServer {
+
+    private GatewayServer() {
+    }
+
+    /**
+     * Binds a gateway node.
+     *
+     * @param ownsStore whether the node closes {@code store} when it stops
+     */
+    public static Mono<GatewayHandle> start(GatewayConfig config, SessionStore store, boolean ownsStore,
+                                            ConversationHandler handler, Clock clock) {
+        return ServerHandle.bind(config, store, ownsStore, handler, clock);
+    }
+
+    /**
+     * The Redis store the configuration describes. It connects in the background: the node starts even while Redis
+     * is down, reports not ready, and becomes ready when Redis is reachable.
+     */
+    public static SessionStore redisStore(GatewayConfig config) {
+        RedisSessionStoreOptions options = RedisSessionStoreOptions.builder()
+                .uris(config.redisUris())
+                .cluster(config.redisCluster())
+                .limits(config.sessionLimits())
+                .nodeId(config.nodeId())
+                .replyLeaseTtl(config.replyLease())
+                .commandTimeout(config.redisTimeout())
+                .build();
+        String description = (config.redisCluster() ? "Redis Cluster " : "Redis ")
+                + String.join(",", config.redisUris()).replaceAll("//[^@/]*@", "//***@");
+        return new LazyStore(description, () -> RedisSessionStore.connect(options));
+    }
+}

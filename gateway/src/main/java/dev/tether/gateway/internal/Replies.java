@@ -1,0 +1,230 @@
+package dev.tether.gateway.internal;
+
+import dev.tether.gateway.ConversationContext;
+import dev.tether.gateway.ConversationHandler;
+import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.ReplyPart;
+import dev.tether.protocol.AssistantDelta;
+import dev.tether.protocol.AssistantDone;
+import dev.tether.protocol.ClientEvent;
+import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.Sequenced;
+import dev.tether.protocol.ServerEvent;
+import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.session.SessionStore;
+import dev.tether.protocol.session.SessionStoreException;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * The replies being produced on this node. A reply belongs to its session, not to the connection that asked: it runs
+ * to the end and writes every part to the session's log, whether or not a client is connected to read it.
+ *
+ * <p>Store outages: parts reach the log one at a time through {@code concatMap(append)} with a prefetch of one, so
+ * a handler's Flux is backpressured and a reply waiting for the store is paused, not buffered. An append that
+ * failed is sent again only when it is known not to have been applied ({@link SessionStoreException#isNotApplied}: the Redis
+ * client rejected it while disconnected); then it is retried with backoff until the store answers, for at most
+ * {@link GatewayConfig#maxReplyPause()}. An ambiguous failure (a timeout, or a connection lost with the command in
+ * flight) may have appended the part already, and sending it again could show the client the same delta twice, so
+ * the reply ends instead: with {@code failed} if that can still be appended, otherwise its lease lapses and the node
+ * serving the session marks it {@code interrupted}.
+ */
+final class Replies {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Replies.class);
+
+    private final SessionStore store;
+    private final ConversationHandler handler;
+    private final String nodeId;
+    private final Duration lease;
+    private final Duration maxPause;
+    private final Scheduler scheduler;
+    private final ConcurrentHashMap<Key, Running> running = new ConcurrentHashMap<>();
+
+    /** First wait before an append rejected by an unreachable store is tried again. */
+    static final Duration PAUSE_BACKOFF_MIN = Duration.ofMillis(50);
+    /** Longest wait between tries of an append rejected by an unreachable store. */
+    static final Duration PAUSE_BACKOFF_MAX = Duration.ofSeconds(1);
+
+    Replies(SessionStore store, ConversationHandler handler, String nodeId, Duration lease, Duration maxPause,
+            Scheduler scheduler) {
+        this.store = store;
+        this.handler = handler;
+        this.nodeId = nodeId;
+        this.lease = lease;
+        this.maxPause = maxPause;
+        this.scheduler = scheduler;
+    }
+
+    private record Key(String sessionId, long replyTo) {
+    }
+
+    private static final class Running {
+        final Sinks.One<Boolean> cancel = Sinks.one();
+        final AtomicBoolean cancelled = new AtomicBoolean();
+        volatile Disposable subscription;
+        volatile Disposable renewal;
+    }
+
+    /** Starts the reply to a user message that was just stored. */
+    void start(String sessionId, UserMessage message) {
+        Key key = new Key(sessionId, message.cseq());
+        Running reply = new Running();
+        if (running.putIfAbsent(key, reply) != null) {
+            return;
+        }
+        long replyTo = message.cseq();
+        ConversationContext context = context(sessionId);
+        // The store leased this reply when it stored the message; the producer only renews the lease.
+        Mono<Void> work = Mono.fromRunnable(() -> reply.renewal = Flux.interval(lease.dividedBy(3), scheduler)
+                        .concatMap(tick -> store.leaseReply(sessionId, replyTo, nodeId, lease)
+                                .onErrorResume(e -> Mono.empty()))
+                        .subscribe())
+                .thenMany(Flux.defer(() -> handler.reply(context, message)))
+                // Stops the parts; concatMap still finishes the append in flight, so `cancelled` comes last.
+                .takeUntilOther(reply.cancel.asMono())
+                .concatMap(part -> append(sessionId, frame(replyTo, part)), 1)
+                .then(Mono.defer(() -> append(sessionId, AssistantDone.of(replyTo,
+                        reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE)).then()))
+                .onErrorResume(e -> {
+                    if (SessionStoreException.isNotFound(e)) {
+                        return Mono.empty();
+                    }
+                    LOG.warn("reply to cseq {} in session {} failed: {}", replyTo, sessionId, e.toString());
+                    return done(sessionId, replyTo, DoneReason.FAILED);
+                })
+                // No release: the store ends the lease with the append of the done frame, in the same step.
+                .onErrorResume(e -> {
+                    if (!SessionStoreException.isNotFound(e)) {
+                        // The lease stays; whoever serves the session next marks the reply interrupted.
+                        LOG.warn("reply to cseq {} in session {} could not be finished: {}", replyTo, sessionId,
+                                e.toString());
+                    }
+                    return Mono.empty();
+                })
+                .doFinally(signal -> {
+                    running.remove(key, reply);
+                    Disposable renewal = reply.renewal;
+                    if (renewal != null) {
+                        renewal.dispose();
+                    }
+                });
+        reply.subscription = work.subscribe();
+    }
+
+    /** Stops the reply to {@code replyTo}; it ends with {@code cancelled}. Does nothing if it is not running. */
+    void cancel(String sessionId, long replyTo) {
+        Running reply = running.get(new Key(sessionId, replyTo));
+        if (reply != null && reply.cancelled.compareAndSet(false, true)) {
+            reply.cancel.tryEmitValue(Boolean.TRUE);
+        }
+    }
+
+    /** Drops every reply of a session that is being removed, writing nothing more. */
+    void abandon(String sessionId) {
+        running.forEach((key, reply) -> {
+            if (key.sessionId().equals(sessionId)) {
+                stop(key, reply);
+            }
+        });
+    }
+
+    /** Passes a stored client event to the handler. */
+    void event(String sessionId, ClientEvent event) {
+        Mono.defer(() -> handler.onEvent(context(sessionId), event))
+                .subscribe(null, e -> LOG.warn("handler failed on event {} in session {}: {}", event.name(),
+                        sessionId, e.toString()));
+    }
+
+    /**
+     * Ends the replies of a session whose producer is gone (its lease lapsed) with {@code interrupted}, so that the
+     * client is not left waiting for a reply that will never finish. The store hands each lapsed reply to one
+     * claimant only, so two nodes looking at once do not both end it. A claimed reply that is still running here
+     * (its renewals failed during a store outage) is alive after all: it gets its lease back instead.
+     */
+    Mono<Void> interruptLapsed(String sessionId) {
+        return store.claimLapsedReplies(sessionId)
+                .concatMap(replyTo -> running.containsKey(new Key(sessionId, replyTo))
+                        ? store.leaseReply(sessionId, replyTo, nodeId, lease)
+                        : done(sessionId, replyTo, DoneReason.INTERRUPTED))
+                .then();
+    }
+
+    /** The number of replies being produced. */
+    int size() {
+        return running.size();
+    }
+
+    /** Stops every reply, for shutdown. Their leases stay and lapse. */
+    void dispose() {
+        running.forEach(this::stop);
+    }
+
+    private void stop(Key key, Running reply) {
+        running.remove(key, reply);
+        Disposable subscription = reply.subscription;
+        if (subscription != null) {
+            subscription.dispose();
+        }
+        Disposable renewal = reply.renewal;
+        if (renewal != null) {
+            renewal.dispose();
+        }
+    }
+
+    /** Appends one frame of a reply, paused while the store rejects it unapplied (see the class comment). */
+    private Mono<Sequenced> append(String sessionId, Sequenced frame) {
+        return paused(Mono.defer(() -> store.append(sessionId, frame)), SessionStoreException::isNotApplied);
+    }
+
+    private <T> Mono<T> paused(Mono<T> call, java.util.function.Predicate<Throwable> safeToRetry) {
+        return Mono.defer(() -> {
+            long deadline = System.nanoTime() + maxPause.toNanos();
+            return call.retryWhen(Retry.backoff(Long.MAX_VALUE, PAUSE_BACKOFF_MIN)
+                    .maxBackoff(PAUSE_BACKOFF_MAX)
+                    .scheduler(scheduler)
+                    .filter(e -> e instanceof SessionStoreException && safeToRetry.test(e)
+                            && System.nanoTime() - deadline < 0));
+        });
+    }
+
+    private Mono<Void> done(String sessionId, long replyTo, DoneReason reason) {
+        return store.append(sessionId, AssistantDone.of(replyTo, reason)).then();
+    }
+
+    private static Sequenced frame(long replyTo, ReplyPart part) {
+        return switch (part) {
+            case ReplyPart.Text text -> AssistantDelta.of(replyTo, text.text());
+            case ReplyPart.Event event -> ServerEvent.of(event.name(), event.data());
+        };
+    }
+
+    private ConversationContext context(String sessionId) {
+        return new ConversationContext() {
+            @Override
+            public String sessionId() {
+                return sessionId;
+            }
+
+            @Override
+            public Flux<ClientMessage> clientMessages() {
+                return store.readClient(sessionId, 0);
+            }
+
+            @Override
+            public Flux<Sequenced> frames() {
+                return store.find(sessionId).flatMapMany(record -> store.read(sessionId, record.firstSeq() - 1));
+            }
+        };
+    }
+}

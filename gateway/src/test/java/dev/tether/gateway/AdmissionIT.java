@@ -1,0 +1,104 @@
+package dev.tether.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.gateway.testing.GatewayExtension;
+import dev.tether.gateway.testing.TestSocket;
+import dev.tether.protocol.CloseCode;
+import dev.tether.protocol.Hello;
+import dev.tether.protocol.Welcome;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+
+/** Admission control: a node takes a bounded number of handshakes at once and refuses more with 1013. */
+class AdmissionIT {
+
+    private static final Duration TIMEOUT = TestSocket.TIMEOUT;
+
+    @RegisterExtension
+    final GatewayExtension gateway = new GatewayExtension(config -> config
+            .maxHandshakes(1)
+            .handshakeQueue(0)
+            .handshakeRetryAfter(Duration.ofMillis(500)));
+
+    @Test
+    void handshakesBeyondTheLimitAreRefusedWithASpreadRetryAfterUntilAPlaceIsFree() {
+        TestSocket first = gateway.connect();
+        awaitHandshakesInProgress(1);
+
+        WebSocketCloseStatus refused = gateway.connect().awaitClose();
+
+        assertThat(refused.code()).isEqualTo(CloseCode.TRY_AGAIN_LATER.code());
+        assertThat(CloseCode.retryAfter(refused.reasonText()))
+                .hasValueSatisfying(hint -> assertThat(hint).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1)));
+        first.send(Hello.fresh());
+        first.next(Welcome.class);
+        awaitHandshakesInProgress(0);
+
+        TestSocket third = gateway.connect();
+        third.send(Hello.fresh());
+        assertThat(third.next(Welcome.class).resumed()).isFalse();
+        assertThat(health().get("handshakes").get("refused").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void aQueuedConnectionGetsThePlaceOfTheHandshakeBeforeIt() {
+        gateway.start(config -> config.maxHandshakes(1).handshakeQueue(1).handshakeQueueWait(Duration.ofSeconds(5)));
+        TestSocket first = gateway.connect();
+        awaitHandshakesInProgress(1);
+        TestSocket second = gateway.connect();
+        second.send(Hello.fresh());
+        awaitQueued(1);
+
+        first.send(Hello.fresh());
+        first.next(Welcome.class);
+
+        assertThat(second.next(Welcome.class).resumed()).isFalse();
+        assertThat(health().get("handshakes").get("refused").asLong()).isZero();
+    }
+
+    @Test
+    void aConnectionThatLeavesDuringItsHandshakeGivesItsPlaceBack() {
+        TestSocket first = gateway.connect();
+        awaitHandshakesInProgress(1);
+
+        first.close();
+
+        awaitHandshakesInProgress(0);
+    }
+
+    private void awaitHandshakesInProgress(int expected) {
+        awaitHandshakes("inProgress", expected);
+    }
+
+    private void awaitQueued(int expected) {
+        awaitHandshakes("queued", expected);
+    }
+
+    private void awaitHandshakes(String field, int expected) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (health().get("handshakes").get(field).asInt() != expected) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("handshakes " + field + " never became " + expected + ": " + health());
+            }
+            Mono.delay(Duration.ofMillis(10)).block();
+        }
+    }
+
+    private JsonNode health() {
+        String body = HttpClient.create().get().uri(gateway.healthUri())
+                .responseSingle((head, content) -> content.asString())
+                .block(TIMEOUT);
+        try {
+            return new ObjectMapper().readTree(body);
+        } catch (Exception e) {
+            throw new AssertionError("health is not JSON: " + body, e);
+        }
+    }
+}

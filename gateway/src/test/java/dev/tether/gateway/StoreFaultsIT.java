@@ -1,0 +1,101 @@
+package dev.tether.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.gateway.testing.GatewayExtension;
+import dev.tether.gateway.testing.TestSocket;
+import dev.tether.protocol.AssistantDone;
+import dev.tether.protocol.CloseCode;
+import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.ErrorCode;
+import dev.tether.protocol.ErrorFrame;
+import dev.tether.protocol.Hello;
+import dev.tether.protocol.Ping;
+import dev.tether.protocol.Pong;
+import dev.tether.protocol.Sequenced;
+import dev.tether.protocol.ServerAck;
+import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.Welcome;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.netty.http.client.HttpClient;
+
+/** What the gateway does when its store fails or is not ready, and with replies whose producer is gone. */
+class StoreFaultsIT {
+
+    private static final Duration TIMEOUT = TestSocket.TIMEOUT;
+
+    @RegisterExtension
+    final GatewayExtension gateway = new GatewayExtension();
+
+    @Test
+    void messageThatCouldNotBeStoredIsNotAcknowledged() {
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+        Welcome welcome = socket.next(Welcome.class);
+        gateway.faults().failClientAppends(true);
+
+        socket.send(new UserMessage(1, "lost?"));
+
+        ErrorFrame error = socket.next(ErrorFrame.class);
+        assertThat(error.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+        socket.send(new Ping(1));
+        assertThat(socket.next()).as("no ack, no reply").isEqualTo(new Pong(1));
+
+        gateway.faults().failClientAppends(false);
+        socket.send(new UserMessage(1, "again"));
+        assertThat(socket.next(ServerAck.class).cseq()).isEqualTo(1);
+        assertThat(gateway.store().find(welcome.sessionId()).block(TIMEOUT).ackedCseq()).isEqualTo(1);
+    }
+
+    @Test
+    void storeNotReadyMeansHealth503AndHandshakesRefusedWith1013() {
+        gateway.gateway();
+        gateway.faults().notReady(true);
+
+        int status = HttpClient.create().get().uri(gateway.healthUri())
+                .responseSingle((head, body) -> body.asString().thenReturn(head.status().code()))
+                .block(TIMEOUT);
+        TestSocket socket = gateway.connect();
+        WebSocketCloseStatus close = socket.awaitClose();
+
+        assertThat(status).isEqualTo(503);
+        assertThat(close.code()).isEqualTo(1013);
+        assertThat(CloseCode.retryAfter(close.reasonText())).isPresent();
+    }
+
+    @Test
+    void healthReportsNotReadyWhenTheStoreStopsAnswering() {
+        gateway.gateway();
+        gateway.faults().silent(true);
+
+        int status = HttpClient.create().get().uri(gateway.healthUri())
+                .responseSingle((head, body) -> body.asString().thenReturn(head.status().code()))
+                .block(TIMEOUT);
+
+        assertThat(status).isEqualTo(503);
+    }
+
+    @Test
+    void replyWhoseLeaseLapsedIsMarkedInterruptedOnResume() {
+        TestSocket first = gateway.connect();
+        first.send(Hello.fresh());
+        Welcome welcome = first.next(Welcome.class);
+        // A reply some other node started and then died: its lease is there, nobody renews it.
+        gateway.store().appendClient(welcome.sessionId(), new UserMessage(1, "hi"), "gone-node", Duration.ofMinutes(5))
+                .block(TIMEOUT);
+        gateway.store().leaseReply(welcome.sessionId(), 1, "dead-node", Duration.ofSeconds(30)).block(TIMEOUT);
+        first.abort();
+        gateway.clock().advance(Duration.ofSeconds(31));
+
+        TestSocket second = gateway.connect();
+        second.send(Hello.resume(new Hello.Resume(welcome.sessionId(), welcome.token(), welcome.epoch(), 0)));
+        assertThat(second.next(Welcome.class).resumed()).isTrue();
+
+        Sequenced done = second.next(Sequenced.class);
+        assertThat(done).isEqualTo(new AssistantDone(1, 1, DoneReason.INTERRUPTED));
+        assertThat(gateway.store().claimLapsedReplies(welcome.sessionId()).collectList().block(TIMEOUT)).isEmpty();
+    }
+}

@@ -1,0 +1,126 @@
+package dev.tether.gateway.testing;
+
+import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.Sequenced;
+import dev.tether.protocol.session.Attachment;
+import dev.tether.protocol.session.ClientAppend;
+import dev.tether.protocol.session.SessionRecord;
+import dev.tether.protocol.session.SessionStats;
+import dev.tether.protocol.session.SessionStore;
+import dev.tether.protocol.session.SessionStoreException;
+import java.io.IOException;
+import java.time.Duration;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** A store that passes everything to another, except when a test makes it unreachable or not ready. */
+public final class FaultyStore implements SessionStore {
+
+    private final SessionStore delegate;
+    private volatile boolean failClientAppends;
+    private volatile boolean notReady;
+    private volatile boolean silent;
+
+    public FaultyStore(SessionStore delegate) {
+        this.delegate = delegate;
+    }
+
+    /** Client messages fail as if the store could not be reached. */
+    public void failClientAppends(boolean fail) {
+        this.failClientAppends = fail;
+    }
+
+    /** The store stops answering, like a Redis that accepts connections but never replies. */
+    public void silent(boolean silent) {
+        this.silent = silent;
+    }
+
+    /** The store reports not ready. */
+    public void notReady(boolean notReady) {
+        this.notReady = notReady;
+    }
+
+    @Override
+    public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId,
+                                           Duration replyLease) {
+        if (failClientAppends) {
+            return Mono.error(SessionStoreException.unavailable("appendClient", new IOException("connection reset")));
+        }
+        return delegate.appendClient(sessionId, message, nodeId, replyLease);
+    }
+
+    @Override
+    public boolean isReady() {
+        return !notReady && delegate.isReady();
+    }
+
+    @Override
+    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
+        return delegate.create(sessionId, tokenDigest, nodeId);
+    }
+
+    @Override
+    public Mono<SessionRecord> find(String sessionId) {
+        return delegate.find(sessionId);
+    }
+
+    @Override
+    public Mono<Attachment> attach(String sessionId, String nodeId) {
+        return delegate.attach(sessionId, nodeId);
+    }
+
+    @Override
+    public Mono<Void> detach(String sessionId, long generation) {
+        return delegate.detach(sessionId, generation);
+    }
+
+    @Override
+    public Mono<Sequenced> append(String sessionId, Sequenced frame) {
+        return delegate.append(sessionId, frame);
+    }
+
+    @Override
+    public Flux<Sequenced> read(String sessionId, long afterSeq) {
+        return delegate.read(sessionId, afterSeq);
+    }
+
+    @Override
+    public Flux<Sequenced> follow(String sessionId, long afterSeq) {
+        return delegate.follow(sessionId, afterSeq);
+    }
+
+    @Override
+    public Flux<ClientMessage> readClient(String sessionId, long afterCseq) {
+        return delegate.readClient(sessionId, afterCseq);
+    }
+
+    @Override
+    public Mono<Void> leaseReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
+        return delegate.leaseReply(sessionId, replyTo, nodeId, ttl);
+    }
+
+    @Override
+    public Mono<Void> releaseReply(String sessionId, long replyTo) {
+        return delegate.releaseReply(sessionId, replyTo);
+    }
+
+    @Override
+    public Flux<Long> claimLapsedReplies(String sessionId) {
+        return delegate.claimLapsedReplies(sessionId);
+    }
+
+    @Override
+    public Mono<Void> remove(String sessionId) {
+        return delegate.remove(sessionId);
+    }
+
+    @Override
+    public Mono<SessionStats> stats() {
+        return silent ? Mono.never() : delegate.stats();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
