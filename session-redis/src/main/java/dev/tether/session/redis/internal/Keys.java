@@ -1,0 +1,69 @@
+package dev.tether.session.redis.internal;
+
+/**
+ * The key layout. Every key of one session carries the hash tag {@code {sessionId}}, so a session lives in one
+ * Redis Cluster slot and its scripts never cross slots:
+ * <ul>
+ *   <li>{@code <prefix>:{id}:meta}: hash of metadata (token digest, epoch, generation, owner, seqs, ...);</li>
+ *   <li>{@code <prefix>:{id}:log}: stream of sequenced frames, entry id {@code <seq>-0};</li>
+ *   <li>{@code <prefix>:{id}:in}: stream of stored client messages, entry id {@code <cseq>-0};</li>
+ *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo -> "<expiryMs>:<node>"};</li>
+ *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key.</li>
+ * </ul>
+ * Statistics live in two sorted sets in their own slot: {@code <prefix>:{registry}:sessions} and
+ * {@code <prefix>:{registry}:connected}, scored by expiry time.
+ */
+public final class Keys {
+
+    private final String prefix;
+
+    public Keys(String prefix) {
+        this.prefix = prefix;
+    }
+
+    private String base(String sessionId) {
+        return prefix + ":{" + sessionId + "}:";
+    }
+
+    public String meta(String sessionId) {
+        return base(sessionId) + "meta";
+    }
+
+    public String log(String sessionId) {
+        return base(sessionId) + "log";
+    }
+
+    public String in(String sessionId) {
+        return base(sessionId) + "in";
+    }
+
+    public String leases(String sessionId) {
+        return base(sessionId) + "leases";
+    }
+
+    public String channel(String sessionId) {
+        return base(sessionId) + "ch";
+    }
+
+    /** The session id of a channel name, or null when it is not one of ours. */
+    public String sessionOfChannel(String channel) {
+        int start = prefix.length() + 2;
+        if (!channel.startsWith(prefix + ":{") || !channel.endsWith("}:ch") || channel.length() < start + 4) {
+            return null;
+        }
+        return channel.substring(start, channel.length() - 4);
+    }
+
+    /** The keys a session's scripts touch, in the order the scripts expect: meta, log, in, leases. */
+    public String[] all(String sessionId) {
+        return new String[] {meta(sessionId), log(sessionId), in(sessionId), leases(sessionId)};
+    }
+
+    public String registrySessions() {
+        return prefix + ":{registry}:sessions";
+    }
+
+    public String registryConnected() {
+        return prefix + ":{registry}:connected";
+    }
+}

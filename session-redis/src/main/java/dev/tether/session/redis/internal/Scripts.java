@@ -1,0 +1,268 @@
+package dev.tether.session.redis.internal;
+
+/**
+ * The Lua scripts behind every store operation. Each runs atomically on the node that owns the session's slot and
+ * costs one round trip; all of a script's keys share the session's hash tag.
+ *
+ * <p>Replies are arrays whose first element is a status: 0 means the session's metadata does not exist.
+ * Times come from the server's {@code TIME}, so that nodes with skewed clocks agree.
+ */
+public final class Scripts {
+
+    private Scripts() {
+    }
+
+    /** Every script, for loading them into the server's cache up front. */
+    public static java.util.List<LuaScript> all() {
+        return java.util.List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, READ, APPEND_CLIENT, READ_CLIENT,
+                LEASE, CLAIM_LAPSED, REMOVE, REGISTRY, STATS);
+    }
+
+    private static final String PRELUDE = """
+            local function now_ms()
+              local t = redis.call('TIME')
+              return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            end
+            local function entry_seq(id)
+              return tonumber(string.match(id, '^(%d+)'))
+            end
+            -- Drops frames older than max_age from the log and returns the new first seq. ft is the append time
+            -- of the first retained frame or older, so the scan runs only when something may be due.
+            local function trim_age(meta, log, first, last, ft, now, max_age)
+              if first > last or now - ft <= max_age then return first end
+              local cutoff = now - max_age
+              local from = first
+              while from <= last do
+                local entries = redis.call('XRANGE', log, from .. '-0', '+', 'COUNT', 100)
+                if #entries == 0 then break end
+                for _, e in ipairs(entries) do
+                  local t = tonumber(e[2][4])
+                  if t and t >= cutoff then
+                    local seq = entry_seq(e[1])
+                    redis.call('XTRIM', log, 'MINID', seq .. '-0')
+                    redis.call('HSET', meta, 'first', seq, 'ft', t)
+                    return seq
+                  end
+                end
+                from = entry_seq(entries[#entries][1]) + 1
+              end
+              redis.call('XTRIM', log, 'MINID', (last + 1) .. '-0')
+              redis.call('HSET', meta, 'first', last + 1, 'ft', now)
+              return last + 1
+            end
+            """;
+
+    /** KEYS meta, log, in, leases; ARGV tokenDigest, epoch, node, graceMs. {0} when the id is taken. */
+    public static final LuaScript CREATE = LuaScript.of("create", PRELUDE + """
+            if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+            redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+            local now = now_ms()
+            redis.call('HSET', KEYS[1], 'tok', ARGV[1], 'ep', ARGV[2], 'gen', 1, 'own', ARGV[3], 'con', 1,
+              'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'cat', now, 'seen', now)
+            redis.call('PEXPIRE', KEYS[1], ARGV[4])
+            return {1, redis.call('HGETALL', KEYS[1])}
+            """);
+
+    /** KEYS meta, log; ARGV maxAgeMs. {1, HGETALL}. */
+    public static final LuaScript FIND = LuaScript.of("find", PRELUDE + """
+            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+            if not v[1] then return {0} end
+            trim_age(KEYS[1], KEYS[2], tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now_ms(),
+              tonumber(ARGV[1]))
+            return {1, redis.call('HGETALL', KEYS[1])}
+            """);
+
+    /**
+     * KEYS meta, log, in, leases, channel; ARGV node, graceMs, maxAgeMs, publish command. Bumps the generation,
+     * publishes {@code g:<generation>} (the takeover notice) and returns {1, HGETALL}.
+     */
+    public static final LuaScript ATTACH = LuaScript.of("attach", PRELUDE + """
+            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+            if not v[1] then return {0} end
+            local now = now_ms()
+            trim_age(KEYS[1], KEYS[2], tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now, tonumber(ARGV[3]))
+            local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+            redis.call('HSET', KEYS[1], 'own', ARGV[1], 'con', 1, 'seen', now)
+            for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            redis.call(ARGV[4], KEYS[5], 'g:' .. gen)
+            return {1, redis.call('HGETALL', KEYS[1])}
+            """);
+
+    /**
+     * KEYS meta, log, in, leases; ARGV generation, graceMs. {1} detached and grace started; {2} stale generation,
+     * nothing changed.
+     */
+    public static final LuaScript DETACH = LuaScript.of("detach", PRELUDE + """
+            local g = redis.call('HGET', KEYS[1], 'gen')
+            if not g then return {0} end
+            if tonumber(g) ~= tonumber(ARGV[1]) then return {2} end
+            redis.call('HSET', KEYS[1], 'con', 0, 'seen', now_ms())
+            for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            return {1}
+            """);
+
+    /**
+     * KEYS meta, log, in, leases; ARGV generation, ttlMs. The timer's TTL refresh of a connected session:
+     * {1} refreshed; {2, generation} taken over by a later generation; {3} no longer connected.
+     */
+    public static final LuaScript REFRESH = LuaScript.of("refresh", """
+            local v = redis.call('HMGET', KEYS[1], 'gen', 'con')
+            if not v[1] then return {0} end
+            if tonumber(v[1]) ~= tonumber(ARGV[1]) then return {2, tonumber(v[1])} end
+            if v[2] ~= '1' then return {3} end
+            for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            return {1}
+            """);
+
+    /**
+     * KEYS meta, log, channel, leases; ARGV frame JSON before the seq, frame JSON after it, maxFrames, maxAgeMs,
+     * publish command, replyTo of an assistant_done (0 otherwise). Assigns the next seq, stores the frame as entry
+     * {@code <seq>-0} (trimmed to maxFrames), trims by age, ends the lease of the reply an assistant_done ends,
+     * publishes the frame and returns {1, seq}. TTLs are left alone: the refresh timer owns them.
+     */
+    public static final LuaScript APPEND = LuaScript.of("append", PRELUDE + """
+            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+            if not v[1] then return {0} end
+            local last = tonumber(v[1])
+            local first = tonumber(v[2])
+            local ft = tonumber(v[3]) or 0
+            local max_len = tonumber(ARGV[3])
+            local now = now_ms()
+            local seq = last + 1
+            local frame = ARGV[1] .. seq .. ARGV[2]
+            redis.call('XADD', KEYS[2], 'MAXLEN', max_len, seq .. '-0', 'f', frame, 't', now)
+            if last == 0 then
+              local ttl = redis.call('PTTL', KEYS[1])
+              if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+            end
+            if first > last then ft = now end
+            if seq - max_len + 1 > first then first = seq - max_len + 1 end
+            redis.call('HSET', KEYS[1], 'last', seq, 'first', first, 'ft', ft)
+            trim_age(KEYS[1], KEYS[2], first, seq, ft, now, tonumber(ARGV[4]))
+            if ARGV[6] ~= '0' then redis.call('HDEL', KEYS[4], ARGV[6]) end
+            redis.call(ARGV[5], KEYS[3], frame)
+            return {1, seq}
+            """);
+
+    /**
+     * KEYS meta, log; ARGV afterSeq, count, maxAgeMs. {1, firstSeq, lastSeq, [frame JSON...]} with up to count
+     * frames from afterSeq + 1, read atomically with the metadata they are checked against.
+     */
+    public static final LuaScript READ = LuaScript.of("read", PRELUDE + """
+            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+            if not v[1] then return {0} end
+            local last = tonumber(v[1])
+            local first = trim_age(KEYS[1], KEYS[2], tonumber(v[2]), last, tonumber(v[3]) or 0, now_ms(),
+              tonumber(ARGV[3]))
+            local after = tonumber(ARGV[1])
+            local out = {}
+            if after < last and after + 1 >= first then
+              local entries = redis.call('XRANGE', KEYS[2], (after + 1) .. '-0', '+', 'COUNT', ARGV[2])
+              for i, e in ipairs(entries) do out[i] = e[2][2] end
+            end
+            return {1, first, last, out}
+            """);
+
+    /**
+     * KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for none), node. Dedup against
+     * the stored acked cseq: {1, acked} stored (with the reply lease, if any); {2, acked} duplicate; {3, acked} out of
+     * order. Nothing is written unless stored.
+     */
+    public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", PRELUDE + """
+            local a = redis.call('HGET', KEYS[1], 'ack')
+            if not a then return {0} end
+            a = tonumber(a)
+            local cseq = tonumber(ARGV[1])
+            if cseq <= a then return {2, a} end
+            if cseq > a + 1 then return {3, a} end
+            redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], cseq .. '-0', 'm', ARGV[2])
+            if a == 0 then
+              local ttl = redis.call('PTTL', KEYS[1])
+              if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+            end
+            redis.call('HSET', KEYS[1], 'ack', cseq)
+            local lease = tonumber(ARGV[4])
+            if lease > 0 then
+              redis.call('HSET', KEYS[3], cseq, (now_ms() + lease) .. ':' .. ARGV[5])
+              local ttl = redis.call('PTTL', KEYS[1])
+              if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
+            end
+            return {1, cseq}
+            """);
+
+    /** KEYS meta, in; ARGV afterCseq, count. {1, [message JSON...]}. */
+    public static final LuaScript READ_CLIENT = LuaScript.of("read_client", """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            local entries = redis.call('XRANGE', KEYS[2], (tonumber(ARGV[1]) + 1) .. '-0', '+', 'COUNT', ARGV[2])
+            local out = {}
+            for i, e in ipairs(entries) do out[i] = e[2][2] end
+            return {1, out}
+            """);
+
+    /** KEYS meta, leases; ARGV replyTo, ttlMs, node. Sets the lease to expire ttl from the server's now. */
+    public static final LuaScript LEASE = LuaScript.of("lease", PRELUDE + """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            redis.call('HSET', KEYS[2], ARGV[1], (now_ms() + tonumber(ARGV[2])) .. ':' .. ARGV[3])
+            local ttl = redis.call('PTTL', KEYS[1])
+            if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+            return {1}
+            """);
+
+    /**
+     * KEYS meta, leases. {1, [replyTo...]} of the leases that expired by the server's now, which it deletes in the
+     * same step, so that each lapsed reply is claimed by one caller only.
+     */
+    public static final LuaScript CLAIM_LAPSED = LuaScript.of("claim_lapsed", PRELUDE + """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            local now = now_ms()
+            local all = redis.call('HGETALL', KEYS[2])
+            local out = {}
+            for i = 1, #all, 2 do
+              local expiry = tonumber(string.match(all[i + 1], '^(%d+)'))
+              if expiry and expiry <= now then out[#out + 1] = all[i] end
+            end
+            if #out > 0 then redis.call('HDEL', KEYS[2], unpack(out)) end
+            return {1, out}
+            """);
+
+    /** KEYS meta, log, in, leases, channel; ARGV publish command. Deletes everything and publishes {@code x}. */
+    public static final LuaScript REMOVE = LuaScript.of("remove", """
+            local n = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+            redis.call(ARGV[1], KEYS[5], 'x')
+            return {1, n}
+            """);
+
+    /**
+     * KEYS registry sessions, registry connected; ARGV op, ttlMs, sessionId... where op is {@code c} (connected),
+     * {@code d} (disconnected), {@code r} (removed) or {@code t} (the refresh tick: connected, and prune expired
+     * entries). Scores are expiry times.
+     */
+    public static final LuaScript REGISTRY = LuaScript.of("registry", PRELUDE + """
+            local now = now_ms()
+            local expiry = now + tonumber(ARGV[2])
+            local op = ARGV[1]
+            for i = 3, #ARGV do
+              local id = ARGV[i]
+              if op == 'r' then
+                redis.call('ZREM', KEYS[1], id)
+                redis.call('ZREM', KEYS[2], id)
+              else
+                redis.call('ZADD', KEYS[1], expiry, id)
+                if op == 'd' then redis.call('ZREM', KEYS[2], id) else redis.call('ZADD', KEYS[2], expiry, id) end
+              end
+            end
+            if op == 't' then
+              redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+              redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+            end
+            return {1}
+            """);
+
+    /** KEYS registry sessions, registry connected. {total, connected} after pruning expired entries. */
+    public static final LuaScript STATS = LuaScript.of("stats", PRELUDE + """
+            local now = now_ms()
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+            return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2])}
+            """);
+}
