@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# A short reconnection storm against the local multi-node setup (Redis, 2 gateway nodes, HAProxy, all on
+# 127.0.0.1): 500 clients chat through HAProxy while a producer pushes events to every session through the publish
+# API; then node-1 is killed with SIGKILL and every client on it reconnects and resumes on node-2. Any frame,
+# event or message lost or duplicated fails the run. Usage: scripts/storm-ci.sh [extra load-test options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/jdk.sh
+
+dir=run/storm-ci
+results=target/storm-ci
+scripts/cluster.sh stop --dir "$dir" >/dev/null 2>&1 || true
+trap 'scripts/cluster.sh stop --dir "$dir" >/dev/null 2>&1 || true' EXIT
+
+# The heartbeat is short so that the nodes notice dead peers quickly; the reply lease is short so that replies cut
+# by the kill end `interrupted` within the run.
+scripts/cluster.sh start --nodes 2 --dir "$dir" -- --heartbeat 5s --reply-lease 3s --echo-delay 20ms
+# shellcheck disable=SC1091
+source "$dir/cluster.env"
+
+mkdir -p "$results"
+"$JAVA_HOME/bin/java" -Xmx1g -jar loadtest/target/tether-loadtest.jar \
+  --target "$CLUSTER_WS_URL" --publish-url "$CLUSTER_LB_URL" --api-key "$CLUSTER_API_KEY" \
+  --scenario storm --clients 500 --inject ramp:5s --message-rate 0.2/s --event-interval 1s \
+  --duration 15s --cut-after 5s --kill-cmd "scripts/cluster.sh kill-node node-1 --dir $dir" \
+  --reconnect-base 200ms --reconnect-max 5s --reconnect-attempts unlimited \
+  --drain-timeout 60s --results "$results" --quiet "$@"
