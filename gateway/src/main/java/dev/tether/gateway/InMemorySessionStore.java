@@ -2,6 +2,7 @@ package dev.tether.gateway;
 
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -169,21 +171,38 @@ public final class InMemorySessionStore implements SessionStore {
     @Override
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
         Objects.requireNonNull(frame, "frame");
+        return locked(sessionId, (session, now) -> appendLocked(session, frame, now));
+    }
+
+    @Override
+    public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
+                                       Duration ttl) {
+        Objects.requireNonNull(frame, "frame");
+        Objects.requireNonNull(ttl, "ttl");
         return locked(sessionId, (session, now) -> {
-            Sequenced stored = frame.withSeq(++session.lastSeq);
-            session.frames.addLast(new Entry<>(stored.seq(), stored, now));
-            session.trim(now, limits);
-            if (stored instanceof AssistantDone done) {
-                session.leases.remove(done.replyTo());
+            if (!session.leases.containsKey(replyTo)) {
+                throw SessionStoreException.replyEnded(sessionId, replyTo);
             }
-            if (!session.followers.isEmpty()) {
-                // Emitting under the lock is what keeps every follower in seq order across concurrent appenders.
-                for (FluxSink<Sequenced> follower : List.copyOf(session.followers)) {
-                    follower.next(stored);
-                }
+            if (frame instanceof AssistantDone done && done.replyTo() == replyTo) {
+                session.leases.remove(replyTo);
+            } else {
+                session.leases.put(replyTo, now.plus(ttl));
             }
-            return stored;
+            return appendLocked(session, frame, now);
         });
+    }
+
+    private Sequenced appendLocked(Session session, Sequenced frame, Instant now) {
+        Sequenced stored = frame.withSeq(++session.lastSeq);
+        session.frames.addLast(new Entry<>(stored.seq(), stored, now));
+        session.trim(now, limits);
+        if (!session.followers.isEmpty()) {
+            // Emitting under the lock is what keeps every follower in seq order across concurrent appenders.
+            for (FluxSink<Sequenced> follower : List.copyOf(session.followers)) {
+                follower.next(stored);
+            }
+        }
+        return stored;
     }
 
     @Override
@@ -270,18 +289,20 @@ public final class InMemorySessionStore implements SessionStore {
     // ---------------------------------------------------------------- reply leases
 
     @Override
-    public Mono<Void> leaseReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
+    public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
         Objects.requireNonNull(ttl, "ttl");
-        return locked(sessionId, (session, now) -> session.leases.put(replyTo, now.plus(ttl))).then();
+        return locked(sessionId, (session, now) -> {
+            if (session.leases.replace(replyTo, now.plus(ttl)) == null) {
+                throw SessionStoreException.replyEnded(sessionId, replyTo);
+            }
+            return null;
+        }).then();
     }
 
     @Override
-    public Mono<Void> releaseReply(String sessionId, long replyTo) {
-        return locked(sessionId, (session, now) -> session.leases.remove(replyTo)).then();
-    }
-
-    @Override
-    public Flux<Long> claimLapsedReplies(String sessionId) {
+    public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
+        Objects.requireNonNull(producing, "producing");
+        Objects.requireNonNull(ttl, "ttl");
         return locked(sessionId, (session, now) -> {
             List<Long> lapsed = new ArrayList<>();
             session.leases.forEach((replyTo, expiresAt) -> {
@@ -289,10 +310,18 @@ public final class InMemorySessionStore implements SessionStore {
                     lapsed.add(replyTo);
                 }
             });
-            lapsed.forEach(session.leases::remove);
             lapsed.sort(null);
-            return lapsed;
-        }).flatMapIterable(lapsed -> lapsed);
+            List<Sequenced> ended = new ArrayList<>(lapsed.size());
+            for (long replyTo : lapsed) {
+                if (producing.contains(replyTo)) {
+                    session.leases.put(replyTo, now.plus(ttl));
+                } else {
+                    session.leases.remove(replyTo);
+                    ended.add(appendLocked(session, AssistantDone.of(replyTo, DoneReason.INTERRUPTED), now));
+                }
+            }
+            return ended;
+        }).flatMapIterable(ended -> ended);
     }
 
     // ---------------------------------------------------------------- health

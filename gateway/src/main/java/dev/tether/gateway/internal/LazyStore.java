@@ -9,6 +9,7 @@ import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -109,6 +110,12 @@ final class LazyStore implements SessionStore {
     }
 
     @Override
+    public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
+                                       Duration ttl) {
+        return mono("appendReply", s -> s.appendReply(sessionId, replyTo, frame, nodeId, ttl));
+    }
+
+    @Override
     public Flux<Sequenced> read(String sessionId, long afterSeq) {
         return flux("read", s -> s.read(sessionId, afterSeq));
     }
@@ -130,18 +137,13 @@ final class LazyStore implements SessionStore {
     }
 
     @Override
-    public Mono<Void> leaseReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
-        return mono("leaseReply", s -> s.leaseReply(sessionId, replyTo, nodeId, ttl));
+    public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
+        return mono("renewReply", s -> s.renewReply(sessionId, replyTo, nodeId, ttl));
     }
 
     @Override
-    public Mono<Void> releaseReply(String sessionId, long replyTo) {
-        return mono("releaseReply", s -> s.releaseReply(sessionId, replyTo));
-    }
-
-    @Override
-    public Flux<Long> claimLapsedReplies(String sessionId) {
-        return flux("claimLapsedReplies", s -> s.claimLapsedReplies(sessionId));
+    public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
+        return flux("endLapsedReplies", s -> s.endLapsedReplies(sessionId, producing, nodeId, ttl));
     }
 
     @Override

@@ -15,6 +15,8 @@ import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -85,27 +87,35 @@ final class Replies {
         }
         long replyTo = message.cseq();
         ConversationContext context = context(sessionId);
-        // The store leased this reply when it stored the message; the producer only renews the lease.
+        // The store leased this reply when it stored the message; the producer only renews the lease. A renewal
+        // that finds the lease gone means another node ended the reply (`interrupted`): stop producing it.
         Mono<Void> work = Mono.fromRunnable(() -> reply.renewal = Flux.interval(lease.dividedBy(3), scheduler)
-                        .concatMap(tick -> store.leaseReply(sessionId, replyTo, nodeId, lease)
-                                .onErrorResume(e -> Mono.empty()))
+                        .concatMap(tick -> store.renewReply(sessionId, replyTo, nodeId, lease)
+                                .onErrorResume(e -> {
+                                    if (SessionStoreException.isReplyEnded(e)) {
+                                        stop(key, reply);
+                                    }
+                                    return Mono.empty();
+                                }))
                         .subscribe())
                 .thenMany(Flux.defer(() -> handler.reply(context, message)))
                 // Stops the parts; concatMap still finishes the append in flight, so `cancelled` comes last.
                 .takeUntilOther(reply.cancel.asMono())
-                .concatMap(part -> append(sessionId, frame(replyTo, part)), 1)
-                .then(Mono.defer(() -> append(sessionId, AssistantDone.of(replyTo,
+                .concatMap(part -> append(sessionId, replyTo, frame(replyTo, part)), 1)
+                .then(Mono.defer(() -> append(sessionId, replyTo, AssistantDone.of(replyTo,
                         reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE)).then()))
                 .onErrorResume(e -> {
-                    if (SessionStoreException.isNotFound(e)) {
+                    if (SessionStoreException.isNotFound(e) || SessionStoreException.isReplyEnded(e)) {
                         return Mono.empty();
                     }
                     LOG.warn("reply to cseq {} in session {} failed: {}", replyTo, sessionId, e.toString());
+                    // Fenced like every part: if the done that failed ambiguously was stored after all, the lease
+                    // is gone and this appends nothing.
                     return done(sessionId, replyTo, DoneReason.FAILED);
                 })
                 // No release: the store ends the lease with the append of the done frame, in the same step.
                 .onErrorResume(e -> {
-                    if (!SessionStoreException.isNotFound(e)) {
+                    if (!SessionStoreException.isNotFound(e) && !SessionStoreException.isReplyEnded(e)) {
                         // The lease stays; whoever serves the session next marks the reply interrupted.
                         LOG.warn("reply to cseq {} in session {} could not be finished: {}", replyTo, sessionId,
                                 e.toString());
@@ -148,16 +158,23 @@ final class Replies {
 
     /**
      * Ends the replies of a session whose producer is gone (its lease lapsed) with {@code interrupted}, so that the
-     * client is not left waiting for a reply that will never finish. The store hands each lapsed reply to one
-     * claimant only, so two nodes looking at once do not both end it. A claimed reply that is still running here
-     * (its renewals failed during a store outage) is alive after all: it gets its lease back instead.
+     * client is not left waiting for a reply that will never finish. The store ends each lapsed reply once, in the
+     * same step as it takes the lease away, so two nodes looking at once do not both end it, and a producer that was
+     * only slow is fenced out. A lapsed reply that is still running here (its renewals failed during a store outage)
+     * is alive after all: the store renews its lease instead.
      */
     Mono<Void> interruptLapsed(String sessionId) {
-        return store.claimLapsedReplies(sessionId)
-                .concatMap(replyTo -> running.containsKey(new Key(sessionId, replyTo))
-                        ? store.leaseReply(sessionId, replyTo, nodeId, lease)
-                        : done(sessionId, replyTo, DoneReason.INTERRUPTED))
-                .then();
+        return Flux.defer(() -> store.endLapsedReplies(sessionId, producing(sessionId), nodeId, lease)).then();
+    }
+
+    private Set<Long> producing(String sessionId) {
+        Set<Long> producing = new HashSet<>();
+        running.keySet().forEach(key -> {
+            if (key.sessionId().equals(sessionId)) {
+                producing.add(key.replyTo());
+            }
+        });
+        return producing;
     }
 
     /** The number of replies being produced. */
@@ -183,8 +200,9 @@ final class Replies {
     }
 
     /** Appends one frame of a reply, paused while the store rejects it unapplied (see the class comment). */
-    private Mono<Sequenced> append(String sessionId, Sequenced frame) {
-        return paused(Mono.defer(() -> store.append(sessionId, frame)), SessionStoreException::isNotApplied);
+    private Mono<Sequenced> append(String sessionId, long replyTo, Sequenced frame) {
+        return paused(Mono.defer(() -> store.appendReply(sessionId, replyTo, frame, nodeId, lease)),
+                SessionStoreException::isNotApplied);
     }
 
     private <T> Mono<T> paused(Mono<T> call, java.util.function.Predicate<Throwable> safeToRetry) {
@@ -199,7 +217,7 @@ final class Replies {
     }
 
     private Mono<Void> done(String sessionId, long replyTo, DoneReason reason) {
-        return store.append(sessionId, AssistantDone.of(replyTo, reason)).then();
+        return store.appendReply(sessionId, replyTo, AssistantDone.of(replyTo, reason), nodeId, lease).then();
     }
 
     private static Sequenced frame(long replyTo, ReplyPart part) {

@@ -10,6 +10,7 @@ import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -80,6 +81,12 @@ public final class FaultyStore implements SessionStore {
     }
 
     @Override
+    public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
+                                       Duration ttl) {
+        return delegate.appendReply(sessionId, replyTo, frame, nodeId, ttl);
+    }
+
+    @Override
     public Flux<Sequenced> read(String sessionId, long afterSeq) {
         return delegate.read(sessionId, afterSeq);
     }
@@ -95,18 +102,13 @@ public final class FaultyStore implements SessionStore {
     }
 
     @Override
-    public Mono<Void> leaseReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
-        return delegate.leaseReply(sessionId, replyTo, nodeId, ttl);
+    public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
+        return delegate.renewReply(sessionId, replyTo, nodeId, ttl);
     }
 
     @Override
-    public Mono<Void> releaseReply(String sessionId, long replyTo) {
-        return delegate.releaseReply(sessionId, replyTo);
-    }
-
-    @Override
-    public Flux<Long> claimLapsedReplies(String sessionId) {
-        return delegate.claimLapsedReplies(sessionId);
+    public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
+        return delegate.endLapsedReplies(sessionId, producing, nodeId, ttl);
     }
 
     @Override

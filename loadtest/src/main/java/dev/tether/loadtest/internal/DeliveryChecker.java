@@ -37,6 +37,7 @@ final class DeliveryChecker {
     private BitSet published = new BitSet();
     private long eventsPending;
     private final Map<Long, StringBuilder> partial = new HashMap<>(2);
+    private BitSet endedReplies = new BitSet();
 
     // User messages, by the harness's own index k.
     private int sent;
@@ -101,6 +102,7 @@ final class DeliveryChecker {
             received = new BitSet();
             published = new BitSet();
             ackedCseqs = new BitSet();
+            endedReplies = new BitSet();
             maxSeq = 0;
             eventsPending = 0;
             awaitingReplies = 0;
@@ -211,6 +213,15 @@ final class DeliveryChecker {
     private long done(AssistantDone done, long now) {
         StringBuilder builder = partial.remove(done.replyTo());
         String text = builder == null ? "" : builder.toString();
+        if (done.replyTo() >= 1 && done.replyTo() <= Integer.MAX_VALUE) {
+            if (endedReplies.get((int) done.replyTo())) {
+                tally.repliesEndedTwice++;
+                problems.report("client " + client + ": reply to cseq " + done.replyTo() + " ended twice, again "
+                        + done.reason().wireName() + " at seq " + done.seq());
+                return -1;
+            }
+            endedReplies.set((int) done.replyTo());
+        }
         tally.repliesEnded.merge(done.reason(), 1L, Long::sum);
         int k = messageIndex(text);
         if (done.reason() != DoneReason.COMPLETE && (k < 0 || k >= sent)) {

@@ -22,6 +22,7 @@ final class Tally {
     long repliesComplete;
     long repliesMissing;
     long repliesDuplicated;
+    long repliesEndedTwice;
     long repliesCorrupt;
     long repliesUnexpected;
     long repliesMismatched;
@@ -51,6 +52,7 @@ final class Tally {
         repliesComplete += other.repliesComplete;
         repliesMissing += other.repliesMissing;
         repliesDuplicated += other.repliesDuplicated;
+        repliesEndedTwice += other.repliesEndedTwice;
         repliesCorrupt += other.repliesCorrupt;
         repliesUnexpected += other.repliesUnexpected;
         repliesMismatched += other.repliesMismatched;
@@ -82,6 +84,7 @@ final class Tally {
         losses.put("cseqs given to two messages", cseqsReused);
         losses.put("replies missing", repliesMissing);
         losses.put("replies duplicated (message stored twice)", repliesDuplicated);
+        losses.put("replies ended twice", repliesEndedTwice);
         losses.put("replies corrupt (deltas != sent text)", repliesCorrupt);
         losses.put("replies to no message sent", repliesUnexpected);
         losses.put("replies to the wrong cseq", repliesMismatched);
@@ -110,6 +113,7 @@ final class Tally {
         map.put("repliesComplete", repliesComplete);
         map.put("repliesMissing", repliesMissing);
         map.put("repliesDuplicated", repliesDuplicated);
+        map.put("repliesEndedTwice", repliesEndedTwice);
         map.put("repliesCorrupt", repliesCorrupt);
         map.put("repliesUnexpected", repliesUnexpected);
         map.put("repliesMismatched", repliesMismatched);

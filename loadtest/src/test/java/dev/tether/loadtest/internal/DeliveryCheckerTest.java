@@ -147,6 +147,19 @@ class DeliveryCheckerTest {
     }
 
     @Test
+    void aReplyEndedAgainAfterItsDoneIsCaught() {
+        int k = checker.nextMessage(0);
+        checker.acked(k, 1);
+        long next = echo(k, 1, 1);
+        checker.frame(new AssistantDone(next, 1, DoneReason.INTERRUPTED), 0);
+
+        Tally tally = checker.finish();
+        assertThat(tally.repliesEndedTwice).isEqualTo(1);
+        assertThat(tally.repliesComplete).isEqualTo(1);
+        assertThat(tally.repliesUnexpected).isZero();
+    }
+
+    @Test
     void aReplyWhoseDeltasDoNotAddUpIsCorrupt() {
         int k = checker.nextMessage(0);
         checker.acked(k, 1);

@@ -3,6 +3,7 @@ package dev.tether.protocol.session;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import java.time.Duration;
+import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -49,12 +50,25 @@ public interface SessionStore extends AutoCloseable {
 
     /**
      * Appends a server frame (write-ahead, before it is sent), assigning the next seq atomically across all nodes.
-     * Appending an {@link dev.tether.protocol.AssistantDone} also ends the lease of the reply it ends, in the same
-     * step, so that a finished reply can never be claimed as lapsed and ended twice.
+     * For frames that belong to no reply, such as pushed events; a reply's own frames go through
+     * {@link #appendReply}. Leaves reply leases alone.
      *
      * @return the frame as stored, with its seq
      */
     Mono<Sequenced> append(String sessionId, Sequenced frame);
+
+    /**
+     * Appends a frame of the reply to user message {@code replyTo}, like {@link #append}, but only while that reply
+     * is leased (a lapsed lease that nobody has ended yet still counts). A producer that is writing is alive, so the
+     * append renews the lease for {@code ttl} in {@code nodeId}'s name; appending the reply's
+     * {@link dev.tether.protocol.AssistantDone} ends the lease instead, in the same step.
+     *
+     * <p>This is the fence that keeps a reply from ending twice: once the reply is finished, or ended
+     * {@code interrupted} by {@link #endLapsedReplies} because its producer looked dead, the lease is gone and this
+     * fails with {@link SessionStoreException#isReplyEnded()}, appending nothing, so a slow producer that was given
+     * up on stops instead of writing after the end.
+     */
+    Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId, Duration ttl);
 
     /**
      * The retained frames with seq above {@code afterSeq}, in order, then completes. Fails with
@@ -83,20 +97,25 @@ public interface SessionStore extends AutoCloseable {
     Flux<ClientMessage> readClient(String sessionId, long afterCseq);
 
     /**
-     * Records that {@code nodeId} is producing the reply to {@code replyTo}, until {@code ttl} from now; the
-     * producer renews the lease while it works and releases it when the reply is done.
+     * Renews the lease of the reply to {@code replyTo}: {@code nodeId} is still producing it, until {@code ttl} from
+     * now. Never creates a lease (storing the user message does): fails with
+     * {@link SessionStoreException#isReplyEnded()} when the reply has ended, so a renewal that arrives after the
+     * reply's done cannot bring its lease back.
      */
-    Mono<Void> leaseReply(String sessionId, long replyTo, String nodeId, Duration ttl);
-
-    /** Ends a reply lease: the reply is finished. */
-    Mono<Void> releaseReply(String sessionId, long replyTo);
+    Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl);
 
     /**
-     * Takes the replies whose lease ran out without a release: their producer is gone and they will never finish.
-     * Atomic: each lapsed reply is returned to one caller only, on whatever node, and its lease is gone, so that
-     * exactly one caller ends it ({@code interrupted}) even when several nodes look at once.
+     * Ends the replies whose lease ran out: their producer is gone and they would never finish. For each, in one
+     * atomic step, the lease is removed and an {@link dev.tether.protocol.AssistantDone} with reason
+     * {@code interrupted} is appended, so that each lapsed reply is ended once, by one caller, even when several
+     * nodes look at once, and its producer, if it was only slow, is fenced out ({@link #appendReply}).
+     *
+     * <p>Lapsed leases of the replies in {@code producing}, which the caller is still producing itself (its renewals
+     * failed during a store outage), are renewed for {@code ttl} in {@code nodeId}'s name instead.
+     *
+     * @return the done frames appended, in replyTo order
      */
-    Flux<Long> claimLapsedReplies(String sessionId);
+    Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl);
 
     /** Removes the session and everything in it, for good. Completes also when it did not exist. */
     Mono<Void> remove(String sessionId);

@@ -5,7 +5,7 @@ import dev.tether.protocol.TetherException;
 /** A session store operation that failed. Ask the predicates rather than reading the message. */
 public final class SessionStoreException extends TetherException {
 
-    private enum Kind { NOT_FOUND, HISTORY_TRUNCATED, UNAVAILABLE, REJECTED }
+    private enum Kind { NOT_FOUND, HISTORY_TRUNCATED, REPLY_ENDED, UNAVAILABLE, REJECTED }
 
     private final Kind kind;
 
@@ -23,6 +23,15 @@ public final class SessionStoreException extends TetherException {
     public static SessionStoreException historyTruncated(String sessionId, long afterSeq, long firstSeq) {
         return new SessionStoreException(Kind.HISTORY_TRUNCATED, "session " + sessionId + ": frames after seq "
                 + afterSeq + " are no longer retained (oldest retained is " + firstSeq + ")", null, false);
+    }
+
+    /**
+     * The reply to {@code replyTo} has ended (finished, or ended {@code interrupted} by another node), so its lease is
+     * gone and nothing more may be written for it. Stackless.
+     */
+    public static SessionStoreException replyEnded(String sessionId, long replyTo) {
+        return new SessionStoreException(Kind.REPLY_ENDED, "session " + sessionId + ": the reply to cseq " + replyTo
+                + " has ended", null, false);
     }
 
     /**
@@ -52,6 +61,10 @@ public final class SessionStoreException extends TetherException {
         return kind == Kind.HISTORY_TRUNCATED;
     }
 
+    public boolean isReplyEnded() {
+        return kind == Kind.REPLY_ENDED;
+    }
+
     /** Only an unavailable store is worth trying again. */
     @Override
     public boolean isRetryable() {
@@ -71,6 +84,11 @@ public final class SessionStoreException extends TetherException {
     /** Whether {@code error} says the session does not exist. */
     public static boolean isNotFound(Throwable error) {
         return error instanceof SessionStoreException e && e.isNotFound();
+    }
+
+    /** Whether {@code error} says a reply has ended and takes no more frames. */
+    public static boolean isReplyEnded(Throwable error) {
+        return error instanceof SessionStoreException e && e.isReplyEnded();
     }
 
     /** Whether {@code error} says frames were trimmed. */

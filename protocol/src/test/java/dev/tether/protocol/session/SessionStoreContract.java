@@ -13,11 +13,13 @@ import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.UserMessage;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
@@ -336,42 +338,78 @@ public abstract class SessionStoreContract {
         assertThat(store.read(id, 0).count().block(TIMEOUT)).isEqualTo(2);
     }
 
-    @Test
-    void replyLeasesLapseUnlessRenewedOrReleased() throws InterruptedException {
-        String id = newSessionId();
-        create(id);
-        Duration ttl = Duration.ofMillis(300);
+    /** Stores user messages 1..count, each leasing its reply for {@code lease}. */
+    private void storeUserMessages(String id, int count, Duration lease) {
+        for (long cseq = 1; cseq <= count; cseq++) {
+            store.appendClient(id, new UserMessage(cseq, "m" + cseq), "node-a", lease).block(TIMEOUT);
+        }
+    }
 
-        store.leaseReply(id, 1, "node-a", ttl).block(TIMEOUT);
-        store.leaseReply(id, 2, "node-a", ttl).block(TIMEOUT);
-        store.leaseReply(id, 3, "node-a", ttl).block(TIMEOUT);
-        StepVerifier.create(store.claimLapsedReplies(id)).expectComplete().verify(TIMEOUT);
+    /** Appends a frame of the reply to {@code replyTo} as node-a, renewing its lease for {@link #LEASE}. */
+    private Mono<Sequenced> appendReply(String id, long replyTo, Sequenced frame) {
+        return store.appendReply(id, replyTo, frame, "node-a", LEASE);
+    }
 
-        store.releaseReply(id, 2).block(TIMEOUT);
-        elapse(Duration.ofMillis(200));
-        store.leaseReply(id, 3, "node-a", ttl).block(TIMEOUT);
-        elapse(Duration.ofMillis(200));
+    private List<Sequenced> endLapsed(String id) {
+        return store.endLapsedReplies(id, Set.of(), "node-b", LEASE).collectList().block(TIMEOUT);
+    }
 
-        StepVerifier.create(store.claimLapsedReplies(id)).expectNext(1L).expectComplete().verify(TIMEOUT);
-        StepVerifier.create(store.claimLapsedReplies(id)).as("a claimed reply is gone")
-                .expectComplete().verify(TIMEOUT);
+    private static AssistantDone interrupted(long seq, long replyTo) {
+        return new AssistantDone(seq, replyTo, DoneReason.INTERRUPTED);
     }
 
     @Test
-    void aLapsedReplyIsClaimedByOneCallerOnly() throws InterruptedException {
+    void lapsedRepliesAreEndedInterruptedUnlessRenewedOrDone() throws InterruptedException {
         String id = newSessionId();
         create(id);
-        for (long replyTo = 1; replyTo <= 5; replyTo++) {
-            store.leaseReply(id, replyTo, "node-a", Duration.ofMillis(100)).block(TIMEOUT);
-        }
+        storeUserMessages(id, 3, Duration.ofMillis(300));
+        assertThat(endLapsed(id)).as("nothing has lapsed yet").isEmpty();
+
+        appendReply(id, 2, AssistantDone.of(2, DoneReason.COMPLETE)).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+        store.renewReply(id, 3, "node-a", Duration.ofMillis(300)).block(TIMEOUT);
         elapse(Duration.ofMillis(200));
 
-        List<Long> claimed = Flux.range(0, 8)
-                .flatMap(i -> store.claimLapsedReplies(id).subscribeOn(Schedulers.parallel()))
+        assertThat(endLapsed(id)).as("seq 1 is reply 2's done; reply 3 was renewed")
+                .containsExactly(interrupted(2, 1));
+        assertThat(store.read(id, 0).collectList().block(TIMEOUT)).as("the log")
+                .containsExactly(new AssistantDone(1, 2, DoneReason.COMPLETE), interrupted(2, 1));
+        assertThat(endLapsed(id)).as("an ended reply is not ended again").isEmpty();
+    }
+
+    @Test
+    void aLapsedReplyIsEndedByOneCallerOnly() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeUserMessages(id, 5, Duration.ofMillis(100));
+        elapse(Duration.ofMillis(200));
+
+        List<Sequenced> ended = Flux.range(0, 8)
+                .flatMap(i -> store.endLapsedReplies(id, Set.of(), "node-" + i, LEASE)
+                        .subscribeOn(Schedulers.parallel()))
                 .collectList()
                 .block(TIMEOUT);
 
-        assertThat(claimed).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
+        assertThat(ended).extracting(frame -> ((AssistantDone) frame).replyTo())
+                .containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
+        assertThat(store.read(id, 0).collectList().block(TIMEOUT)).as("one done per reply, no gap")
+                .hasSize(5).allMatch(frame -> frame instanceof AssistantDone done
+                        && done.reason() == DoneReason.INTERRUPTED);
+    }
+
+    @Test
+    void aLapsedReplyTheCallerStillProducesIsRenewedNotEnded() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeUserMessages(id, 2, Duration.ofMillis(100));
+        elapse(Duration.ofMillis(200));
+
+        StepVerifier.create(store.endLapsedReplies(id, Set.of(2L), "node-a", LEASE))
+                .expectNext(interrupted(1, 1)).expectComplete().verify(TIMEOUT);
+
+        assertThat(appendReply(id, 2, delta(2, "still here")).block(TIMEOUT).seq()).isEqualTo(2);
+        elapse(Duration.ofMillis(200));
+        assertThat(endLapsed(id)).as("renewed for LEASE").isEmpty();
     }
 
     @Test
@@ -384,28 +422,74 @@ public abstract class SessionStoreContract {
         store.appendClient(id, new UserMessage(1, "hi"), "node-b", LEASE).block(TIMEOUT);
         store.appendClient(id, new ClientEvent(2, "typing", null), "node-a", lease).block(TIMEOUT);
         store.appendClient(id, new Cancel(3, 1), "node-a", lease).block(TIMEOUT);
-        StepVerifier.create(store.claimLapsedReplies(id)).expectComplete().verify(TIMEOUT);
+        assertThat(endLapsed(id)).isEmpty();
         elapse(Duration.ofMillis(500));
 
-        StepVerifier.create(store.claimLapsedReplies(id))
+        assertThat(endLapsed(id))
                 .as("only the user message's reply, leased when it was stored; the duplicate took no lease")
-                .expectNext(1L).expectComplete().verify(TIMEOUT);
+                .containsExactly(interrupted(1, 1));
     }
 
     @Test
-    void theDoneOfAReplyEndsItsLeaseInTheSameStep() throws InterruptedException {
+    void aReplyTakesFramesOnlyWhileItIsLeased() throws InterruptedException {
         String id = newSessionId();
         create(id);
-        Duration lease = Duration.ofMillis(300);
-        store.appendClient(id, new UserMessage(1, "hi"), "node-a", lease).block(TIMEOUT);
-        store.appendClient(id, new UserMessage(2, "and you?"), "node-a", lease).block(TIMEOUT);
+        storeUserMessages(id, 2, Duration.ofMillis(100));
 
-        store.append(id, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT);
-        elapse(Duration.ofMillis(500));
+        assertThat(appendReply(id, 1, delta(1, "one")).block(TIMEOUT).seq()).isEqualTo(1);
+        assertThat(appendReply(id, 1, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT).seq())
+                .isEqualTo(2);
+        elapse(Duration.ofMillis(200));
+        assertThat(endLapsed(id)).as("reply 2 lapsed; reply 1 is done").containsExactly(interrupted(3, 2));
 
-        StepVerifier.create(store.claimLapsedReplies(id))
-                .as("the finished reply's lease ended with its done; the unfinished one lapsed")
-                .expectNext(2L).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(appendReply(id, 1, AssistantDone.of(1, DoneReason.FAILED)))
+                .as("a second done of a finished reply")
+                .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
+        StepVerifier.create(appendReply(id, 2, delta(2, "late")))
+                .as("a slow producer's delta after its reply was ended interrupted")
+                .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
+        StepVerifier.create(appendReply(id, 7, delta(7, "never asked")))
+                .as("a reply that was never leased")
+                .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
+        assertThat(store.read(id, 0).count().block(TIMEOUT)).as("nothing appended by the fenced calls").isEqualTo(3);
+    }
+
+    @Test
+    void appendingAPartRenewsTheLease() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeUserMessages(id, 2, Duration.ofMillis(300));
+        elapse(Duration.ofMillis(200));
+        store.appendReply(id, 1, delta(1, "still writing"), "node-a", Duration.ofMillis(300)).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+
+        assertThat(endLapsed(id)).as("reply 2 lapsed; reply 1 was renewed by its append")
+                .containsExactly(interrupted(2, 2));
+    }
+
+    @Test
+    void aRenewalAfterTheDoneDoesNotBringTheLeaseBack() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeUserMessages(id, 1, Duration.ofMillis(100));
+        appendReply(id, 1, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT);
+
+        StepVerifier.create(store.renewReply(id, 1, "node-a", Duration.ofMillis(100)))
+                .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+
+        assertThat(endLapsed(id)).as("the finished reply is not ended a second time").isEmpty();
+    }
+
+    @Test
+    void aPlainAppendLeavesLeasesAlone() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeUserMessages(id, 1, Duration.ofMillis(100));
+        store.append(id, ServerEvent.of("tool", JsonNodeFactory.instance.objectNode())).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+
+        assertThat(endLapsed(id)).containsExactly(interrupted(2, 1));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.tether.session.redis;
 
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
@@ -84,6 +85,8 @@ public final class RedisSessionStore implements SessionStore {
 
     private static final int REGISTRY_BATCH = 500;
     private static final String SEQ_MARKER = "\"seq\":0,";
+    private static final String REPLY_TO_MARKER = "\"replyTo\":0,";
+
     private static final Object END = new Object();
     private static final Object REMOVED = new Object();
     private static final Object POKE = new Object();
@@ -93,6 +96,11 @@ public final class RedisSessionStore implements SessionStore {
     private final Keys keys;
     private final RedisBackend redis;
     private final FrameCodec codec = new FrameCodec();
+    /**
+     * An {@code assistant_done{interrupted}} in three parts, for the script that ends lapsed replies to fill in the
+     * seq and the replyTo.
+     */
+    private final List<String> interruptedDone = interruptedDoneTemplate(codec);
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, SessionChannel> channels = new ConcurrentHashMap<>();
     private final Sinks.Many<Boolean> checkNow = Sinks.many().multicast().directBestEffort();
@@ -246,28 +254,57 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
         requireId(sessionId);
+        return appendFenced(sessionId, frame, 0, "", Duration.ZERO, "append");
+    }
+
+    @Override
+    public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
+                                       Duration ttl) {
+        requireId(sessionId);
+        if (replyTo < 1) {
+            throw new IllegalArgumentException("replyTo must be a cseq, got " + replyTo);
+        }
+        return appendFenced(sessionId, frame, replyTo, nodeId, ttl, "appendReply");
+    }
+
+    /**
+     * Appends {@code frame}, fenced by the lease of the reply to {@code replyTo} unless it is 0, and renewing that
+     * lease for {@code ttl} unless the frame ends the reply.
+     */
+    private Mono<Sequenced> appendFenced(String sessionId, Sequenced frame, long replyTo, String nodeId,
+                                         Duration ttl, String operation) {
         return Mono.defer(() -> {
-            String json = codec.encode(frame.withSeq(Sequenced.UNASSIGNED));
-            int at = json.indexOf(SEQ_MARKER);
-            if (at < 0) {
-                return Mono.error(new IllegalStateException("no seq field in encoded " + frame.type()));
-            }
-            String before = json.substring(0, at + SEQ_MARKER.length() - 2);
-            String after = json.substring(at + SEQ_MARKER.length() - 1);
-            // A reply's done ends its lease in the same script: a node dying between the two must not leave a
-            // finished reply to be claimed and ended a second time, `interrupted`.
-            String endsLease = frame instanceof AssistantDone done ? Long.toString(done.replyTo()) : "0";
-            return run(Scripts.APPEND, "append",
+            String[] json = split(codec.encode(frame.withSeq(Sequenced.UNASSIGNED)), SEQ_MARKER);
+            boolean endsReply = frame instanceof AssistantDone done && done.replyTo() == replyTo;
+            return run(Scripts.APPEND, operation,
                     new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
                             keys.leases(sessionId)},
-                    before, after, maxFrames, maxAgeMs, redis.publishCommand(), endsLease)
-                    .map(reply -> {
-                        if (status(reply) == 0) {
-                            throw SessionStoreException.notFound(sessionId);
-                        }
-                        return frame.withSeq((Long) reply.get(1));
+                    json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(replyTo),
+                    endsReply ? "0" : Long.toString(Math.max(1, ttl.toMillis())), nodeId)
+                    .map(reply -> switch ((int) status(reply)) {
+                        case 0 -> throw SessionStoreException.notFound(sessionId);
+                        case 2 -> throw SessionStoreException.replyEnded(sessionId, replyTo);
+                        default -> frame.withSeq((Long) reply.get(1));
                     });
         });
+    }
+
+    private static List<String> interruptedDoneTemplate(FrameCodec codec) {
+        String[] seq = split(codec.encode(new AssistantDone(0, 0, DoneReason.INTERRUPTED)), SEQ_MARKER);
+        String[] replyTo = split(seq[1], REPLY_TO_MARKER);
+        return List.of(seq[0], replyTo[0], replyTo[1]);
+    }
+
+    /**
+     * Splits encoded JSON around the value of the field {@code marker} names ({@code "name":0,}), keeping the
+     * quotes, colon and comma on their sides: the script puts the real value between the two parts.
+     */
+    private static String[] split(String json, String marker) {
+        int at = json.indexOf(marker);
+        if (at < 0) {
+            throw new IllegalStateException("no " + marker + " in " + json);
+        }
+        return new String[] {json.substring(0, at + marker.length() - 2), json.substring(at + marker.length() - 1)};
     }
 
     @Override
@@ -420,31 +457,38 @@ public final class RedisSessionStore implements SessionStore {
     // ---------------------------------------------------------------- reply leases
 
     @Override
-    public Mono<Void> leaseReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
+    public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
         requireId(sessionId);
-        return run(Scripts.LEASE, "leaseReply", new String[] {keys.meta(sessionId), keys.leases(sessionId)},
+        return run(Scripts.RENEW_REPLY, "renewReply", new String[] {keys.meta(sessionId), keys.leases(sessionId)},
                 Long.toString(replyTo), Long.toString(Math.max(1, ttl.toMillis())), nodeId)
-                .flatMap(reply -> status(reply) == 0
-                        ? Mono.error(SessionStoreException.notFound(sessionId)) : Mono.empty());
+                .flatMap(reply -> switch ((int) status(reply)) {
+                    case 0 -> Mono.error(SessionStoreException.notFound(sessionId));
+                    case 2 -> Mono.error(SessionStoreException.replyEnded(sessionId, replyTo));
+                    default -> Mono.empty();
+                });
     }
 
     @Override
-    public Mono<Void> releaseReply(String sessionId, long replyTo) {
+    public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
         requireId(sessionId);
-        return Mono.defer(() -> redis.commands().hdel(keys.leases(sessionId), Long.toString(replyTo)))
-                .onErrorMap(e -> !(e instanceof SessionStoreException), e -> failure("releaseReply", e))
-                .then();
-    }
-
-    @Override
-    public Flux<Long> claimLapsedReplies(String sessionId) {
-        requireId(sessionId);
-        return run(Scripts.CLAIM_LAPSED, "claimLapsedReplies", new String[] {keys.meta(sessionId), keys.leases(sessionId)})
+        List<String> args = new ArrayList<>(interruptedDone);
+        args.addAll(List.of(maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(Math.max(1, ttl.toMillis())),
+                nodeId));
+        producing.forEach(replyTo -> args.add(Long.toString(replyTo)));
+        return run(Scripts.END_LAPSED, "endLapsedReplies",
+                new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
+                        keys.leases(sessionId)}, args.toArray(String[]::new))
                 .flatMapMany(reply -> {
                     if (status(reply) == 0) {
                         return Flux.error(SessionStoreException.notFound(sessionId));
                     }
-                    return Flux.fromIterable((List<?>) reply.get(1)).map(o -> Long.parseLong((String) o)).sort();
+                    List<?> ended = (List<?>) reply.get(1);
+                    List<Sequenced> frames = new ArrayList<>(ended.size() / 2);
+                    for (int i = 0; i < ended.size(); i += 2) {
+                        frames.add(new AssistantDone((Long) ended.get(i), (Long) ended.get(i + 1),
+                                DoneReason.INTERRUPTED));
+                    }
+                    return Flux.fromIterable(frames);
                 });
     }
 

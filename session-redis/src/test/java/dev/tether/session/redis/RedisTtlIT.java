@@ -62,7 +62,7 @@ class RedisTtlIT {
         Attachment attachment = store.create(id, SessionTokens.digest("t"), "node-a").block(TIMEOUT);
         store.append(id, AssistantDelta.of(1, "hello")).block(TIMEOUT);
         store.appendClient(id, new UserMessage(1, "hi"), "node-a", Duration.ofMinutes(5)).block(TIMEOUT);
-        store.leaseReply(id, 1, "node-a", Duration.ofSeconds(5)).block(TIMEOUT);
+        store.renewReply(id, 1, "node-a", Duration.ofSeconds(5)).block(TIMEOUT);
         List<String> sessionKeys = List.of(keys.meta(id), keys.log(id), keys.in(id), keys.leases(id));
 
         for (String key : sessionKeys) {

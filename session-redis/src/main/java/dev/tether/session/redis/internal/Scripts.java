@@ -4,7 +4,8 @@ package dev.tether.session.redis.internal;
  * The Lua scripts behind every store operation. Each runs atomically on the node that owns the session's slot and
  * costs one round trip; all of a script's keys share the session's hash tag.
  *
- * <p>Replies are arrays whose first element is a status: 0 means the session's metadata does not exist.
+ * <p>Replies are arrays whose first element is a status: 0 means the session's metadata does not exist, 2 from a
+ * script that touches a reply's lease means the reply has ended (its lease is gone).
  * Times come from the server's {@code TIME}, so that nodes with skewed clocks agree.
  */
 public final class Scripts {
@@ -15,7 +16,7 @@ public final class Scripts {
     /** Every script, for loading them into the server's cache up front. */
     public static java.util.List<LuaScript> all() {
         return java.util.List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, READ, APPEND_CLIENT, READ_CLIENT,
-                LEASE, CLAIM_LAPSED, REMOVE, REGISTRY, STATS);
+                RENEW_REPLY, END_LAPSED, REMOVE, REGISTRY, STATS);
     }
 
     private static final String PRELUDE = """
@@ -49,6 +50,33 @@ public final class Scripts {
               redis.call('XTRIM', log, 'MINID', (last + 1) .. '-0')
               redis.call('HSET', meta, 'first', last + 1, 'ft', now)
               return last + 1
+            end
+            """;
+
+    /** The prelude plus {@code append_frame}, for the scripts that append server frames. */
+    private static final String APPEND_PRELUDE = PRELUDE + """
+            -- Appends a frame, its JSON split around the seq, as entry <seq>-0 (trimmed to max_len), trims by age,
+            -- publishes it and returns its seq. The session's metadata must exist. TTLs are left alone: the refresh
+            -- timer owns them.
+            local function append_frame(meta, log, channel, before, after, max_len, max_age, publish)
+              local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
+              local last = tonumber(v[1])
+              local first = tonumber(v[2])
+              local ft = tonumber(v[3]) or 0
+              local now = now_ms()
+              local seq = last + 1
+              local frame = before .. seq .. after
+              redis.call('XADD', log, 'MAXLEN', max_len, seq .. '-0', 'f', frame, 't', now)
+              if last == 0 then
+                local ttl = redis.call('PTTL', meta)
+                if ttl > 0 then redis.call('PEXPIRE', log, ttl) end
+              end
+              if first > last then ft = now end
+              if seq - max_len + 1 > first then first = seq - max_len + 1 end
+              redis.call('HSET', meta, 'last', seq, 'first', first, 'ft', ft)
+              trim_age(meta, log, first, seq, ft, now, max_age)
+              redis.call(publish, channel, frame)
+              return seq
             end
             """;
 
@@ -116,32 +144,24 @@ public final class Scripts {
 
     /**
      * KEYS meta, log, channel, leases; ARGV frame JSON before the seq, frame JSON after it, maxFrames, maxAgeMs,
-     * publish command, replyTo of an assistant_done (0 otherwise). Assigns the next seq, stores the frame as entry
-     * {@code <seq>-0} (trimmed to maxFrames), trims by age, ends the lease of the reply an assistant_done ends,
-     * publishes the frame and returns {1, seq}. TTLs are left alone: the refresh timer owns them.
+     * publish command, the replyTo whose lease fences the append (0 for none), the lease's new ttlMs (0 when the
+     * frame ends the reply), node. {1, seq} appended; {2} the fencing reply has ended, nothing appended. The append
+     * renews the lease, or deletes it when the frame ends the reply, in the same step.
      */
-    public static final LuaScript APPEND = LuaScript.of("append", PRELUDE + """
-            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
-            if not v[1] then return {0} end
-            local last = tonumber(v[1])
-            local first = tonumber(v[2])
-            local ft = tonumber(v[3]) or 0
-            local max_len = tonumber(ARGV[3])
-            local now = now_ms()
-            local seq = last + 1
-            local frame = ARGV[1] .. seq .. ARGV[2]
-            redis.call('XADD', KEYS[2], 'MAXLEN', max_len, seq .. '-0', 'f', frame, 't', now)
-            if last == 0 then
-              local ttl = redis.call('PTTL', KEYS[1])
-              if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+    public static final LuaScript APPEND = LuaScript.of("append", APPEND_PRELUDE + """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            local reply = ARGV[6]
+            if reply ~= '0' then
+              if redis.call('HEXISTS', KEYS[4], reply) == 0 then return {2} end
+              local ttl = tonumber(ARGV[7])
+              if ttl == 0 then
+                redis.call('HDEL', KEYS[4], reply)
+              else
+                redis.call('HSET', KEYS[4], reply, (now_ms() + ttl) .. ':' .. ARGV[8])
+              end
             end
-            if first > last then ft = now end
-            if seq - max_len + 1 > first then first = seq - max_len + 1 end
-            redis.call('HSET', KEYS[1], 'last', seq, 'first', first, 'ft', ft)
-            trim_age(KEYS[1], KEYS[2], first, seq, ft, now, tonumber(ARGV[4]))
-            if ARGV[6] ~= '0' then redis.call('HDEL', KEYS[4], ARGV[6]) end
-            redis.call(ARGV[5], KEYS[3], frame)
-            return {1, seq}
+            return {1, append_frame(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
+              ARGV[5])}
             """);
 
     /**
@@ -199,29 +219,48 @@ public final class Scripts {
             return {1, out}
             """);
 
-    /** KEYS meta, leases; ARGV replyTo, ttlMs, node. Sets the lease to expire ttl from the server's now. */
-    public static final LuaScript LEASE = LuaScript.of("lease", PRELUDE + """
+    /**
+     * KEYS meta, leases; ARGV replyTo, ttlMs, node. Moves an existing lease's expiry to ttl from the server's now;
+     * {2} when there is no lease (the reply ended), which is never created here.
+     */
+    public static final LuaScript RENEW_REPLY = LuaScript.of("renew_reply", PRELUDE + """
             if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return {2} end
             redis.call('HSET', KEYS[2], ARGV[1], (now_ms() + tonumber(ARGV[2])) .. ':' .. ARGV[3])
-            local ttl = redis.call('PTTL', KEYS[1])
-            if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
             return {1}
             """);
 
     /**
-     * KEYS meta, leases. {1, [replyTo...]} of the leases that expired by the server's now, which it deletes in the
-     * same step, so that each lapsed reply is claimed by one caller only.
+     * KEYS meta, log, channel, leases; ARGV the done frame's JSON before the seq, between the seq and the replyTo,
+     * after the replyTo, maxFrames, maxAgeMs, publish command, ttlMs, node, then the replyTos the caller is still
+     * producing. Every lease expired by the server's now is deleted and its reply ended with the done frame, in
+     * replyTo order, except those being produced, which are renewed. {1, [seq, replyTo, ...]} of the frames appended.
      */
-    public static final LuaScript CLAIM_LAPSED = LuaScript.of("claim_lapsed", PRELUDE + """
+    public static final LuaScript END_LAPSED = LuaScript.of("end_lapsed", APPEND_PRELUDE + """
             if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
             local now = now_ms()
-            local all = redis.call('HGETALL', KEYS[2])
-            local out = {}
+            local producing = {}
+            for i = 9, #ARGV do producing[ARGV[i]] = true end
+            local all = redis.call('HGETALL', KEYS[4])
+            local lapsed = {}
             for i = 1, #all, 2 do
               local expiry = tonumber(string.match(all[i + 1], '^(%d+)'))
-              if expiry and expiry <= now then out[#out + 1] = all[i] end
+              if expiry and expiry <= now then
+                if producing[all[i]] then
+                  redis.call('HSET', KEYS[4], all[i], (now + tonumber(ARGV[7])) .. ':' .. ARGV[8])
+                else
+                  lapsed[#lapsed + 1] = all[i]
+                end
+              end
             end
-            if #out > 0 then redis.call('HDEL', KEYS[2], unpack(out)) end
+            table.sort(lapsed, function(a, b) return tonumber(a) < tonumber(b) end)
+            local out = {}
+            for _, reply in ipairs(lapsed) do
+              redis.call('HDEL', KEYS[4], reply)
+              out[#out + 1] = append_frame(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2] .. reply .. ARGV[3],
+                tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
+              out[#out + 1] = tonumber(reply)
+            end
             return {1, out}
             """);
 
