@@ -7,6 +7,7 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
+import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
@@ -18,6 +19,8 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -172,6 +175,27 @@ public final class InMemorySessionStore implements SessionStore {
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
         Objects.requireNonNull(frame, "frame");
         return locked(sessionId, (session, now) -> appendLocked(session, frame, now));
+    }
+
+    @Override
+    public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(frame, "frame");
+        return locked(sessionId, (session, now) -> {
+            Long seen = session.onceKeys.get(key);
+            if (seen != null && seen >= session.firstSeq()) {
+                return new OnceAppend(seen, true);
+            }
+            long seq = appendLocked(session, frame, now).seq();
+            // In insertion order, which is seq order: forget the keys of frames no longer retained.
+            long first = session.firstSeq();
+            Iterator<Long> seqs = session.onceKeys.values().iterator();
+            while (seqs.hasNext() && seqs.next() < first) {
+                seqs.remove();
+            }
+            session.onceKeys.put(key, seq);
+            return new OnceAppend(seq, false);
+        });
     }
 
     @Override
@@ -442,6 +466,8 @@ public final class InMemorySessionStore implements SessionStore {
         final ArrayDeque<Entry<Sequenced>> frames = new ArrayDeque<>();
         final ArrayDeque<Entry<ClientMessage>> clientMessages = new ArrayDeque<>();
         final Map<Long, Instant> leases = new HashMap<>();
+        // Idempotency key -> seq of the frame appended under it, oldest first.
+        final LinkedHashMap<String, Long> onceKeys = new LinkedHashMap<>();
         final List<FluxSink<Sequenced>> followers = new ArrayList<>();
         Instant lastSeenAt;
         long lastSeq;

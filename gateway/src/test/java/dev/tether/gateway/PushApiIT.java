@@ -23,11 +23,18 @@ class PushApiIT {
     }
 
     private Reply post(String sessionId, String bearer, String body) {
+        return post(sessionId, bearer, null, body);
+    }
+
+    private Reply post(String sessionId, String bearer, String idempotencyKey, String body) {
         return HttpClient.create()
                 .headers(h -> {
                     h.set("Content-Type", "application/json");
                     if (bearer != null) {
                         h.set("Authorization", "Bearer " + bearer);
+                    }
+                    if (idempotencyKey != null) {
+                        h.set("Idempotency-Key", idempotencyKey);
                     }
                 })
                 .post()
@@ -53,7 +60,7 @@ class PushApiIT {
 
         Reply ok = post(welcome.sessionId(), KEY, "{\"name\":\"tool_done\",\"data\":{\"hits\":3}}");
         assertThat(ok.status()).isEqualTo(200);
-        assertThat(ok.body()).isEqualTo("{\"seq\":1}");
+        assertThat(ok.body()).isEqualTo("{\"seq\":1,\"duplicate\":false}");
         ServerEvent event = socket.next(ServerEvent.class);
         assertThat(event.seq()).isEqualTo(1);
         assertThat(event.name()).isEqualTo("tool_done");
@@ -68,5 +75,31 @@ class PushApiIT {
         assertThat(post(welcome.sessionId(), KEY, "[1]").status()).isEqualTo(400);
         assertThat(post(welcome.sessionId(), KEY, "").status()).isEqualTo(400);
         assertThat(gateway.store().find(welcome.sessionId()).block(TestSocket.TIMEOUT).lastSeq()).isEqualTo(1);
+    }
+
+    @Test
+    void aPushSentAgainWithItsIdempotencyKeyIsStoredOnce() {
+        gateway.start(c -> c.apiKey(KEY));
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+        Welcome welcome = socket.next(Welcome.class);
+        String body = "{\"name\":\"tool_done\",\"data\":{\"hits\":3}}";
+
+        Reply first = post(welcome.sessionId(), KEY, "tool-call-17", body);
+        Reply retry = post(welcome.sessionId(), KEY, "tool-call-17", body);
+        Reply other = post(welcome.sessionId(), KEY, "tool-call-18", body);
+
+        assertThat(first.body()).isEqualTo("{\"seq\":1,\"duplicate\":false}");
+        assertThat(retry.status()).isEqualTo(200);
+        assertThat(retry.body()).isEqualTo("{\"seq\":1,\"duplicate\":true}");
+        assertThat(other.body()).isEqualTo("{\"seq\":2,\"duplicate\":false}");
+        assertThat(socket.next(ServerEvent.class).seq()).isEqualTo(1);
+        assertThat(socket.next(ServerEvent.class).seq()).as("the retry sent nothing").isEqualTo(2);
+
+        Reply badKey = post(welcome.sessionId(), KEY, "two words", body);
+        assertThat(badKey.status()).isEqualTo(400);
+        assertThat(badKey.body()).contains("Idempotency-Key");
+        assertThat(post(welcome.sessionId(), KEY, "k".repeat(201), body).status()).isEqualTo(400);
+        assertThat(gateway.store().find(welcome.sessionId()).block(TestSocket.TIMEOUT).lastSeq()).isEqualTo(2);
     }
 }

@@ -4,6 +4,7 @@ import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
+import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
@@ -107,6 +108,11 @@ final class LazyStore implements SessionStore {
     @Override
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
         return mono("append", s -> s.append(sessionId, frame));
+    }
+
+    @Override
+    public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
+        return mono("appendOnce", s -> s.appendOnce(sessionId, key, frame));
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.tether.gateway.GatewayException;
 import dev.tether.gateway.GatewayHandle;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Protocol;
+import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.session.SessionStore;
@@ -54,6 +55,11 @@ final class ServerHandle implements GatewayHandle {
     private final AtomicBoolean released = new AtomicBoolean();
     private final byte[] apiKeyDigest;
     private volatile DisposableServer server;
+
+    /** The header that makes a push idempotent. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** The longest idempotency key: 200 characters. */
+    static final int MAX_IDEMPOTENCY_KEY = 200;
 
     /** The backend push endpoint. */
     static final String PUSH_ROUTE = "/api/v1/sessions/{sessionId}/events";
@@ -222,8 +228,12 @@ final class ServerHandle implements GatewayHandle {
     /**
      * {@code POST /api/v1/sessions/{sessionId}/events}: appends an {@code event} frame to a session's log on behalf
      * of a backend. 404 while no API key is configured (the endpoint does not exist), 401 for a missing or wrong
-     * key, 400 for a malformed body, 404 for an unknown or expired session, 503 with Retry-After when the store is
-     * unavailable, else 200 {@code {"seq": n}}.
+     * key, 400 for a malformed body or idempotency key, 404 for an unknown or expired session, 503 with Retry-After
+     * when the store is unavailable, else 200 {@code {"seq": n, "duplicate": false}}.
+     *
+     * <p>With an {@code Idempotency-Key} header the event is appended at most once per key and session, so a backend
+     * may send it again after a timeout or a node failure, to any node: the retry answers the first seq with
+     * {@code "duplicate": true}.
      */
     private Publisher<Void> push(HttpServerRequest request, HttpServerResponse response) {
         if (apiKeyDigest == null) {
@@ -236,6 +246,11 @@ final class ServerHandle implements GatewayHandle {
                     "a valid Authorization: Bearer <api key> header is required");
         }
         String sessionId = request.param("sessionId");
+        String idempotencyKey = request.requestHeaders().get(IDEMPOTENCY_KEY);
+        if (idempotencyKey != null && !validIdempotencyKey(idempotencyKey)) {
+            return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "Idempotency-Key must be 1 to "
+                    + MAX_IDEMPOTENCY_KEY + " visible ASCII characters");
+        }
         int limit = config.maxFrameBytes();
         return request.receive().asByteArray()
                 .reduce(new ByteArrayOutputStream(), (body, bytes) -> {
@@ -253,10 +268,14 @@ final class ServerHandle implements GatewayHandle {
                     } catch (IllegalArgumentException e) {
                         return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
                     }
-                    return store.append(sessionId, event)
+                    Mono<OnceAppend> appended = idempotencyKey == null
+                            ? store.append(sessionId, event).map(stored -> new OnceAppend(stored.seq(), false))
+                            : store.appendOnce(sessionId, idempotencyKey, event);
+                    return appended
                             .flatMap(stored -> {
                                 ObjectNode json = codec.mapper().createObjectNode();
                                 json.put("seq", stored.seq());
+                                json.put("duplicate", stored.duplicate());
                                 return send(response, HttpResponseStatus.OK, json);
                             })
                             .onErrorResume(e -> {
@@ -290,6 +309,19 @@ final class ServerHandle implements GatewayHandle {
                     return respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
                             "internal error");
                 });
+    }
+
+    private static boolean validIdempotencyKey(String key) {
+        if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code header} carries the API key; compared as digests, in time that does not depend on it. */

@@ -4,6 +4,7 @@ import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
+import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
@@ -78,6 +79,11 @@ public final class FaultyStore implements SessionStore {
     @Override
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
         return delegate.append(sessionId, frame);
+    }
+
+    @Override
+    public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
+        return delegate.appendOnce(sessionId, key, frame);
     }
 
     @Override

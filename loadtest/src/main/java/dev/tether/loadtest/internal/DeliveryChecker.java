@@ -1,5 +1,6 @@
 package dev.tether.loadtest.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.DoneReason;
@@ -37,6 +38,9 @@ final class DeliveryChecker {
     private BitSet published = new BitSet();
     private long eventsPending;
     private final Map<Long, StringBuilder> partial = new HashMap<>(2);
+    // Every event's `n` (the producer numbers each client's pushes), across sessions: a retried push stored twice
+    // shows up as the same n under two seqs.
+    private final BitSet eventNumbers = new BitSet();
     private BitSet endedReplies = new BitSet();
 
     // User messages, by the harness's own index k.
@@ -205,6 +209,7 @@ final class DeliveryChecker {
             case AssistantDone done -> done(done, now);
             case ServerEvent event -> {
                 tally.eventsReceived++;
+                event(event);
                 yield -1;
             }
         };
@@ -257,6 +262,19 @@ final class DeliveryChecker {
             }
         }
         return now - sentAt[k];
+    }
+
+    private void event(ServerEvent event) {
+        JsonNode n = event.data() == null ? null : event.data().get("n");
+        if (n == null || !n.canConvertToInt() || n.asInt() < 0) {
+            return;
+        }
+        if (eventNumbers.get(n.asInt())) {
+            tally.eventsDuplicated++;
+            problems.report("client " + client + ": event " + n.asInt() + " received twice, again at seq "
+                    + event.seq());
+        }
+        eventNumbers.set(n.asInt());
     }
 
     /** The publish API returned {@code seq} for an event pushed to session {@code id}. */

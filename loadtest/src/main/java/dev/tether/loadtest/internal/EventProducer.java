@@ -20,7 +20,8 @@ import reactor.netty.resources.ConnectionProvider;
  * Pushes events to sessions through the gateway's publish API, {@code POST {url}/api/v1/sessions/{id}/events} with
  * a bearer key, the way a backend would. An event counts as published only once the API returned its seq; then the
  * checker expects the client to receive it. A node that is down or not ready is skipped for the next URL; a 404 (the
- * session is gone) or 401 is not retried. At most {@code maxInFlight} requests run at once; a push beyond that is
+ * session is gone) or 401 is not retried. Every try of one event carries the same {@code Idempotency-Key}, so a retry
+ * after a node died with the request in flight cannot store the event twice (the checker would see it twice). At most {@code maxInFlight} requests run at once; a push beyond that is
  * skipped and counted, never queued without bound.
  */
 final class EventProducer implements AutoCloseable {
@@ -72,7 +73,8 @@ final class EventProducer implements AutoCloseable {
         String sessionId = session.get().sessionId();
         int n = ++client.eventsPushed;
         String body = "{\"name\":\"tick\",\"data\":{\"n\":" + n + ",\"client\":" + client.id + "}}";
-        attempt(sessionId, body, Math.floorMod(next.getAndIncrement(), bases.size()), bases.size() * 2)
+        String key = "c" + client.id + "-e" + n;
+        attempt(sessionId, key, body, Math.floorMod(next.getAndIncrement(), bases.size()), bases.size() * 2)
                 .doFinally(signal -> inFlight.decrementAndGet())
                 .subscribe(seq -> {
                     long done = System.nanoTime();
@@ -89,20 +91,21 @@ final class EventProducer implements AutoCloseable {
                 });
     }
 
-    private Mono<Long> attempt(String sessionId, String body, int index, int attemptsLeft) {
-        return post(bases.get(index), sessionId, body)
+    private Mono<Long> attempt(String sessionId, String key, String body, int index, int attemptsLeft) {
+        return post(bases.get(index), sessionId, key, body)
                 .onErrorResume(error -> attemptsLeft > 1 && retryable(error),
                         error -> Mono.delay(RETRY_PAUSE)
-                                .then(attempt(sessionId, body, (index + 1) % bases.size(), attemptsLeft - 1)));
+                                .then(attempt(sessionId, key, body, (index + 1) % bases.size(), attemptsLeft - 1)));
     }
 
     private static boolean retryable(Throwable error) {
         return !(error instanceof PublishException rejected) || rejected.status >= 500;
     }
 
-    private Mono<Long> post(String base, String sessionId, String body) {
+    private Mono<Long> post(String base, String sessionId, String key, String body) {
         return http.headers(headers -> headers
                         .set(HttpHeaderNames.AUTHORIZATION, authorization)
+                        .set("Idempotency-Key", key)
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON))
                 .post()
                 .uri(base + "/api/v1/sessions/" + sessionId + "/events")

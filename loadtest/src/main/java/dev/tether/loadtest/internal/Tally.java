@@ -30,6 +30,7 @@ final class Tally {
     long eventsPublished;
     long eventsReceived;
     long eventsLost;
+    long eventsDuplicated;
     long sessionsLost;
     long resumesSucceeded;
     long framesReplayed;
@@ -60,6 +61,7 @@ final class Tally {
         eventsPublished += other.eventsPublished;
         eventsReceived += other.eventsReceived;
         eventsLost += other.eventsLost;
+        eventsDuplicated += other.eventsDuplicated;
         sessionsLost += other.sessionsLost;
         resumesSucceeded += other.resumesSucceeded;
         framesReplayed += other.framesReplayed;
@@ -90,6 +92,7 @@ final class Tally {
         losses.put("replies to the wrong cseq", repliesMismatched);
         losses.put("replies lost with a session", repliesLostWithSession);
         losses.put("published events not received", eventsLost);
+        losses.put("events received twice (pushed once)", eventsDuplicated);
         losses.put("sessions lost (failed resumes)", sessionsLost);
         losses.put("clients that gave up (FAILED)", clientsFailed);
         return losses;
@@ -122,6 +125,7 @@ final class Tally {
         repliesEnded.forEach((k, v) -> ended.put(k.wireName(), v));
         map.put("repliesEndedBy", ended);
         map.put("eventsPublished", eventsPublished);
+        map.put("eventsDuplicated", eventsDuplicated);
         map.put("eventsReceived", eventsReceived);
         map.put("eventsLost", eventsLost);
         map.put("resumesSucceeded", resumesSucceeded);

@@ -160,6 +160,19 @@ class DeliveryCheckerTest {
     }
 
     @Test
+    void anEventPushedOnceButStoredTwiceIsCaught() {
+        var data = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("n", 1);
+        checker.session("s1");
+        checker.published("s1", 1);
+        checker.frame(new ServerEvent(1, "tick", data), 0);
+        checker.frame(new ServerEvent(2, "tick", data), 0);
+
+        Tally tally = checker.finish();
+        assertThat(tally.eventsDuplicated).isEqualTo(1);
+        assertThat(tally.eventsLost).isZero();
+    }
+
+    @Test
     void aReplyWhoseDeltasDoNotAddUpIsCorrupt() {
         int k = checker.nextMessage(0);
         checker.acked(k, 1);

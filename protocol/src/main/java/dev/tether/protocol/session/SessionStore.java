@@ -58,6 +58,14 @@ public interface SessionStore extends AutoCloseable {
     Mono<Sequenced> append(String sessionId, Sequenced frame);
 
     /**
+     * Appends a frame like {@link #append}, at most once per idempotency {@code key} and session: if a frame appended
+     * under the same key is still retained, nothing is appended and its seq is returned as a duplicate. A backend
+     * whose push timed out, or whose gateway node died before answering, sends it again with the same key, on any
+     * node, and the client still sees the event once. Keys are remembered as long as their frame is retained.
+     */
+    Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame);
+
+    /**
      * Appends a frame of the reply to user message {@code replyTo}, like {@link #append}, but only while that reply
      * is leased (a lapsed lease that nobody has ended yet still counts). A producer that is writing is alive, so the
      * append renews the lease for {@code ttl} in {@code nodeId}'s name; appending the reply's

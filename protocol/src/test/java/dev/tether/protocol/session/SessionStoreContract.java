@@ -194,6 +194,59 @@ public abstract class SessionStoreContract {
         StepVerifier.create(store.read(id, 8)).expectComplete().verify(TIMEOUT);
     }
 
+    private static Sequenced tick(int n) {
+        return ServerEvent.of("tick", JsonNodeFactory.instance.objectNode().put("n", n));
+    }
+
+    @Test
+    void aFrameAppendedOnceUnderAKeyIsNotAppendedAgain() {
+        String id = newSessionId();
+        create(id);
+
+        assertThat(store.appendOnce(id, "push-1", tick(1)).block(TIMEOUT)).isEqualTo(new OnceAppend(1, false));
+        assertThat(store.appendOnce(id, "push-1", tick(1)).block(TIMEOUT)).as("the retry")
+                .isEqualTo(new OnceAppend(1, true));
+        assertThat(store.appendOnce(id, "push-2", tick(2)).block(TIMEOUT)).isEqualTo(new OnceAppend(2, false));
+
+        assertThat(store.read(id, 0).collectList().block(TIMEOUT)).containsExactly(
+                tick(1).withSeq(1), tick(2).withSeq(2));
+        StepVerifier.create(store.appendOnce("contract-missing", "push-1", tick(1)))
+                .expectErrorMatches(SessionStoreException::isNotFound).verify(TIMEOUT);
+    }
+
+    @Test
+    void concurrentAppendsUnderOneKeyAppendOnce() {
+        String id = newSessionId();
+        create(id);
+
+        List<OnceAppend> results = Flux.range(0, 8)
+                .flatMap(i -> store.appendOnce(id, "same", tick(7)).subscribeOn(Schedulers.parallel()))
+                .collectList()
+                .block(TIMEOUT);
+
+        assertThat(results).extracting(OnceAppend::seq).containsOnly(1L);
+        assertThat(results).filteredOn(result -> !result.duplicate()).hasSize(1);
+        assertThat(store.read(id, 0).count().block(TIMEOUT)).isEqualTo(1);
+    }
+
+    @Test
+    void keysAreKeptWhileTheirFrameIsRetained() {
+        store.close();
+        store = createStore(limits().toBuilder().historyFrames(5).build());
+        String id = newSessionId();
+        create(id);
+        store.appendOnce(id, "early", tick(1)).block(TIMEOUT);
+        appendDeltas(id, 4);
+        assertThat(store.appendOnce(id, "early", tick(1)).block(TIMEOUT)).as("seq 1 is still retained")
+                .isEqualTo(new OnceAppend(1, true));
+
+        appendDeltas(id, 1);
+
+        assertThat(store.appendOnce(id, "early", tick(1)).block(TIMEOUT))
+                .as("seq 1 was trimmed, and the key with it: a new frame")
+                .isEqualTo(new OnceAppend(7, false));
+    }
+
     @Test
     void clientMessagesAreStoredExactlyOnceAndInOrder() {
         String id = newSessionId();

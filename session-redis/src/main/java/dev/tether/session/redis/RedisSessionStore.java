@@ -8,6 +8,7 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
+import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
@@ -185,9 +186,7 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<Attachment> attach(String sessionId, String nodeId) {
         requireId(sessionId);
-        return attachVia(sessionId, "attach", () -> run(Scripts.ATTACH, "attach",
-                new String[] {keys.meta(sessionId), keys.log(sessionId), keys.in(sessionId),
-                        keys.leases(sessionId), keys.channel(sessionId)},
+        return attachVia(sessionId, "attach", () -> run(Scripts.ATTACH, "attach", keys.allAndChannel(sessionId),
                 nodeId, graceMs, maxAgeMs, redis.publishCommand()), reply -> {
                     if (status(reply) == 0) {
                         throw SessionStoreException.notFound(sessionId);
@@ -243,9 +242,7 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<Void> remove(String sessionId) {
         requireId(sessionId);
-        return run(Scripts.REMOVE, "remove",
-                new String[] {keys.meta(sessionId), keys.log(sessionId), keys.in(sessionId),
-                        keys.leases(sessionId), keys.channel(sessionId)}, redis.publishCommand())
+        return run(Scripts.REMOVE, "remove", keys.allAndChannel(sessionId), redis.publishCommand())
                 .then(registry("r", List.of(sessionId)));
     }
 
@@ -255,6 +252,26 @@ public final class RedisSessionStore implements SessionStore {
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
         requireId(sessionId);
         return appendFenced(sessionId, frame, 0, "", Duration.ZERO, "append");
+    }
+
+    @Override
+    public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
+        requireId(sessionId);
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("an idempotency key must not be empty");
+        }
+        return Mono.defer(() -> {
+            String[] json = split(codec.encode(frame.withSeq(Sequenced.UNASSIGNED)), SEQ_MARKER);
+            return run(Scripts.APPEND_ONCE, "appendOnce",
+                    new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
+                            keys.once(sessionId)},
+                    json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), key)
+                    .map(reply -> switch ((int) status(reply)) {
+                        case 0 -> throw SessionStoreException.notFound(sessionId);
+                        case 2 -> new OnceAppend((Long) reply.get(1), true);
+                        default -> new OnceAppend((Long) reply.get(1), false);
+                    });
+        });
     }
 
     @Override

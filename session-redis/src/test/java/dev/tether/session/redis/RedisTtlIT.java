@@ -3,6 +3,7 @@ package dev.tether.session.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.protocol.AssistantDelta;
+import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
@@ -63,7 +64,8 @@ class RedisTtlIT {
         store.append(id, AssistantDelta.of(1, "hello")).block(TIMEOUT);
         store.appendClient(id, new UserMessage(1, "hi"), "node-a", Duration.ofMinutes(5)).block(TIMEOUT);
         store.renewReply(id, 1, "node-a", Duration.ofSeconds(5)).block(TIMEOUT);
-        List<String> sessionKeys = List.of(keys.meta(id), keys.log(id), keys.in(id), keys.leases(id));
+        store.appendOnce(id, "push-1", ServerEvent.of("tick", null)).block(TIMEOUT);
+        List<String> sessionKeys = List.of(keys.meta(id), keys.log(id), keys.in(id), keys.leases(id), keys.once(id));
 
         for (String key : sessionKeys) {
             long ttl = pttl(key);

@@ -8,6 +8,8 @@ package dev.tether.session.redis.internal;
  *   <li>{@code <prefix>:{id}:log}: stream of sequenced frames, entry id {@code <seq>-0};</li>
  *   <li>{@code <prefix>:{id}:in}: stream of stored client messages, entry id {@code <cseq>-0};</li>
  *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo -> "<expiryMs>:<node>"};</li>
+ *   <li>{@code <prefix>:{id}:once}: sorted set of the idempotency keys of frames still retained, scored by
+ *   their seq;</li>
  *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key.</li>
  * </ul>
  * Statistics live in two sorted sets in their own slot: {@code <prefix>:{registry}:sessions} and
@@ -41,6 +43,10 @@ public final class Keys {
         return base(sessionId) + "leases";
     }
 
+    public String once(String sessionId) {
+        return base(sessionId) + "once";
+    }
+
     public String channel(String sessionId) {
         return base(sessionId) + "ch";
     }
@@ -54,9 +60,15 @@ public final class Keys {
         return channel.substring(start, channel.length() - 4);
     }
 
-    /** The keys a session's scripts touch, in the order the scripts expect: meta, log, in, leases. */
+    /** Every key of a session, in the order the scripts expect: meta, log, in, leases, once. */
     public String[] all(String sessionId) {
-        return new String[] {meta(sessionId), log(sessionId), in(sessionId), leases(sessionId)};
+        return new String[] {meta(sessionId), log(sessionId), in(sessionId), leases(sessionId), once(sessionId)};
+    }
+
+    /** {@link #all} and then the session's channel. */
+    public String[] allAndChannel(String sessionId) {
+        return new String[] {meta(sessionId), log(sessionId), in(sessionId), leases(sessionId), once(sessionId),
+                channel(sessionId)};
     }
 
     public String registrySessions() {

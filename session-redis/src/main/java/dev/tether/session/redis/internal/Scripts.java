@@ -15,8 +15,8 @@ public final class Scripts {
 
     /** Every script, for loading them into the server's cache up front. */
     public static java.util.List<LuaScript> all() {
-        return java.util.List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, READ, APPEND_CLIENT, READ_CLIENT,
-                RENEW_REPLY, END_LAPSED, REMOVE, REGISTRY, STATS);
+        return java.util.List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT,
+                READ_CLIENT, RENEW_REPLY, END_LAPSED, REMOVE, REGISTRY, STATS);
     }
 
     private static final String PRELUDE = """
@@ -80,10 +80,10 @@ public final class Scripts {
             end
             """;
 
-    /** KEYS meta, log, in, leases; ARGV tokenDigest, epoch, node, graceMs. {0} when the id is taken. */
+    /** KEYS meta, log, in, leases, once; ARGV tokenDigest, epoch, node, graceMs. {0} when the id is taken. */
     public static final LuaScript CREATE = LuaScript.of("create", PRELUDE + """
             if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
-            redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+            redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
             local now = now_ms()
             redis.call('HSET', KEYS[1], 'tok', ARGV[1], 'ep', ARGV[2], 'gen', 1, 'own', ARGV[3], 'con', 1,
               'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'cat', now, 'seen', now)
@@ -101,7 +101,7 @@ public final class Scripts {
             """);
 
     /**
-     * KEYS meta, log, in, leases, channel; ARGV node, graceMs, maxAgeMs, publish command. Bumps the generation,
+     * KEYS meta, log, in, leases, once, channel; ARGV node, graceMs, maxAgeMs, publish command. Bumps the generation,
      * publishes {@code g:<generation>} (the takeover notice) and returns {1, HGETALL}.
      */
     public static final LuaScript ATTACH = LuaScript.of("attach", PRELUDE + """
@@ -111,13 +111,13 @@ public final class Scripts {
             trim_age(KEYS[1], KEYS[2], tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now, tonumber(ARGV[3]))
             local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
             redis.call('HSET', KEYS[1], 'own', ARGV[1], 'con', 1, 'seen', now)
-            for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
-            redis.call(ARGV[4], KEYS[5], 'g:' .. gen)
+            for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            redis.call(ARGV[4], KEYS[6], 'g:' .. gen)
             return {1, redis.call('HGETALL', KEYS[1])}
             """);
 
     /**
-     * KEYS meta, log, in, leases; ARGV generation, graceMs. {1} detached and grace started; {2} stale generation,
+     * KEYS meta, log, in, leases, once; ARGV generation, graceMs. {1} detached and grace started; {2} stale generation,
      * nothing changed.
      */
     public static final LuaScript DETACH = LuaScript.of("detach", PRELUDE + """
@@ -125,12 +125,12 @@ public final class Scripts {
             if not g then return {0} end
             if tonumber(g) ~= tonumber(ARGV[1]) then return {2} end
             redis.call('HSET', KEYS[1], 'con', 0, 'seen', now_ms())
-            for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
             return {1}
             """);
 
     /**
-     * KEYS meta, log, in, leases; ARGV generation, ttlMs. The timer's TTL refresh of a connected session:
+     * KEYS meta, log, in, leases, once; ARGV generation, ttlMs. The timer's TTL refresh of a connected session:
      * {1} refreshed; {2, generation} taken over by a later generation; {3} no longer connected.
      */
     public static final LuaScript REFRESH = LuaScript.of("refresh", """
@@ -138,7 +138,7 @@ public final class Scripts {
             if not v[1] then return {0} end
             if tonumber(v[1]) ~= tonumber(ARGV[1]) then return {2, tonumber(v[1])} end
             if v[2] ~= '1' then return {3} end
-            for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
             return {1}
             """);
 
@@ -162,6 +162,27 @@ public final class Scripts {
             end
             return {1, append_frame(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
               ARGV[5])}
+            """);
+
+    /**
+     * KEYS meta, log, channel, once; ARGV frame JSON before the seq, frame JSON after it, maxFrames, maxAgeMs,
+     * publish command, idempotency key. {2, seq} when a frame still retained was appended under the key, and then
+     * nothing is appended; else {1, seq} appended, with the key remembered and the keys of frames no longer retained
+     * forgotten.
+     */
+    public static final LuaScript APPEND_ONCE = LuaScript.of("append_once", APPEND_PRELUDE + """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            local seen = redis.call('ZSCORE', KEYS[4], ARGV[6])
+            if seen and tonumber(seen) >= tonumber(redis.call('HGET', KEYS[1], 'first')) then
+              return {2, tonumber(seen)}
+            end
+            local seq = append_frame(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
+              ARGV[5])
+            redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. redis.call('HGET', KEYS[1], 'first'))
+            redis.call('ZADD', KEYS[4], seq, ARGV[6])
+            local ttl = redis.call('PTTL', KEYS[1])
+            if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
+            return {1, seq}
             """);
 
     /**
@@ -264,10 +285,12 @@ public final class Scripts {
             return {1, out}
             """);
 
-    /** KEYS meta, log, in, leases, channel; ARGV publish command. Deletes everything and publishes {@code x}. */
+    /**
+     * KEYS meta, log, in, leases, once, channel; ARGV publish command. Deletes everything and publishes {@code x}.
+     */
     public static final LuaScript REMOVE = LuaScript.of("remove", """
-            local n = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-            redis.call(ARGV[1], KEYS[5], 'x')
+            local n = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+            redis.call(ARGV[1], KEYS[6], 'x')
             return {1, n}
             """);
 
