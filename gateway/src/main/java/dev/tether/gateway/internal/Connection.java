@@ -17,6 +17,7 @@ import dev.tether.protocol.Ping;
 import dev.tether.protocol.Pong;
 import dev.tether.protocol.Protocol;
 import dev.tether.protocol.ResumeFailure;
+import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerAck;
 import dev.tether.protocol.ServerFrame;
 import dev.tether.protocol.UserMessage;
@@ -66,6 +67,9 @@ final class Connection {
     /** Longest wait between tries of a detach. */
     static final Duration DETACH_BACKOFF_MAX = Duration.ofSeconds(5);
 
+    /** RFC 6455's code for a connection that ended without a close frame; never sent, only counted. */
+    private static final int ABNORMAL_CLOSURE = 1006;
+
     private final ServerHandle server;
     private final GatewayConfig config;
     private final SessionStore store;
@@ -73,6 +77,7 @@ final class Connection {
     private final FrameCodec codec;
     private final Clock clock;
     private final Scheduler scheduler;
+    private final GatewayMetrics metrics;
 
     private final Sinks.Many<ServerFrame> outbox = Sinks.many().unicast().onBackpressureBuffer();
     private final Sinks.Empty<Void> ended = Sinks.empty();
@@ -96,6 +101,8 @@ final class Connection {
     /** Emits whether this connection got a handshake place; {@code false} when it is being closed instead. */
     private volatile Mono<Boolean> admission = Mono.just(false);
     private volatile reactor.netty.Connection channel;
+    /** When the hello arrived (System.nanoTime), for the handshake timer. */
+    private volatile long helloAt;
 
     Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
         this.server = server;
@@ -105,6 +112,7 @@ final class Connection {
         this.codec = server.codec();
         this.clock = server.clock();
         this.scheduler = scheduler;
+        this.metrics = server.metrics();
     }
 
     /** Reactor Netty's WebSocket handler shape: completes when the connection is over. */
@@ -116,13 +124,16 @@ final class Connection {
             }
         }));
         if (server.isShuttingDown()) {
+            metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);
             close(GatewayException.shuttingDown());
         } else if (!store.isReady()) {
+            metrics.refused(GatewayMetrics.Refusal.STORE_UNAVAILABLE);
             close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
         } else {
             admission = server.admission().acquire()
                     .doOnNext(granted -> {
                         if (!granted) {
+                            metrics.refused(GatewayMetrics.Refusal.OVERLOADED);
                             close(GatewayException.overloaded(server.admission().retryAfter()));
                         } else {
                             admitted.set(true);
@@ -264,6 +275,7 @@ final class Connection {
             close(GatewayException.unsupportedVersion(hello.v()));
             return Mono.empty();
         }
+        helloAt = System.nanoTime();
         Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
         // The handshake waits for its place; a refused connection is being closed already.
         return admission.filter(Boolean::booleanValue).flatMap(granted -> start).flatMap(this::begin);
@@ -317,6 +329,7 @@ final class Connection {
         send(new Welcome(Protocol.VERSION, id, start.token(), attachment.session().epoch(), start.resumed(),
                 start.reason(), attachment.session().lastSeq(), attachment.session().ackedCseq(),
                 config.heartbeat().toMillis()));
+        metrics.handshake(start.resumed(), start.reason(), System.nanoTime() - helloAt);
         releaseAdmission();
         resources.add(store.follow(id, start.afterSeq()).subscribe(
                 this::send,
@@ -357,6 +370,7 @@ final class Connection {
         // lease lapses and the node serving the session next ends the reply `interrupted`.
         return store.appendClient(session, message, config.nodeId(), config.replyLease())
                 .doOnNext(result -> {
+                    metrics.clientMessage(result.outcome());
                     switch (result.outcome()) {
                         case STORED -> {
                             send(new ServerAck(result.ackedCseq()));
@@ -373,6 +387,7 @@ final class Connection {
                         close(GatewayException.sessionLost());
                     } else {
                         // Nothing is acknowledged that was not stored; the client sends it again.
+                        metrics.clientMessageNotStored();
                         LOG.warn("could not store cseq {} of session {}: {}", message.cseq(), session,
                                 error.toString());
                         send(new ErrorFrame(ErrorCode.STORE_UNAVAILABLE,
@@ -419,6 +434,9 @@ final class Connection {
             outbox.tryEmitNext(frame);
             tooSlow = pending.incrementAndGet() > config.maxPendingFrames();
         }
+        if (frame instanceof Sequenced) {
+            metrics.frameSent();
+        }
         if (tooSlow) {
             // Every sequenced frame is in the session log: rather than buffer without bound for a client that does
             // not read, drop it; it resumes from its lastSeq and gets the frames from the log.
@@ -440,6 +458,7 @@ final class Connection {
             close = reason;
             outbox.tryEmitComplete();
         }
+        metrics.closed(reason == null ? ABNORMAL_CLOSURE : reason.code().code());
         ended.tryEmitEmpty();
         // A peer that stopped reading could hold the close frame up forever: cut the connection after a while.
         resources.add(Mono.delay(CLOSE_TIMEOUT, scheduler).subscribe(tick -> {

@@ -51,6 +51,7 @@ final class Replies {
     private final Duration lease;
     private final Duration maxPause;
     private final Scheduler scheduler;
+    private final GatewayMetrics metrics;
     private final ConcurrentHashMap<Key, Running> running = new ConcurrentHashMap<>();
 
     /** First wait before an append rejected by an unreachable store is tried again. */
@@ -59,7 +60,8 @@ final class Replies {
     static final Duration PAUSE_BACKOFF_MAX = Duration.ofSeconds(1);
 
     Replies(SessionStore store, ConversationHandler handler, String nodeId, Duration lease, Duration maxPause,
-            Scheduler scheduler) {
+            Scheduler scheduler, GatewayMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.handler = handler;
         this.nodeId = nodeId;
@@ -102,8 +104,12 @@ final class Replies {
                 // Stops the parts; concatMap still finishes the append in flight, so `cancelled` comes last.
                 .takeUntilOther(reply.cancel.asMono())
                 .concatMap(part -> append(sessionId, replyTo, frame(replyTo, part)), 1)
-                .then(Mono.defer(() -> append(sessionId, replyTo, AssistantDone.of(replyTo,
-                        reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE)).then()))
+                .then(Mono.defer(() -> {
+                    DoneReason reason = reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE;
+                    return append(sessionId, replyTo, AssistantDone.of(replyTo, reason))
+                            .doOnNext(done -> metrics.replyEnded(reason))
+                            .then();
+                }))
                 .onErrorResume(e -> {
                     if (SessionStoreException.isNotFound(e) || SessionStoreException.isReplyEnded(e)) {
                         return Mono.empty();
@@ -164,7 +170,9 @@ final class Replies {
      * is alive after all: the store renews its lease instead.
      */
     Mono<Void> interruptLapsed(String sessionId) {
-        return Flux.defer(() -> store.endLapsedReplies(sessionId, producing(sessionId), nodeId, lease)).then();
+        return Flux.defer(() -> store.endLapsedReplies(sessionId, producing(sessionId), nodeId, lease))
+                .doOnNext(done -> metrics.replyEnded(DoneReason.INTERRUPTED))
+                .then();
     }
 
     private Set<Long> producing(String sessionId) {
@@ -217,7 +225,9 @@ final class Replies {
     }
 
     private Mono<Void> done(String sessionId, long replyTo, DoneReason reason) {
-        return store.appendReply(sessionId, replyTo, AssistantDone.of(replyTo, reason), nodeId, lease).then();
+        return store.appendReply(sessionId, replyTo, AssistantDone.of(replyTo, reason), nodeId, lease)
+                .doOnNext(done -> metrics.replyEnded(reason))
+                .then();
     }
 
     private static Sequenced frame(long replyTo, ReplyPart part) {

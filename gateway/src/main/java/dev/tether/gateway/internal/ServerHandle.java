@@ -1,5 +1,6 @@
 package dev.tether.gateway.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.gateway.ConversationHandler;
 import dev.tether.gateway.GatewayConfig;
@@ -7,17 +8,16 @@ import dev.tether.gateway.GatewayException;
 import dev.tether.gateway.GatewayHandle;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Protocol;
+import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionStats;
-import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import dev.tether.protocol.session.SessionTokens;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -51,6 +51,7 @@ final class ServerHandle implements GatewayHandle {
     private final Replies replies;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Admission admission;
+    private final GatewayMetrics metrics;
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
     private final byte[] apiKeyDigest;
@@ -73,8 +74,10 @@ final class ServerHandle implements GatewayHandle {
         this.apiKeyDigest = config.apiKey().map(SessionTokens::digest).orElse(null);
         this.admission = new Admission(config.maxHandshakes(), config.handshakeQueue(), config.handshakeQueueWait(),
                 config.handshakeRetryAfter(), scheduler);
+        this.metrics = new GatewayMetrics(config.nodeId());
         this.replies = new Replies(store, handler, config.nodeId(), config.replyLease(), config.maxReplyPause(),
-                scheduler);
+                scheduler, metrics);
+        metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued, store::isReady);
     }
 
     static Mono<GatewayHandle> bind(GatewayConfig config, SessionStore store, boolean ownsStore,
@@ -89,6 +92,7 @@ final class ServerHandle implements GatewayHandle {
                     .port(config.port())
                     .route(routes -> routes
                             .get("/health", handle::health)
+                            .get("/metrics", handle::metrics)
                             .post(PUSH_ROUTE, handle::push)
                             .ws(config.path(), (in, out) -> handle.accept().handle(in, out), spec))
                     .bind()
@@ -111,6 +115,10 @@ final class ServerHandle implements GatewayHandle {
 
     void connectionEnded(Connection connection) {
         connections.remove(connection);
+    }
+
+    GatewayMetrics metrics() {
+        return metrics;
     }
 
     GatewayConfig config() {
@@ -217,6 +225,7 @@ final class ServerHandle implements GatewayHandle {
         if (released.compareAndSet(false, true)) {
             shuttingDown.set(true);
             replies.dispose();
+            metrics.close();
             if (ownsStore) {
                 store.close();
             }
@@ -236,6 +245,11 @@ final class ServerHandle implements GatewayHandle {
      * {@code "duplicate": true}.
      */
     private Publisher<Void> push(HttpServerRequest request, HttpServerResponse response) {
+        return Mono.from(pushRequest(request, response))
+                .doFinally(signal -> metrics.push(response.status().code()));
+    }
+
+    private Publisher<Void> pushRequest(HttpServerRequest request, HttpServerResponse response) {
         if (apiKeyDigest == null) {
             return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
                     "the push API is off: the gateway has no API key");
@@ -379,6 +393,14 @@ final class ServerHandle implements GatewayHandle {
 
     /** How long {@code /health} waits for the store's statistics before it reports not ready: 1 second. */
     static final Duration HEALTH_STATS_TIMEOUT = Duration.ofSeconds(1);
+
+    /** {@code GET /metrics}: every meter of this node in Prometheus' text format (see {@link GatewayMetrics}). */
+    private Publisher<Void> metrics(HttpServerRequest request, HttpServerResponse response) {
+        return response.status(HttpResponseStatus.OK)
+                .header(HttpHeaderNames.CONTENT_TYPE, GatewayMetrics.CONTENT_TYPE)
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .sendString(Mono.fromCallable(metrics::scrape));
+    }
 
     private Publisher<Void> health(HttpServerRequest request, HttpServerResponse response) {
         return store.stats()

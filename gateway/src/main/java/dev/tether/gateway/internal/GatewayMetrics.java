@@ -1,0 +1,184 @@
+package dev.tether.gateway.internal;
+
+import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.ResumeFailure;
+import dev.tether.protocol.session.ClientAppend;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+
+/**
+ * This node's metrics, served in Prometheus' text format at {@code GET /metrics}. One registry per gateway, so that
+ * several gateways in one JVM (tests, the load test's embedded nodes) do not mix their counts. Every meter carries
+ * the tag {@code node}.
+ *
+ * <p>Counters are looked up once and kept in fields or enum maps: recording is a field read and an atomic add, cheap
+ * enough for every frame.
+ */
+final class GatewayMetrics implements AutoCloseable {
+
+    /** Content type of the Prometheus text exposition format. */
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final Timer handshake;
+    private final Counter handshakesNew;
+    private final Counter handshakesResumed;
+    private final Map<ResumeFailure, Counter> resumesFailed = new EnumMap<>(ResumeFailure.class);
+    private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
+    private final Map<ClientAppend.Outcome, Counter> clientMessages = new EnumMap<>(ClientAppend.Outcome.class);
+    private final Counter clientMessagesFailed;
+    private final Map<DoneReason, Counter> repliesEnded = new EnumMap<>(DoneReason.class);
+    private final Counter framesSent;
+    private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
+    private final Map<Integer, Counter> pushes = new ConcurrentHashMap<>();
+
+    /** Why a handshake was refused before it started. */
+    enum Refusal {
+        /** More handshakes than admission control lets in or queues (1013). */
+        OVERLOADED,
+        /** The session store is unreachable (1013). */
+        STORE_UNAVAILABLE,
+        /** The node is shutting down (1012). */
+        SHUTTING_DOWN
+    }
+
+    GatewayMetrics(String nodeId) {
+        registry.config().commonTags("node", nodeId);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        gc.bindTo(registry);
+
+        handshake = Timer.builder("tether.handshake")
+                .description("hello received to welcome sent, admission queue included")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25),
+                        Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5))
+                .register(registry);
+        handshakesNew = handshakes("new");
+        handshakesResumed = handshakes("resumed");
+        for (ResumeFailure failure : ResumeFailure.values()) {
+            resumesFailed.put(failure, handshakes(failure.wireName()));
+        }
+        for (Refusal refusal : Refusal.values()) {
+            refused.put(refusal, Counter.builder("tether.handshakes.refused")
+                    .description("connections closed before their handshake, by reason")
+                    .tag("reason", refusal.name().toLowerCase())
+                    .register(registry));
+        }
+        for (ClientAppend.Outcome outcome : ClientAppend.Outcome.values()) {
+            clientMessages.put(outcome, clientMessages(outcome.name().toLowerCase()));
+        }
+        clientMessagesFailed = clientMessages("store_unavailable");
+        for (DoneReason reason : DoneReason.values()) {
+            repliesEnded.put(reason, Counter.builder("tether.replies.ended")
+                    .description("replies this node ended, by reason")
+                    .tag("reason", reason.wireName())
+                    .register(registry));
+        }
+        framesSent = Counter.builder("tether.frames.sent")
+                .description("sequenced frames sent to clients, replays included")
+                .register(registry);
+    }
+
+    /** Gauges read at scrape time from the node's live state. */
+    void gauges(IntSupplier connections, IntSupplier replies, IntSupplier handshakesInProgress,
+                IntSupplier handshakesQueued, BooleanSupplier storeReady) {
+        Gauge.builder("tether.connections", connections::getAsInt)
+                .description("open WebSocket connections").register(registry);
+        Gauge.builder("tether.replies.running", replies::getAsInt)
+                .description("replies being produced on this node").register(registry);
+        Gauge.builder("tether.admission.in.progress", handshakesInProgress::getAsInt)
+                .description("handshakes holding an admission place").register(registry);
+        Gauge.builder("tether.admission.queued", handshakesQueued::getAsInt)
+                .description("handshakes waiting for an admission place").register(registry);
+        Gauge.builder("tether.store.ready", () -> storeReady.getAsBoolean() ? 1 : 0)
+                .description("1 while the session store can serve requests").register(registry);
+    }
+
+    private Counter handshakes(String result) {
+        return Counter.builder("tether.handshakes")
+                .description("completed handshakes: new sessions, resumes, and failed resumes by reason")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    private Counter clientMessages(String outcome) {
+        return Counter.builder("tether.client.messages")
+                .description("client messages received, by what the store made of them")
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    /** A welcome was sent {@code nanos} after the hello arrived. */
+    void handshake(boolean resumed, ResumeFailure failure, long nanos) {
+        handshake.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (resumed) {
+            handshakesResumed.increment();
+        } else if (failure != null) {
+            resumesFailed.get(failure).increment();
+        } else {
+            handshakesNew.increment();
+        }
+    }
+
+    void refused(Refusal refusal) {
+        refused.get(refusal).increment();
+    }
+
+    void clientMessage(ClientAppend.Outcome outcome) {
+        clientMessages.get(outcome).increment();
+    }
+
+    void clientMessageNotStored() {
+        clientMessagesFailed.increment();
+    }
+
+    void replyEnded(DoneReason reason) {
+        repliesEnded.get(reason).increment();
+    }
+
+    void frameSent() {
+        framesSent.increment();
+    }
+
+    /** A connection ended with close {@code code}, or 1006 when it ended without a close frame. */
+    void closed(int code) {
+        closes.computeIfAbsent(code, c -> Counter.builder("tether.connections.closed")
+                .description("connections ended, by close code (1006: without a close frame)")
+                .tag("code", Integer.toString(c))
+                .register(registry)).increment();
+    }
+
+    /** The push API answered {@code status}. */
+    void push(int status) {
+        pushes.computeIfAbsent(status, s -> Counter.builder("tether.pushes")
+                .description("push API requests, by HTTP status")
+                .tag("status", Integer.toString(s))
+                .register(registry)).increment();
+    }
+
+    /** Every meter, in Prometheus' text format. */
+    String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+}
