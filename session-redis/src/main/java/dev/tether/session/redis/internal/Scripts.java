@@ -56,14 +56,13 @@ public final class Scripts {
     /** The prelude plus {@code append_frame}, for the scripts that append server frames. */
     private static final String APPEND_PRELUDE = PRELUDE + """
             -- Appends a frame, its JSON split around the seq, as entry <seq>-0 (trimmed to max_len), trims by age,
-            -- publishes it and returns its seq. The session's metadata must exist. TTLs are left alone: the refresh
-            -- timer owns them.
-            local function append_frame(meta, log, channel, before, after, max_len, max_age, publish)
-              local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
+            -- publishes it and returns its seq. v is the meta's {last, first, ft}, or nil to read it here; the
+            -- session's metadata must exist. TTLs are left alone: the refresh timer owns them.
+            local function append_frame(meta, log, channel, v, now, before, after, max_len, max_age, publish)
+              v = v or redis.call('HMGET', meta, 'last', 'first', 'ft')
               local last = tonumber(v[1])
               local first = tonumber(v[2])
               local ft = tonumber(v[3]) or 0
-              local now = now_ms()
               local seq = last + 1
               local frame = before .. seq .. after
               redis.call('XADD', log, 'MAXLEN', max_len, seq .. '-0', 'f', frame, 't', now)
@@ -149,7 +148,9 @@ public final class Scripts {
      * renews the lease, or deletes it when the frame ends the reply, in the same step.
      */
     public static final LuaScript APPEND = LuaScript.of("append", APPEND_PRELUDE + """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+            if not v[1] then return {0} end
+            local now = now_ms()
             local reply = ARGV[6]
             if reply ~= '0' then
               if redis.call('HEXISTS', KEYS[4], reply) == 0 then return {2} end
@@ -157,11 +158,11 @@ public final class Scripts {
               if ttl == 0 then
                 redis.call('HDEL', KEYS[4], reply)
               else
-                redis.call('HSET', KEYS[4], reply, (now_ms() + ttl) .. ':' .. ARGV[8])
+                redis.call('HSET', KEYS[4], reply, (now + ttl) .. ':' .. ARGV[8])
               end
             end
-            return {1, append_frame(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
-              ARGV[5])}
+            return {1, append_frame(KEYS[1], KEYS[2], KEYS[3], v, now, ARGV[1], ARGV[2], tonumber(ARGV[3]),
+              tonumber(ARGV[4]), ARGV[5])}
             """);
 
     /**
@@ -176,8 +177,8 @@ public final class Scripts {
             if seen and tonumber(seen) >= tonumber(redis.call('HGET', KEYS[1], 'first')) then
               return {2, tonumber(seen)}
             end
-            local seq = append_frame(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
-              ARGV[5])
+            local seq = append_frame(KEYS[1], KEYS[2], KEYS[3], nil, now_ms(), ARGV[1], ARGV[2], tonumber(ARGV[3]),
+              tonumber(ARGV[4]), ARGV[5])
             redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. redis.call('HGET', KEYS[1], 'first'))
             redis.call('ZADD', KEYS[4], seq, ARGV[6])
             local ttl = redis.call('PTTL', KEYS[1])
@@ -278,7 +279,7 @@ public final class Scripts {
             local out = {}
             for _, reply in ipairs(lapsed) do
               redis.call('HDEL', KEYS[4], reply)
-              out[#out + 1] = append_frame(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2] .. reply .. ARGV[3],
+              out[#out + 1] = append_frame(KEYS[1], KEYS[2], KEYS[3], nil, now, ARGV[1], ARGV[2] .. reply .. ARGV[3],
                 tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
               out[#out + 1] = tonumber(reply)
             end
