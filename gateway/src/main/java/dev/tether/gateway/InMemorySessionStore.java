@@ -8,6 +8,7 @@ import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
+import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
@@ -210,7 +211,7 @@ public final class InMemorySessionStore implements SessionStore {
             if (frame instanceof AssistantDone done && done.replyTo() == replyTo) {
                 session.leases.remove(replyTo);
             } else {
-                session.leases.put(replyTo, now.plus(ttl));
+                session.leases.put(replyTo, new Lease(nodeId, now.plus(ttl)));
             }
             return appendLocked(session, frame, now);
         });
@@ -290,7 +291,7 @@ public final class InMemorySessionStore implements SessionStore {
             session.ackedCseq = cseq;
             session.clientMessages.addLast(new Entry<>(cseq, message, now));
             if (message instanceof UserMessage) {
-                session.leases.put(cseq, now.plus(replyLease));
+                session.leases.put(cseq, new Lease(nodeId, now.plus(replyLease)));
             }
             session.trim(now, limits);
             return new ClientAppend(ClientAppend.Outcome.STORED, cseq);
@@ -316,11 +317,19 @@ public final class InMemorySessionStore implements SessionStore {
     public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
         Objects.requireNonNull(ttl, "ttl");
         return locked(sessionId, (session, now) -> {
-            if (session.leases.replace(replyTo, now.plus(ttl)) == null) {
+            if (session.leases.replace(replyTo, new Lease(nodeId, now.plus(ttl))) == null) {
                 throw SessionStoreException.replyEnded(sessionId, replyTo);
             }
             return null;
         }).then();
+    }
+
+    @Override
+    public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
+        return locked(sessionId, (session, now) -> {
+            Lease lease = session.leases.get(replyTo);
+            return lease == null ? null : new ReplyLease(replyTo, lease.nodeId(), lease.expiresAt());
+        });
     }
 
     @Override
@@ -329,8 +338,8 @@ public final class InMemorySessionStore implements SessionStore {
         Objects.requireNonNull(ttl, "ttl");
         return locked(sessionId, (session, now) -> {
             List<Long> lapsed = new ArrayList<>();
-            session.leases.forEach((replyTo, expiresAt) -> {
-                if (!expiresAt.isAfter(now)) {
+            session.leases.forEach((replyTo, lease) -> {
+                if (!lease.expiresAt().isAfter(now)) {
                     lapsed.add(replyTo);
                 }
             });
@@ -338,7 +347,7 @@ public final class InMemorySessionStore implements SessionStore {
             List<Sequenced> ended = new ArrayList<>(lapsed.size());
             for (long replyTo : lapsed) {
                 if (producing.contains(replyTo)) {
-                    session.leases.put(replyTo, now.plus(ttl));
+                    session.leases.put(replyTo, new Lease(nodeId, now.plus(ttl)));
                 } else {
                     session.leases.remove(replyTo);
                     ended.add(appendLocked(session, AssistantDone.of(replyTo, DoneReason.INTERRUPTED), now));
@@ -458,6 +467,9 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     /** One session's state; every field is guarded by the instance's monitor. */
+    private record Lease(String nodeId, Instant expiresAt) {
+    }
+
     private static final class Session {
         final String id;
         final byte[] tokenDigest;
@@ -465,7 +477,7 @@ public final class InMemorySessionStore implements SessionStore {
         final Instant createdAt;
         final ArrayDeque<Entry<Sequenced>> frames = new ArrayDeque<>();
         final ArrayDeque<Entry<ClientMessage>> clientMessages = new ArrayDeque<>();
-        final Map<Long, Instant> leases = new HashMap<>();
+        final Map<Long, Lease> leases = new HashMap<>();
         // Idempotency key -> seq of the frame appended under it, oldest first.
         final LinkedHashMap<String, Long> onceKeys = new LinkedHashMap<>();
         final List<FluxSink<Sequenced>> followers = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.gateway.testing.GatewayExtension;
 import dev.tether.gateway.testing.TestSocket;
+import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.CloseCode;
 import dev.tether.protocol.DoneReason;
@@ -18,6 +19,7 @@ import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,6 +51,31 @@ class StoreFaultsIT {
         socket.send(new UserMessage(1, "again"));
         assertThat(socket.next(ServerAck.class).cseq()).isEqualTo(1);
         assertThat(gateway.store().find(welcome.sessionId()).block(TIMEOUT).ackedCseq()).isEqualTo(1);
+    }
+
+    @Test
+    void aMessageStoredDespiteALostAnswerIsStillAnsweredOnce() {
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+        socket.next(Welcome.class);
+        gateway.faults().loseClientAppendAnswers(true);
+
+        socket.send(new UserMessage(1, "answer me anyway"));
+
+        ErrorFrame error = socket.next(ErrorFrame.class);
+        assertThat(error.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+        assertThat(error.message()).contains("may not have been stored");
+        List<Sequenced> reply = socket.collectUntil(Sequenced.class, AssistantDone.class::isInstance);
+        assertThat(reply).as("the store answers again, and the node finds it did store the message")
+                .extracting(frame -> frame instanceof AssistantDelta delta ? delta.text() : "|")
+                .containsExactly("answer", " me", " anyway", "|");
+        assertThat(reply.getLast()).isEqualTo(new AssistantDone(4, 1, DoneReason.COMPLETE));
+
+        gateway.faults().loseClientAppendAnswers(false);
+        socket.send(new UserMessage(1, "answer me anyway"));
+        assertThat(socket.next(ServerAck.class).cseq()).as("the client's resend").isEqualTo(1);
+        socket.send(new Ping(2));
+        assertThat(socket.next()).as("no second reply").isEqualTo(new Pong(2));
     }
 
     @Test

@@ -16,7 +16,10 @@ public enum ErrorCode {
     UNSUPPORTED_VERSION("unsupported_version"),
     /** A binary frame was sent; the protocol uses text frames only. */
     UNSUPPORTED_FRAME("unsupported_frame"),
-    /** The session store could not be reached; the message was not stored and should be sent again. */
+    /**
+     * The session store could not take the message: it was not acknowledged, and was not stored, or may have been
+     * when the store did not answer in time. Send it again; a stored one is acknowledged as a duplicate.
+     */
     STORE_UNAVAILABLE("store_unavailable"),
     /** Something failed inside the gateway. */
     INTERNAL("internal"),

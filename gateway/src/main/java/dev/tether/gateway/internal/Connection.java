@@ -390,8 +390,13 @@ final class Connection {
                         metrics.clientMessageNotStored();
                         LOG.warn("could not store cseq {} of session {}: {}", message.cseq(), session,
                                 error.toString());
-                        send(new ErrorFrame(ErrorCode.STORE_UNAVAILABLE,
-                                "cseq " + message.cseq() + " was not stored; send it again"));
+                        boolean ambiguous = !SessionStoreException.isNotApplied(error);
+                        send(new ErrorFrame(ErrorCode.STORE_UNAVAILABLE, "cseq " + message.cseq()
+                                + (ambiguous ? " may not have been stored" : " was not stored") + "; send it again"));
+                        if (ambiguous && message instanceof UserMessage user) {
+                            // The resend is only acknowledged if this call did store it: see that it gets a reply.
+                            replies.startIfStoredHere(session, user);
+                        }
                         if (!store.isReady()) {
                             // An outage, not a one-off: a client resends unacknowledged messages after the next
                             // welcome, so let it reconnect (refused with 1013 until the store is back) and resume.

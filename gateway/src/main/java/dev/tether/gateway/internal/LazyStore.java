@@ -5,6 +5,7 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
+import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
@@ -145,6 +146,11 @@ final class LazyStore implements SessionStore {
     @Override
     public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
         return mono("renewReply", s -> s.renewReply(sessionId, replyTo, nodeId, ttl));
+    }
+
+    @Override
+    public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
+        return mono("findReplyLease", s -> s.findReplyLease(sessionId, replyTo));
     }
 
     @Override

@@ -138,6 +138,36 @@ final class Replies {
         reply.subscription = work.subscribe();
     }
 
+    /**
+     * Starts the reply to a user message whose store call failed ambiguously (it timed out, or the connection dropped
+     * with it in flight), if that call stored it after all. Storing a message leases its reply to the storing node in
+     * the same step, and a node starts only the replies of messages it stored, so once the store answers again: a
+     * lease held by this node for a reply not running here means this node's call landed and nobody else will
+     * produce the reply. Without this, the reply would end {@code interrupted} when the lease lapsed, and the
+     * client's resend would only be acknowledged as a duplicate. Tries for at most one lease period.
+     */
+    void startIfStoredHere(String sessionId, UserMessage message) {
+        long deadline = System.nanoTime() + lease.toNanos();
+        Mono.defer(() -> store.findReplyLease(sessionId, message.cseq()))
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, PAUSE_BACKOFF_MIN)
+                        .maxBackoff(PAUSE_BACKOFF_MAX)
+                        .scheduler(scheduler)
+                        .filter(e -> e instanceof SessionStoreException failure && failure.isRetryable()
+                                && System.nanoTime() - deadline < 0))
+                .filter(found -> found.nodeId().equals(nodeId))
+                .subscribe(found -> {
+                    LOG.info("cseq {} of session {} was stored after all; starting its reply", message.cseq(),
+                            sessionId);
+                    // Does nothing if the reply is already running here (the client's resend was stored here).
+                    start(sessionId, message);
+                }, error -> {
+                    if (!SessionStoreException.isNotFound(error)) {
+                        LOG.warn("could not learn whether cseq {} of session {} was stored: {}", message.cseq(),
+                                sessionId, error.toString());
+                    }
+                });
+    }
+
     /** Stops the reply to {@code replyTo}; it ends with {@code cancelled}. Does nothing if it is not running. */
     void cancel(String sessionId, long replyTo) {
         Running reply = running.get(new Key(sessionId, replyTo));

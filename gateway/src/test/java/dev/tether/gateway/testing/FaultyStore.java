@@ -5,6 +5,7 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
+import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
@@ -20,6 +21,7 @@ public final class FaultyStore implements SessionStore {
 
     private final SessionStore delegate;
     private volatile boolean failClientAppends;
+    private volatile boolean loseClientAppendAnswers;
     private volatile boolean notReady;
     private volatile boolean silent;
 
@@ -30,6 +32,14 @@ public final class FaultyStore implements SessionStore {
     /** Client messages fail as if the store could not be reached. */
     public void failClientAppends(boolean fail) {
         this.failClientAppends = fail;
+    }
+
+    /**
+     * Client messages are stored, but the caller is told the store did not answer in time: the ambiguous failure of
+     * a command that ran in Redis and whose reply was lost.
+     */
+    public void loseClientAppendAnswers(boolean lose) {
+        this.loseClientAppendAnswers = lose;
     }
 
     /** The store stops answering, like a Redis that accepts connections but never replies. */
@@ -47,6 +57,11 @@ public final class FaultyStore implements SessionStore {
                                            Duration replyLease) {
         if (failClientAppends) {
             return Mono.error(SessionStoreException.unavailable("appendClient", new IOException("connection reset")));
+        }
+        if (loseClientAppendAnswers) {
+            return delegate.appendClient(sessionId, message, nodeId, replyLease)
+                    .then(Mono.error(SessionStoreException.unavailable("appendClient",
+                            new IOException("command timed out"))));
         }
         return delegate.appendClient(sessionId, message, nodeId, replyLease);
     }
@@ -110,6 +125,11 @@ public final class FaultyStore implements SessionStore {
     @Override
     public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
         return delegate.renewReply(sessionId, replyTo, nodeId, ttl);
+    }
+
+    @Override
+    public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
+        return delegate.findReplyLease(sessionId, replyTo);
     }
 
     @Override

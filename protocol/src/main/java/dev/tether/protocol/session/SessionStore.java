@@ -113,6 +113,13 @@ public interface SessionStore extends AutoCloseable {
     Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl);
 
     /**
+     * The lease of the reply to {@code replyTo}, or empty when there is none: the message was never stored, it is
+     * not a user message, or its reply has ended. A node whose store call for a user message failed ambiguously reads
+     * it to learn whether its own call stored the message after all, which leases the reply to that node.
+     */
+    Mono<ReplyLease> findReplyLease(String sessionId, long replyTo);
+
+    /**
      * Ends the replies whose lease ran out: their producer is gone and they would never finish. For each, in one
      * atomic step, the lease is removed and an {@link dev.tether.protocol.AssistantDone} with reason
      * {@code interrupted} is appended, so that each lapsed reply is ended once, by one caller, even when several

@@ -521,6 +521,26 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void aReplysLeaseNamesTheNodeThatStoredItsMessageUntilItEnds() {
+        String id = newSessionId();
+        create(id);
+        store.appendClient(id, new UserMessage(1, "hi"), "node-a", LEASE).block(TIMEOUT);
+        store.appendClient(id, new ClientEvent(2, "typing", null), "node-a", LEASE).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(1, "hi"), "node-b", LEASE).block(TIMEOUT);
+
+        ReplyLease lease = store.findReplyLease(id, 1).block(TIMEOUT);
+        assertThat(lease).isNotNull();
+        assertThat(lease.replyTo()).isEqualTo(1);
+        assertThat(lease.nodeId()).as("the duplicate took no lease").isEqualTo("node-a");
+        StepVerifier.create(store.findReplyLease(id, 2)).as("an event has no reply").expectComplete().verify(TIMEOUT);
+
+        appendReply(id, 1, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT);
+        StepVerifier.create(store.findReplyLease(id, 1)).as("ended").expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.findReplyLease("contract-missing", 1))
+                .expectErrorMatches(SessionStoreException::isNotFound).verify(TIMEOUT);
+    }
+
+    @Test
     void aRenewalAfterTheDoneDoesNotBringTheLeaseBack() throws InterruptedException {
         String id = newSessionId();
         create(id);

@@ -9,6 +9,7 @@ import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
+import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
@@ -482,6 +483,26 @@ public final class RedisSessionStore implements SessionStore {
                     case 0 -> Mono.error(SessionStoreException.notFound(sessionId));
                     case 2 -> Mono.error(SessionStoreException.replyEnded(sessionId, replyTo));
                     default -> Mono.empty();
+                });
+    }
+
+    @Override
+    public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
+        requireId(sessionId);
+        return run(Scripts.FIND_LEASE, "findReplyLease", new String[] {keys.meta(sessionId), keys.leases(sessionId)},
+                Long.toString(replyTo))
+                .flatMap(reply -> {
+                    if (status(reply) == 0) {
+                        return Mono.error(SessionStoreException.notFound(sessionId));
+                    }
+                    if (reply.size() < 2) {
+                        return Mono.empty();
+                    }
+                    // "<expiryMs>:<node>"; a node id may itself contain ':'.
+                    String value = (String) reply.get(1);
+                    int colon = value.indexOf(':');
+                    return Mono.just(new ReplyLease(replyTo, value.substring(colon + 1),
+                            Instant.ofEpochMilli(Long.parseLong(value.substring(0, colon)))));
                 });
     }
 

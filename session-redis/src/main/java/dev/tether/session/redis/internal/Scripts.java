@@ -16,7 +16,7 @@ public final class Scripts {
     /** Every script, for loading them into the server's cache up front. */
     public static java.util.List<LuaScript> all() {
         return java.util.List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT,
-                READ_CLIENT, RENEW_REPLY, END_LAPSED, REMOVE, REGISTRY, STATS);
+                READ_CLIENT, RENEW_REPLY, FIND_LEASE, END_LAPSED, REMOVE, REGISTRY, STATS);
     }
 
     private static final String PRELUDE = """
@@ -250,6 +250,14 @@ public final class Scripts {
             if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return {2} end
             redis.call('HSET', KEYS[2], ARGV[1], (now_ms() + tonumber(ARGV[2])) .. ':' .. ARGV[3])
             return {1}
+            """);
+
+    /** KEYS meta, leases; ARGV replyTo. {1, "<expiryMs>:<node>"}, or {1} when the reply has no lease. */
+    public static final LuaScript FIND_LEASE = LuaScript.of("find_lease", """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            local lease = redis.call('HGET', KEYS[2], ARGV[1])
+            if not lease then return {1} end
+            return {1, lease}
             """);
 
     /**
