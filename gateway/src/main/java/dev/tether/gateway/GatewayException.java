@@ -32,6 +32,16 @@ public final class GatewayException extends TetherException {
         return new GatewayException(CloseCode.POLICY_VIOLATION, "no hello within " + timeout.toMillis() + "ms");
     }
 
+    /**
+     * The client sent its hello in time, but this node could not finish the handshake within the handshake timeout
+     * (its store or the admission queue was slow): the node's fault, so the client is told to come back, not that it
+     * broke a rule.
+     */
+    public static GatewayException handshakeTooSlow(Duration timeout, Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
+                "handshake not finished within " + timeout.toMillis() + "ms", retryAfter));
+    }
+
     public static GatewayException handshakeRequired(String what) {
         return new GatewayException(CloseCode.POLICY_VIOLATION, "the first frame must be hello, got " + what);
     }

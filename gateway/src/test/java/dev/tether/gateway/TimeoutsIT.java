@@ -8,6 +8,7 @@ import dev.tether.protocol.Hello;
 import dev.tether.protocol.Ping;
 import dev.tether.protocol.Pong;
 import dev.tether.protocol.Welcome;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,6 +25,18 @@ class TimeoutsIT {
     void noHelloWithinTheHandshakeTimeoutClosesWithPolicyViolation() {
         TestSocket socket = gateway.connect();
         assertThat(socket.awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(1008);
+    }
+
+    @Test
+    void aHelloTheNodeCannotAnswerInTimeClosesWithTryAgainLater() {
+        gateway.faults().silent(true);
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+
+        WebSocketCloseStatus close = socket.awaitClose(Duration.ofSeconds(5));
+
+        assertThat(close.code()).as("the node is slow, not the client: reconnect").isEqualTo(1013);
+        assertThat(close.reasonText()).contains("handshake not finished within 300ms").contains("retry-after=");
     }
 
     @Test

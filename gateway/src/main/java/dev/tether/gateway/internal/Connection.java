@@ -103,6 +103,7 @@ final class Connection {
     private volatile reactor.netty.Connection channel;
     /** When the hello arrived (System.nanoTime), for the handshake timer. */
     private volatile long helloAt;
+    private volatile boolean helloReceived;
 
     Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
         this.server = server;
@@ -119,8 +120,15 @@ final class Connection {
     Mono<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         in.withConnection(connection -> channel = connection);
         resources.add(Mono.delay(config.handshakeTimeout(), scheduler).subscribe(tick -> {
-            if (sessionId() == null) {
+            if (sessionId() != null) {
+                return;
+            }
+            if (!helloReceived) {
                 close(GatewayException.handshakeTimeout(config.handshakeTimeout()));
+            } else {
+                // The hello came in time; this node is what is slow. 1008 would make the client give up for good.
+                metrics.refused(GatewayMetrics.Refusal.HANDSHAKE_TIMEOUT);
+                close(GatewayException.handshakeTooSlow(config.handshakeTimeout(), server.admission().retryAfter()));
             }
         }));
         if (server.isShuttingDown()) {
@@ -276,6 +284,7 @@ final class Connection {
             return Mono.empty();
         }
         helloAt = System.nanoTime();
+        helloReceived = true;
         Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
         // The handshake waits for its place; a refused connection is being closed already.
         return admission.filter(Boolean::booleanValue).flatMap(granted -> start).flatMap(this::begin);

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
@@ -53,7 +54,9 @@ final class GatewayMetrics implements AutoCloseable {
         /** The session store is unreachable (1013). */
         STORE_UNAVAILABLE,
         /** The node is shutting down (1012). */
-        SHUTTING_DOWN
+        SHUTTING_DOWN,
+        /** The hello came, but the node did not finish the handshake within the handshake timeout (1013). */
+        HANDSHAKE_TIMEOUT
     }
 
     GatewayMetrics(String nodeId) {
@@ -125,7 +128,7 @@ final class GatewayMetrics implements AutoCloseable {
 
     /** A welcome was sent {@code nanos} after the hello arrived. */
     void handshake(boolean resumed, ResumeFailure failure, long nanos) {
-        handshake.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        handshake.record(nanos, TimeUnit.NANOSECONDS);
         if (resumed) {
             handshakesResumed.increment();
         } else if (failure != null) {

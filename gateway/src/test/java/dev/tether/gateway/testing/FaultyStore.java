@@ -42,7 +42,9 @@ public final class FaultyStore implements SessionStore {
         this.loseClientAppendAnswers = lose;
     }
 
-    /** The store stops answering, like a Redis that accepts connections but never replies. */
+    /**
+     * The store stops answering statistics and new sessions, like a Redis that accepts connections but never replies.
+     */
     public void silent(boolean silent) {
         this.silent = silent;
     }
@@ -73,7 +75,7 @@ public final class FaultyStore implements SessionStore {
 
     @Override
     public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
-        return delegate.create(sessionId, tokenDigest, nodeId);
+        return silent ? Mono.never() : delegate.create(sessionId, tokenDigest, nodeId);
     }
 
     @Override

@@ -55,6 +55,9 @@ final class DeliveryChecker {
     private long awaitingReplies;
     // Acknowledged, unanswered messages by cseq: a reply cut short (failed, interrupted) cannot name its message.
     private final Map<Long, Integer> unansweredByCseq = new HashMap<>(4);
+    // Replies cut short before their message's ack arrived, by cseq: a message whose first store call timed out but
+    // ran is answered before the client's resend is acknowledged. Matched when the ack comes.
+    private final Map<Long, String> endedBeforeAck = new HashMap<>(2);
 
     private final Tally tally = new Tally();
 
@@ -111,6 +114,7 @@ final class DeliveryChecker {
             eventsPending = 0;
             awaitingReplies = 0;
             unansweredByCseq.clear();
+            endedBeforeAck.clear();
             partial.clear();
         }
         sessionId = id;
@@ -160,6 +164,9 @@ final class DeliveryChecker {
             ackedCseqs.set((int) cseq);
         }
         tally.messagesAcked++;
+        if (endedBeforeAck.remove(cseq) != null && !answered.get(k)) {
+            answered.set(k);
+        }
         if (!answered.get(k)) {
             awaitingReplies++;
             unansweredByCseq.put(cseq, k);
@@ -231,6 +238,10 @@ final class DeliveryChecker {
         int k = messageIndex(text);
         if (done.reason() != DoneReason.COMPLETE && (k < 0 || k >= sent)) {
             k = unansweredByCseq.getOrDefault(done.replyTo(), -1);
+        }
+        if ((k < 0 || k >= sent) && done.reason() != DoneReason.COMPLETE && !ackedCseqs.get((int) done.replyTo())) {
+            endedBeforeAck.put(done.replyTo(), text);
+            return -1;
         }
         if (k < 0 || k >= sent) {
             tally.repliesUnexpected++;
@@ -314,6 +325,11 @@ final class DeliveryChecker {
 
     /** What is still owed becomes lost; returns the client's tally. Call once, at the end. */
     synchronized Tally finish() {
+        endedBeforeAck.forEach((cseq, text) -> {
+            tally.repliesUnexpected++;
+            problems.report("client " + client + ": reply to cseq " + cseq + " answers no message sent: '" + text
+                    + "'");
+        });
         long missing = maxSeq - received.cardinality();
         if (missing > 0) {
             tally.framesLost += missing;

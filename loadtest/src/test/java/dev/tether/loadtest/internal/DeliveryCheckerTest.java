@@ -173,6 +173,28 @@ class DeliveryCheckerTest {
     }
 
     @Test
+    void aReplyCutShortBeforeItsMessagesAckIsMatchedWhenTheAckComes() {
+        int k = checker.nextMessage(0);
+        checker.frame(new AssistantDelta(1, 1, "c7"), 0);
+        checker.frame(new AssistantDone(2, 1, DoneReason.FAILED), 0);
+        assertThat(checker.caughtUp()).isFalse();
+
+        checker.acked(k, 1);
+
+        assertThat(checker.caughtUp()).isTrue();
+        Tally tally = checker.finish();
+        assertThat(tally.repliesUnexpected).isZero();
+        assertThat(tally.repliesMissing).isZero();
+    }
+
+    @Test
+    void aReplyCutShortToAMessageNeverAcknowledgedIsUnexpected() {
+        checker.frame(new AssistantDone(1, 1, DoneReason.INTERRUPTED), 0);
+
+        assertThat(checker.finish().repliesUnexpected).isEqualTo(1);
+    }
+
+    @Test
     void aReplyWhoseDeltasDoNotAddUpIsCorrupt() {
         int k = checker.nextMessage(0);
         checker.acked(k, 1);
