@@ -28,8 +28,14 @@ public final class GatewayException extends TetherException {
         return closeCode.shouldReconnect();
     }
 
-    public static GatewayException handshakeTimeout(Duration timeout) {
-        return new GatewayException(CloseCode.POLICY_VIOLATION, "no hello within " + timeout.toMillis() + "ms");
+    /**
+     * No hello within the handshake timeout. Try again later rather than a policy violation: a client sends its hello
+     * as soon as the upgrade is done, so a missing one means a client (or a network) too slow at that moment, which
+     * passes; 1008 would make it give up for good.
+     */
+    public static GatewayException handshakeTimeout(Duration timeout, Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
+                "no hello within " + timeout.toMillis() + "ms", retryAfter));
     }
 
     /**

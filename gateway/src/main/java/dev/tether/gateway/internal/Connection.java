@@ -123,13 +123,11 @@ final class Connection {
             if (sessionId() != null) {
                 return;
             }
-            if (!helloReceived) {
-                close(GatewayException.handshakeTimeout(config.handshakeTimeout()));
-            } else {
-                // The hello came in time; this node is what is slow. 1008 would make the client give up for good.
-                metrics.refused(GatewayMetrics.Refusal.HANDSHAKE_TIMEOUT);
-                close(GatewayException.handshakeTooSlow(config.handshakeTimeout(), server.admission().retryAfter()));
-            }
+            metrics.refused(GatewayMetrics.Refusal.HANDSHAKE_TIMEOUT);
+            Duration retryAfter = server.admission().retryAfter();
+            close(helloReceived
+                    ? GatewayException.handshakeTooSlow(config.handshakeTimeout(), retryAfter)
+                    : GatewayException.handshakeTimeout(config.handshakeTimeout(), retryAfter));
         }));
         if (server.isShuttingDown()) {
             metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);

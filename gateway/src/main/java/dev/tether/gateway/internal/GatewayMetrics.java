@@ -55,7 +55,7 @@ final class GatewayMetrics implements AutoCloseable {
         STORE_UNAVAILABLE,
         /** The node is shutting down (1012). */
         SHUTTING_DOWN,
-        /** The hello came, but the node did not finish the handshake within the handshake timeout (1013). */
+        /** No hello, or no welcome for it, within the handshake timeout (1013). */
         HANDSHAKE_TIMEOUT
     }
 
