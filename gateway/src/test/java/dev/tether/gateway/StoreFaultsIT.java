@@ -21,8 +21,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
 import reactor.netty.http.client.HttpClient;
 
 /** What the gateway does when its store fails or is not ready, and with replies whose producer is gone. */
@@ -76,6 +78,36 @@ class StoreFaultsIT {
         assertThat(socket.next(ServerAck.class).cseq()).as("the client's resend").isEqualTo(1);
         socket.send(new Ping(2));
         assertThat(socket.next()).as("no second reply").isEqualTo(new Pong(2));
+    }
+
+    @Test
+    void aReplyStoppedHalfWayIsNotProducedAgainWhenItsMessageIsSentAgain() {
+        AtomicInteger produced = new AtomicInteger();
+        gateway.handler((context, message) -> {
+            produced.incrementAndGet();
+            return Flux.just(ReplyPart.text("one"), ReplyPart.text(" two"), ReplyPart.text(" three"));
+        });
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+        Welcome welcome = socket.next(Welcome.class);
+        gateway.faults().loseClientAppendAnswers(true);
+        gateway.faults().failReplyAppendsAfter(1);
+
+        socket.send(new UserMessage(1, "count to three"));
+        assertThat(socket.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+        // Stored after all, so the node starts the reply; its second delta and its done time out.
+        assertThat(socket.next(AssistantDelta.class)).isEqualTo(new AssistantDelta(1, 1, "one"));
+        socket.send(new UserMessage(1, "count to three"));
+        assertThat(socket.next(ErrorFrame.class).code()).as("the resend's answer is lost too")
+                .isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+
+        assertThat(produced).as("a second 'one' would follow the first").hasValue(1);
+        gateway.faults().failReplyAppendsAfter(-1);
+        gateway.clock().advance(Duration.ofMinutes(10));
+        gateway.store().endLapsedReplies(welcome.sessionId(), Set.of(), "node-x", Duration.ofSeconds(30))
+                .blockLast(TIMEOUT);
+        assertThat(socket.nextMatching(Sequenced.class, frame -> true)).as("the reply ends where it stopped")
+                .isEqualTo(new AssistantDone(2, 1, DoneReason.INTERRUPTED));
     }
 
     @Test

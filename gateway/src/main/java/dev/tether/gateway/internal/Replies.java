@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -54,6 +55,14 @@ final class Replies {
     private final GatewayMetrics metrics;
     private final ConcurrentHashMap<Key, Running> running = new ConcurrentHashMap<>();
 
+    /**
+     * Lease periods an unfinished reply's entry is kept: its lease lapses within one, and the node serving the
+     * session ends it at the latest one period later; a third for good measure.
+     */
+    static final int UNFINISHED_KEPT = 3;
+    private static final int PRUNE_EVERY = 256;
+    private final AtomicInteger starts = new AtomicInteger();
+
     /** First wait before an append rejected by an unreachable store is tried again. */
     static final Duration PAUSE_BACKOFF_MIN = Duration.ofMillis(50);
     /** Longest wait between tries of an append rejected by an unreachable store. */
@@ -78,14 +87,29 @@ final class Replies {
         final AtomicBoolean cancelled = new AtomicBoolean();
         volatile Disposable subscription;
         volatile Disposable renewal;
+        /** Nothing more can be written for the reply: its end is stored, it was ended elsewhere, or it is gone. */
+        volatile boolean settled;
+        /** When production stopped without the end stored (System.nanoTime), or 0 while it runs. */
+        volatile long unfinishedSince;
+
+        boolean live() {
+            return unfinishedSince == 0;
+        }
     }
 
-    /** Starts the reply to a user message that was just stored. */
+    /**
+     * Starts the reply to a user message that was just stored. A node produces a reply at most once: a reply that
+     * stopped here without its end stored (its store calls failed) keeps its entry for {@link #UNFINISHED_KEPT}
+     * leases, so that {@link #startIfStoredHere} cannot produce it a second time after some of it was stored.
+     */
     void start(String sessionId, UserMessage message) {
         Key key = new Key(sessionId, message.cseq());
         Running reply = new Running();
         if (running.putIfAbsent(key, reply) != null) {
             return;
+        }
+        if (starts.incrementAndGet() % PRUNE_EVERY == 0) {
+            pruneUnfinished();
         }
         long replyTo = message.cseq();
         ConversationContext context = context(sessionId);
@@ -107,21 +131,27 @@ final class Replies {
                 .then(Mono.defer(() -> {
                     DoneReason reason = reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE;
                     return append(sessionId, replyTo, AssistantDone.of(replyTo, reason))
-                            .doOnNext(done -> metrics.replyEnded(reason))
+                            .doOnNext(done -> {
+                                reply.settled = true;
+                                metrics.replyEnded(reason);
+                            })
                             .then();
                 }))
                 .onErrorResume(e -> {
                     if (SessionStoreException.isNotFound(e) || SessionStoreException.isReplyEnded(e)) {
+                        reply.settled = true;
                         return Mono.empty();
                     }
                     LOG.warn("reply to cseq {} in session {} failed: {}", replyTo, sessionId, e.toString());
                     // Fenced like every part: if the done that failed ambiguously was stored after all, the lease
                     // is gone and this appends nothing.
-                    return done(sessionId, replyTo, DoneReason.FAILED);
+                    return done(sessionId, replyTo, DoneReason.FAILED).doOnSuccess(ignored -> reply.settled = true);
                 })
                 // No release: the store ends the lease with the append of the done frame, in the same step.
                 .onErrorResume(e -> {
-                    if (!SessionStoreException.isNotFound(e) && !SessionStoreException.isReplyEnded(e)) {
+                    if (SessionStoreException.isNotFound(e) || SessionStoreException.isReplyEnded(e)) {
+                        reply.settled = true;
+                    } else {
                         // The lease stays; whoever serves the session next marks the reply interrupted.
                         LOG.warn("reply to cseq {} in session {} could not be finished: {}", replyTo, sessionId,
                                 e.toString());
@@ -129,10 +159,15 @@ final class Replies {
                     return Mono.empty();
                 })
                 .doFinally(signal -> {
-                    running.remove(key, reply);
                     Disposable renewal = reply.renewal;
                     if (renewal != null) {
                         renewal.dispose();
+                    }
+                    if (reply.settled) {
+                        running.remove(key, reply);
+                    } else {
+                        // Its lease stays until it lapses and is ended `interrupted`; until then, keep the entry.
+                        reply.unfinishedSince = System.nanoTime();
                     }
                 });
         reply.subscription = work.subscribe();
@@ -158,7 +193,8 @@ final class Replies {
                 .subscribe(found -> {
                     LOG.info("cseq {} of session {} was stored after all; starting its reply", message.cseq(),
                             sessionId);
-                    // Does nothing if the reply is already running here (the client's resend was stored here).
+                    // Does nothing if this node has produced the reply already, finished or not: running after the
+                    // client's resend was stored here, or stopped after some of it was stored.
                     start(sessionId, message);
                 }, error -> {
                     if (!SessionStoreException.isNotFound(error)) {
@@ -171,7 +207,7 @@ final class Replies {
     /** Stops the reply to {@code replyTo}; it ends with {@code cancelled}. Does nothing if it is not running. */
     void cancel(String sessionId, long replyTo) {
         Running reply = running.get(new Key(sessionId, replyTo));
-        if (reply != null && reply.cancelled.compareAndSet(false, true)) {
+        if (reply != null && reply.live() && reply.cancelled.compareAndSet(false, true)) {
             reply.cancel.tryEmitValue(Boolean.TRUE);
         }
     }
@@ -207,8 +243,8 @@ final class Replies {
 
     private Set<Long> producing(String sessionId) {
         Set<Long> producing = new HashSet<>();
-        running.keySet().forEach(key -> {
-            if (key.sessionId().equals(sessionId)) {
+        running.forEach((key, reply) -> {
+            if (reply.live() && key.sessionId().equals(sessionId)) {
                 producing.add(key.replyTo());
             }
         });
@@ -217,7 +253,21 @@ final class Replies {
 
     /** The number of replies being produced. */
     int size() {
-        return running.size();
+        int live = 0;
+        for (Running reply : running.values()) {
+            if (reply.live()) {
+                live++;
+            }
+        }
+        return live;
+    }
+
+    /** Forgets unfinished replies whose lease has long lapsed and been ended by whoever serves the session. */
+    private void pruneUnfinished() {
+        long now = System.nanoTime();
+        long kept = lease.multipliedBy(UNFINISHED_KEPT).toNanos();
+        running.entrySet().removeIf(entry -> !entry.getValue().live()
+                && now - entry.getValue().unfinishedSince > kept);
     }
 
     /** Stops every reply, for shutdown. Their leases stay and lapse. */

@@ -12,6 +12,7 @@ import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -22,6 +23,7 @@ public final class FaultyStore implements SessionStore {
     private final SessionStore delegate;
     private volatile boolean failClientAppends;
     private volatile boolean loseClientAppendAnswers;
+    private final AtomicInteger replyAppendsLeft = new AtomicInteger(-1);
     private volatile boolean notReady;
     private volatile boolean silent;
 
@@ -40,6 +42,14 @@ public final class FaultyStore implements SessionStore {
      */
     public void loseClientAppendAnswers(boolean lose) {
         this.loseClientAppendAnswers = lose;
+    }
+
+    /**
+     * After {@code count} more reply frames, every reply frame fails as if the store timed out, without being
+     * stored; a negative count stores them all again.
+     */
+    public void failReplyAppendsAfter(int count) {
+        replyAppendsLeft.set(count);
     }
 
     /**
@@ -106,6 +116,9 @@ public final class FaultyStore implements SessionStore {
     @Override
     public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
                                        Duration ttl) {
+        if (replyAppendsLeft.get() >= 0 && replyAppendsLeft.getAndUpdate(left -> Math.max(0, left - 1)) == 0) {
+            return Mono.error(SessionStoreException.unavailable("appendReply", new IOException("command timed out")));
+        }
         return delegate.appendReply(sessionId, replyTo, frame, nodeId, ttl);
     }
 
