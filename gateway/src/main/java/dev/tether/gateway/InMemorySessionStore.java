@@ -200,21 +200,34 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
+    public Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
                                        Duration ttl) {
         Objects.requireNonNull(frame, "frame");
         Objects.requireNonNull(ttl, "ttl");
         return locked(sessionId, (session, now) -> {
-            if (!session.leases.containsKey(replyTo)) {
+            Lease lease = session.leases.get(replyTo);
+            if (lease == null) {
                 throw SessionStoreException.replyEnded(sessionId, replyTo);
             }
+            if (part == lease.parts() - 1) {
+                return frame.withSeq(lease.lastSeq());
+            }
+            if (part != lease.parts()) {
+                throw notTheNextPart(replyTo, part, lease.parts());
+            }
+            Sequenced stored = appendLocked(session, frame, now);
             if (frame instanceof AssistantDone done && done.replyTo() == replyTo) {
                 session.leases.remove(replyTo);
             } else {
-                session.leases.put(replyTo, new Lease(nodeId, now.plus(ttl)));
+                session.leases.put(replyTo, new Lease(nodeId, now.plus(ttl), part + 1, stored.seq()));
             }
-            return appendLocked(session, frame, now);
+            return stored;
         });
+    }
+
+    static IllegalStateException notTheNextPart(long replyTo, long part, long stored) {
+        return new IllegalStateException("part " + part + " of the reply to cseq " + replyTo
+                + " is not the next one: " + stored + " parts are stored");
     }
 
     private Sequenced appendLocked(Session session, Sequenced frame, Instant now) {
@@ -291,7 +304,7 @@ public final class InMemorySessionStore implements SessionStore {
             session.ackedCseq = cseq;
             session.clientMessages.addLast(new Entry<>(cseq, message, now));
             if (message instanceof UserMessage) {
-                session.leases.put(cseq, new Lease(nodeId, now.plus(replyLease)));
+                session.leases.put(cseq, new Lease(nodeId, now.plus(replyLease), 0, 0));
             }
             session.trim(now, limits);
             return new ClientAppend(ClientAppend.Outcome.STORED, cseq);
@@ -317,9 +330,11 @@ public final class InMemorySessionStore implements SessionStore {
     public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
         Objects.requireNonNull(ttl, "ttl");
         return locked(sessionId, (session, now) -> {
-            if (session.leases.replace(replyTo, new Lease(nodeId, now.plus(ttl))) == null) {
+            Lease lease = session.leases.get(replyTo);
+            if (lease == null) {
                 throw SessionStoreException.replyEnded(sessionId, replyTo);
             }
+            session.leases.put(replyTo, lease.renewed(nodeId, now.plus(ttl)));
             return null;
         }).then();
     }
@@ -347,7 +362,7 @@ public final class InMemorySessionStore implements SessionStore {
             List<Sequenced> ended = new ArrayList<>(lapsed.size());
             for (long replyTo : lapsed) {
                 if (producing.contains(replyTo)) {
-                    session.leases.put(replyTo, new Lease(nodeId, now.plus(ttl)));
+                    session.leases.put(replyTo, session.leases.get(replyTo).renewed(nodeId, now.plus(ttl)));
                 } else {
                     session.leases.remove(replyTo);
                     ended.add(appendLocked(session, AssistantDone.of(replyTo, DoneReason.INTERRUPTED), now));
@@ -467,7 +482,12 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     /** One session's state; every field is guarded by the instance's monitor. */
-    private record Lease(String nodeId, Instant expiresAt) {
+    /** A reply's lease, and how far the reply got: parts stored, and the seq of the last one. */
+    private record Lease(String nodeId, Instant expiresAt, long parts, long lastSeq) {
+
+        Lease renewed(String node, Instant until) {
+            return new Lease(node, until, parts, lastSeq);
+        }
     }
 
     private static final class Session {

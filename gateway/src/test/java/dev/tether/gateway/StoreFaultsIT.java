@@ -81,12 +81,30 @@ class StoreFaultsIT {
     }
 
     @Test
+    void aReplyPartWhoseStoreCallTimedOutIsSentAgainAndShownOnce() {
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+        socket.next(Welcome.class);
+        gateway.faults().loseReplyAppendAnswers(2);
+
+        socket.send(new UserMessage(1, "one two three"));
+
+        assertThat(socket.next(ServerAck.class).cseq()).isEqualTo(1);
+        List<Sequenced> reply = socket.collectUntil(Sequenced.class, AssistantDone.class::isInstance);
+        assertThat(reply).as("the first two parts were stored, then timed out, and were sent again").containsExactly(
+                new AssistantDelta(1, 1, "one"), new AssistantDelta(2, 1, " two"),
+                new AssistantDelta(3, 1, " three"), new AssistantDone(4, 1, DoneReason.COMPLETE));
+    }
+
+    @Test
     void aReplyStoppedHalfWayIsNotProducedAgainWhenItsMessageIsSentAgain() {
         AtomicInteger produced = new AtomicInteger();
         gateway.handler((context, message) -> {
             produced.incrementAndGet();
             return Flux.just(ReplyPart.text("one"), ReplyPart.text(" two"), ReplyPart.text(" three"));
         });
+        // A part whose store call fails is tried again for this long before the reply gives up.
+        gateway.start(c -> c.maxReplyPause(Duration.ofMillis(300)));
         TestSocket socket = gateway.connect();
         socket.send(Hello.fresh());
         Welcome welcome = socket.next(Welcome.class);
@@ -95,7 +113,7 @@ class StoreFaultsIT {
 
         socket.send(new UserMessage(1, "count to three"));
         assertThat(socket.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
-        // Stored after all, so the node starts the reply; its second delta and its done time out.
+        // Stored after all, so the node starts the reply; its second delta keeps timing out, and so does its done.
         assertThat(socket.next(AssistantDelta.class)).isEqualTo(new AssistantDelta(1, 1, "one"));
         socket.send(new UserMessage(1, "count to three"));
         assertThat(socket.next(ErrorFrame.class).code()).as("the resend's answer is lost too")

@@ -117,9 +117,9 @@ final class LazyStore implements SessionStore {
     }
 
     @Override
-    public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
+    public Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
                                        Duration ttl) {
-        return mono("appendReply", s -> s.appendReply(sessionId, replyTo, frame, nodeId, ttl));
+        return mono("appendReply", s -> s.appendReply(sessionId, replyTo, part, frame, nodeId, ttl));
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -34,13 +35,12 @@ import reactor.util.retry.Retry;
  * to the end and writes every part to the session's log, whether or not a client is connected to read it.
  *
  * <p>Store outages: parts reach the log one at a time through {@code concatMap(append)} with a prefetch of one, so
- * a handler's Flux is backpressured and a reply waiting for the store is paused, not buffered. An append that
- * failed is sent again only when it is known not to have been applied ({@link SessionStoreException#isNotApplied}: the Redis
- * client rejected it while disconnected); then it is retried with backoff until the store answers, for at most
- * {@link GatewayConfig#maxReplyPause()}. An ambiguous failure (a timeout, or a connection lost with the command in
- * flight) may have appended the part already, and sending it again could show the client the same delta twice, so
- * the reply ends instead: with {@code failed} if that can still be appended, otherwise its lease lapses and the node
- * serving the session marks it {@code interrupted}.
+ * a handler's Flux is backpressured and a reply waiting for the store is paused, not buffered. Each part is stored
+ * under its number in the reply, which makes {@link SessionStore#appendReply} idempotent: a part whose store call
+ * failed, even ambiguously (a timeout, or a connection lost with the command in flight, which may have stored it),
+ * is simply sent again with backoff until the store answers, for at most {@link GatewayConfig#maxReplyPause()}.
+ * Only then does the reply end: with {@code failed} if that can still be stored, otherwise its lease lapses and the
+ * node serving the session ends it {@code interrupted}.
  */
 final class Replies {
 
@@ -91,6 +91,8 @@ final class Replies {
         volatile boolean settled;
         /** When production stopped without the end stored (System.nanoTime), or 0 while it runs. */
         volatile long unfinishedSince;
+        /** Parts stored so far, which is the number of the next one. */
+        final AtomicLong parts = new AtomicLong();
 
         boolean live() {
             return unfinishedSince == 0;
@@ -127,10 +129,10 @@ final class Replies {
                 .thenMany(Flux.defer(() -> handler.reply(context, message)))
                 // Stops the parts; concatMap still finishes the append in flight, so `cancelled` comes last.
                 .takeUntilOther(reply.cancel.asMono())
-                .concatMap(part -> append(sessionId, replyTo, frame(replyTo, part)), 1)
+                .concatMap(part -> append(sessionId, replyTo, reply, frame(replyTo, part)), 1)
                 .then(Mono.defer(() -> {
                     DoneReason reason = reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE;
-                    return append(sessionId, replyTo, AssistantDone.of(replyTo, reason))
+                    return append(sessionId, replyTo, reply, AssistantDone.of(replyTo, reason))
                             .doOnNext(done -> {
                                 reply.settled = true;
                                 metrics.replyEnded(reason);
@@ -143,9 +145,13 @@ final class Replies {
                         return Mono.empty();
                     }
                     LOG.warn("reply to cseq {} in session {} failed: {}", replyTo, sessionId, e.toString());
-                    // Fenced like every part: if the done that failed ambiguously was stored after all, the lease
-                    // is gone and this appends nothing.
-                    return done(sessionId, replyTo, DoneReason.FAILED).doOnSuccess(ignored -> reply.settled = true);
+                    // A store call that kept failing may have stored its part after all: then `failed` is the part
+                    // after it, else the store refuses it as not the next one and the lease lapses instead. Fenced
+                    // like every part: if the done itself was stored, the lease is gone and this appends nothing.
+                    long part = reply.parts.get() + (e instanceof SessionStoreException
+                            && !SessionStoreException.isNotApplied(e) ? 1 : 0);
+                    return done(sessionId, replyTo, part, DoneReason.FAILED)
+                            .doOnSuccess(ignored -> reply.settled = true);
                 })
                 // No release: the store ends the lease with the append of the done frame, in the same step.
                 .onErrorResume(e -> {
@@ -287,10 +293,13 @@ final class Replies {
         }
     }
 
-    /** Appends one frame of a reply, paused while the store rejects it unapplied (see the class comment). */
-    private Mono<Sequenced> append(String sessionId, long replyTo, Sequenced frame) {
-        return paused(Mono.defer(() -> store.appendReply(sessionId, replyTo, frame, nodeId, lease)),
-                SessionStoreException::isNotApplied);
+    /** Appends the next part of a reply, tried again while the store fails (see the class comment). */
+    private Mono<Sequenced> append(String sessionId, long replyTo, Running reply, Sequenced frame) {
+        return Mono.defer(() -> {
+            long part = reply.parts.get();
+            return paused(Mono.defer(() -> store.appendReply(sessionId, replyTo, part, frame, nodeId, lease)),
+                    e -> ((SessionStoreException) e).isRetryable());
+        }).doOnNext(stored -> reply.parts.incrementAndGet());
     }
 
     private <T> Mono<T> paused(Mono<T> call, java.util.function.Predicate<Throwable> safeToRetry) {
@@ -304,8 +313,8 @@ final class Replies {
         });
     }
 
-    private Mono<Void> done(String sessionId, long replyTo, DoneReason reason) {
-        return store.appendReply(sessionId, replyTo, AssistantDone.of(replyTo, reason), nodeId, lease)
+    private Mono<Void> done(String sessionId, long replyTo, long part, DoneReason reason) {
+        return store.appendReply(sessionId, replyTo, part, AssistantDone.of(replyTo, reason), nodeId, lease)
                 .doOnNext(done -> metrics.replyEnded(reason))
                 .then();
     }

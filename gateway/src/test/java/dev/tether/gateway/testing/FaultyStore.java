@@ -24,6 +24,7 @@ public final class FaultyStore implements SessionStore {
     private volatile boolean failClientAppends;
     private volatile boolean loseClientAppendAnswers;
     private final AtomicInteger replyAppendsLeft = new AtomicInteger(-1);
+    private final AtomicInteger replyAnswersToLose = new AtomicInteger();
     private volatile boolean notReady;
     private volatile boolean silent;
 
@@ -50,6 +51,11 @@ public final class FaultyStore implements SessionStore {
      */
     public void failReplyAppendsAfter(int count) {
         replyAppendsLeft.set(count);
+    }
+
+    /** The next {@code count} reply frames are stored, but the caller is told the store did not answer in time. */
+    public void loseReplyAppendAnswers(int count) {
+        replyAnswersToLose.set(count);
     }
 
     /**
@@ -114,12 +120,17 @@ public final class FaultyStore implements SessionStore {
     }
 
     @Override
-    public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
+    public Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
                                        Duration ttl) {
         if (replyAppendsLeft.get() >= 0 && replyAppendsLeft.getAndUpdate(left -> Math.max(0, left - 1)) == 0) {
             return Mono.error(SessionStoreException.unavailable("appendReply", new IOException("command timed out")));
         }
-        return delegate.appendReply(sessionId, replyTo, frame, nodeId, ttl);
+        if (replyAnswersToLose.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+            return delegate.appendReply(sessionId, replyTo, part, frame, nodeId, ttl)
+                    .then(Mono.error(SessionStoreException.unavailable("appendReply",
+                            new IOException("command timed out"))));
+        }
+        return delegate.appendReply(sessionId, replyTo, part, frame, nodeId, ttl);
     }
 
     @Override

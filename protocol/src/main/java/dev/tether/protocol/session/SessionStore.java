@@ -66,17 +66,22 @@ public interface SessionStore extends AutoCloseable {
     Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame);
 
     /**
-     * Appends a frame of the reply to user message {@code replyTo}, like {@link #append}, but only while that reply
-     * is leased (a lapsed lease that nobody has ended yet still counts). A producer that is writing is alive, so the
-     * append renews the lease for {@code ttl} in {@code nodeId}'s name; appending the reply's
-     * {@link dev.tether.protocol.AssistantDone} ends the lease instead, in the same step.
+     * Appends part {@code part} (0, 1, 2, ... in order) of the reply to user message {@code replyTo}, like
+     * {@link #append}, but only while that reply is leased (a lapsed lease that nobody has ended yet still counts). A
+     * producer that is writing is alive, so the append renews the lease for {@code ttl} in {@code nodeId}'s name;
+     * appending the reply's {@link dev.tether.protocol.AssistantDone} ends the lease instead, in the same step.
      *
-     * <p>This is the fence that keeps a reply from ending twice: once the reply is finished, or ended
+     * <p>Idempotent per part: the part stored last, sent again (a retry after a failure whose outcome was unknown), is
+     * not stored twice; it comes back with the seq it was stored at. A part that is neither that one nor the next
+     * fails with {@link IllegalStateException}. So a producer whose store call timed out simply tries it again.
+     *
+     * <p>This is also the fence that keeps a reply from ending twice: once the reply is finished, or ended
      * {@code interrupted} by {@link #endLapsedReplies} because its producer looked dead, the lease is gone and this
      * fails with {@link SessionStoreException#isReplyEnded()}, appending nothing, so a slow producer that was given
      * up on stops instead of writing after the end.
      */
-    Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId, Duration ttl);
+    Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
+                                Duration ttl);
 
     /**
      * The retained frames with seq above {@code afterSeq}, in order, then completes. Fails with

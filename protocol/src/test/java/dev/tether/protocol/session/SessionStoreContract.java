@@ -398,9 +398,9 @@ public abstract class SessionStoreContract {
         }
     }
 
-    /** Appends a frame of the reply to {@code replyTo} as node-a, renewing its lease for {@link #LEASE}. */
-    private Mono<Sequenced> appendReply(String id, long replyTo, Sequenced frame) {
-        return store.appendReply(id, replyTo, frame, "node-a", LEASE);
+    /** Appends part {@code part} of the reply to {@code replyTo} as node-a, renewing its lease for {@link #LEASE}. */
+    private Mono<Sequenced> appendReply(String id, long replyTo, long part, Sequenced frame) {
+        return store.appendReply(id, replyTo, part, frame, "node-a", LEASE);
     }
 
     private List<Sequenced> endLapsed(String id) {
@@ -418,7 +418,7 @@ public abstract class SessionStoreContract {
         storeUserMessages(id, 3, Duration.ofMillis(300));
         assertThat(endLapsed(id)).as("nothing has lapsed yet").isEmpty();
 
-        appendReply(id, 2, AssistantDone.of(2, DoneReason.COMPLETE)).block(TIMEOUT);
+        appendReply(id, 2, 0, AssistantDone.of(2, DoneReason.COMPLETE)).block(TIMEOUT);
         elapse(Duration.ofMillis(200));
         store.renewReply(id, 3, "node-a", Duration.ofMillis(300)).block(TIMEOUT);
         elapse(Duration.ofMillis(200));
@@ -460,7 +460,7 @@ public abstract class SessionStoreContract {
         StepVerifier.create(store.endLapsedReplies(id, Set.of(2L), "node-a", LEASE))
                 .expectNext(interrupted(1, 1)).expectComplete().verify(TIMEOUT);
 
-        assertThat(appendReply(id, 2, delta(2, "still here")).block(TIMEOUT).seq()).isEqualTo(2);
+        assertThat(appendReply(id, 2, 0, delta(2, "still here")).block(TIMEOUT).seq()).isEqualTo(2);
         elapse(Duration.ofMillis(200));
         assertThat(endLapsed(id)).as("renewed for LEASE").isEmpty();
     }
@@ -489,19 +489,19 @@ public abstract class SessionStoreContract {
         create(id);
         storeUserMessages(id, 2, Duration.ofMillis(100));
 
-        assertThat(appendReply(id, 1, delta(1, "one")).block(TIMEOUT).seq()).isEqualTo(1);
-        assertThat(appendReply(id, 1, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT).seq())
+        assertThat(appendReply(id, 1, 0, delta(1, "one")).block(TIMEOUT).seq()).isEqualTo(1);
+        assertThat(appendReply(id, 1, 1, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT).seq())
                 .isEqualTo(2);
         elapse(Duration.ofMillis(200));
         assertThat(endLapsed(id)).as("reply 2 lapsed; reply 1 is done").containsExactly(interrupted(3, 2));
 
-        StepVerifier.create(appendReply(id, 1, AssistantDone.of(1, DoneReason.FAILED)))
+        StepVerifier.create(appendReply(id, 1, 2, AssistantDone.of(1, DoneReason.FAILED)))
                 .as("a second done of a finished reply")
                 .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
-        StepVerifier.create(appendReply(id, 2, delta(2, "late")))
+        StepVerifier.create(appendReply(id, 2, 0, delta(2, "late")))
                 .as("a slow producer's delta after its reply was ended interrupted")
                 .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
-        StepVerifier.create(appendReply(id, 7, delta(7, "never asked")))
+        StepVerifier.create(appendReply(id, 7, 0, delta(7, "never asked")))
                 .as("a reply that was never leased")
                 .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
         assertThat(store.read(id, 0).count().block(TIMEOUT)).as("nothing appended by the fenced calls").isEqualTo(3);
@@ -513,7 +513,7 @@ public abstract class SessionStoreContract {
         create(id);
         storeUserMessages(id, 2, Duration.ofMillis(300));
         elapse(Duration.ofMillis(200));
-        store.appendReply(id, 1, delta(1, "still writing"), "node-a", Duration.ofMillis(300)).block(TIMEOUT);
+        store.appendReply(id, 1, 0, delta(1, "still writing"), "node-a", Duration.ofMillis(300)).block(TIMEOUT);
         elapse(Duration.ofMillis(200));
 
         assertThat(endLapsed(id)).as("reply 2 lapsed; reply 1 was renewed by its append")
@@ -534,10 +534,36 @@ public abstract class SessionStoreContract {
         assertThat(lease.nodeId()).as("the duplicate took no lease").isEqualTo("node-a");
         StepVerifier.create(store.findReplyLease(id, 2)).as("an event has no reply").expectComplete().verify(TIMEOUT);
 
-        appendReply(id, 1, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT);
+        appendReply(id, 1, 0, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT);
         StepVerifier.create(store.findReplyLease(id, 1)).as("ended").expectComplete().verify(TIMEOUT);
         StepVerifier.create(store.findReplyLease("contract-missing", 1))
                 .expectErrorMatches(SessionStoreException::isNotFound).verify(TIMEOUT);
+    }
+
+    @Test
+    void aReplyPartSentAgainIsStoredOnce() {
+        String id = newSessionId();
+        create(id);
+        storeUserMessages(id, 1, LEASE);
+
+        assertThat(appendReply(id, 1, 0, delta(1, "one")).block(TIMEOUT).seq()).isEqualTo(1);
+        assertThat(appendReply(id, 1, 0, delta(1, "one")).block(TIMEOUT).seq()).as("the retry: stored before")
+                .isEqualTo(1);
+        assertThat(appendReply(id, 1, 1, delta(1, " two")).block(TIMEOUT).seq()).isEqualTo(2);
+        StepVerifier.create(appendReply(id, 1, 0, delta(1, "one"))).as("not the last part stored")
+                .expectError(IllegalStateException.class).verify(TIMEOUT);
+        StepVerifier.create(appendReply(id, 1, 3, delta(1, " four"))).as("a part skipped")
+                .expectError(IllegalStateException.class).verify(TIMEOUT);
+        store.renewReply(id, 1, "node-a", LEASE).block(TIMEOUT);
+        assertThat(appendReply(id, 1, 2, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT).seq())
+                .as("a renewal keeps the count").isEqualTo(3);
+        StepVerifier.create(appendReply(id, 1, 2, AssistantDone.of(1, DoneReason.COMPLETE)))
+                .as("the done sent again: the reply has ended").expectErrorMatches(SessionStoreException::isReplyEnded)
+                .verify(TIMEOUT);
+
+        assertThat(store.read(id, 0).collectList().block(TIMEOUT)).containsExactly(
+                new AssistantDelta(1, 1, "one"), new AssistantDelta(2, 1, " two"),
+                new AssistantDone(3, 1, DoneReason.COMPLETE));
     }
 
     @Test
@@ -545,7 +571,7 @@ public abstract class SessionStoreContract {
         String id = newSessionId();
         create(id);
         storeUserMessages(id, 1, Duration.ofMillis(100));
-        appendReply(id, 1, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT);
+        appendReply(id, 1, 0, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT);
 
         StepVerifier.create(store.renewReply(id, 1, "node-a", Duration.ofMillis(100)))
                 .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);

@@ -252,7 +252,7 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
         requireId(sessionId);
-        return appendFenced(sessionId, frame, 0, "", Duration.ZERO, "append");
+        return appendFenced(sessionId, frame, 0, 0, "", Duration.ZERO, "append");
     }
 
     @Override
@@ -276,20 +276,23 @@ public final class RedisSessionStore implements SessionStore {
     }
 
     @Override
-    public Mono<Sequenced> appendReply(String sessionId, long replyTo, Sequenced frame, String nodeId,
+    public Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
                                        Duration ttl) {
         requireId(sessionId);
         if (replyTo < 1) {
             throw new IllegalArgumentException("replyTo must be a cseq, got " + replyTo);
         }
-        return appendFenced(sessionId, frame, replyTo, nodeId, ttl, "appendReply");
+        if (part < 0) {
+            throw new IllegalArgumentException("part must be 0 or more, got " + part);
+        }
+        return appendFenced(sessionId, frame, replyTo, part, nodeId, ttl, "appendReply");
     }
 
     /**
      * Appends {@code frame}, fenced by the lease of the reply to {@code replyTo} unless it is 0, and renewing that
      * lease for {@code ttl} unless the frame ends the reply.
      */
-    private Mono<Sequenced> appendFenced(String sessionId, Sequenced frame, long replyTo, String nodeId,
+    private Mono<Sequenced> appendFenced(String sessionId, Sequenced frame, long replyTo, long part, String nodeId,
                                          Duration ttl, String operation) {
         return Mono.defer(() -> {
             String[] json = split(codec.encode(frame.withSeq(Sequenced.UNASSIGNED)), SEQ_MARKER);
@@ -298,10 +301,12 @@ public final class RedisSessionStore implements SessionStore {
                     new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
                             keys.leases(sessionId)},
                     json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(replyTo),
-                    endsReply ? "0" : Long.toString(Math.max(1, ttl.toMillis())), nodeId)
+                    endsReply ? "0" : Long.toString(Math.max(1, ttl.toMillis())), nodeId, Long.toString(part))
                     .map(reply -> switch ((int) status(reply)) {
                         case 0 -> throw SessionStoreException.notFound(sessionId);
                         case 2 -> throw SessionStoreException.replyEnded(sessionId, replyTo);
+                        case 4 -> throw new IllegalStateException("part " + part + " of the reply to cseq " + replyTo
+                                + " is not the next one: " + reply.get(1) + " parts are stored");
                         default -> frame.withSeq((Long) reply.get(1));
                     });
         });
@@ -498,11 +503,9 @@ public final class RedisSessionStore implements SessionStore {
                     if (reply.size() < 2) {
                         return Mono.empty();
                     }
-                    // "<expiryMs>:<node>"; a node id may itself contain ':'.
-                    String value = (String) reply.get(1);
-                    int colon = value.indexOf(':');
-                    return Mono.just(new ReplyLease(replyTo, value.substring(colon + 1),
-                            Instant.ofEpochMilli(Long.parseLong(value.substring(0, colon)))));
+                    // "<expiryMs>:<parts>:<lastSeq>:<node>"; a node id may itself contain ':'.
+                    String[] lease = ((String) reply.get(1)).split(":", 4);
+                    return Mono.just(new ReplyLease(replyTo, lease[3], Instant.ofEpochMilli(Long.parseLong(lease[0]))));
                 });
     }
 

@@ -7,7 +7,7 @@ package dev.tether.session.redis.internal;
  *   <li>{@code <prefix>:{id}:meta}: hash of metadata (token digest, epoch, generation, owner, seqs, ...);</li>
  *   <li>{@code <prefix>:{id}:log}: stream of sequenced frames, entry id {@code <seq>-0};</li>
  *   <li>{@code <prefix>:{id}:in}: stream of stored client messages, entry id {@code <cseq>-0};</li>
- *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo -> "<expiryMs>:<node>"};</li>
+ *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo -> "<expiryMs>:<parts>:<lastSeq>:<node>"};</li>
  *   <li>{@code <prefix>:{id}:once}: sorted set of the idempotency keys of frames still retained, scored by
  *   their seq;</li>
  *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key.</li>

@@ -144,25 +144,39 @@ public final class Scripts {
     /**
      * KEYS meta, log, channel, leases; ARGV frame JSON before the seq, frame JSON after it, maxFrames, maxAgeMs,
      * publish command, the replyTo whose lease fences the append (0 for none), the lease's new ttlMs (0 when the
-     * frame ends the reply), node. {1, seq} appended; {2} the fencing reply has ended, nothing appended. The append
-     * renews the lease, or deletes it when the frame ends the reply, in the same step.
+     * frame ends the reply), node, the frame's part number in the reply. {1, seq} appended; {2} the fencing reply
+     * has ended, nothing appended; {3, seq} the part is the one stored last, not appended again; {4, parts} the part
+     * is not the next one. The append renews the lease, or deletes it when the frame ends the reply, in the same
+     * step. A lease is {@code "<expiryMs>:<parts>:<lastSeq>:<node>"}: when it lapses, how many parts of the reply are
+     * stored and the seq of the last one, and who produces it.
      */
     public static final LuaScript APPEND = LuaScript.of("append", APPEND_PRELUDE + """
             local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local now = now_ms()
             local reply = ARGV[6]
+            local after_append = nil
             if reply ~= '0' then
-              if redis.call('HEXISTS', KEYS[4], reply) == 0 then return {2} end
+              local lease = redis.call('HGET', KEYS[4], reply)
+              if not lease then return {2} end
+              local parts, last_seq = string.match(lease, '^%d+:(%d+):(%d+):')
+              parts = tonumber(parts)
+              local part = tonumber(ARGV[9])
+              if part == parts - 1 then return {3, tonumber(last_seq)} end
+              if part ~= parts then return {4, parts} end
+              after_append = parts + 1
+            end
+            local seq = append_frame(KEYS[1], KEYS[2], KEYS[3], v, now, ARGV[1], ARGV[2], tonumber(ARGV[3]),
+              tonumber(ARGV[4]), ARGV[5])
+            if after_append then
               local ttl = tonumber(ARGV[7])
               if ttl == 0 then
                 redis.call('HDEL', KEYS[4], reply)
               else
-                redis.call('HSET', KEYS[4], reply, (now + ttl) .. ':' .. ARGV[8])
+                redis.call('HSET', KEYS[4], reply, (now + ttl) .. ':' .. after_append .. ':' .. seq .. ':' .. ARGV[8])
               end
             end
-            return {1, append_frame(KEYS[1], KEYS[2], KEYS[3], v, now, ARGV[1], ARGV[2], tonumber(ARGV[3]),
-              tonumber(ARGV[4]), ARGV[5])}
+            return {1, seq}
             """);
 
     /**
@@ -225,7 +239,7 @@ public final class Scripts {
             redis.call('HSET', KEYS[1], 'ack', cseq)
             local lease = tonumber(ARGV[4])
             if lease > 0 then
-              redis.call('HSET', KEYS[3], cseq, (now_ms() + lease) .. ':' .. ARGV[5])
+              redis.call('HSET', KEYS[3], cseq, (now_ms() + lease) .. ':0:0:' .. ARGV[5])
               local ttl = redis.call('PTTL', KEYS[1])
               if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
             end
@@ -242,17 +256,22 @@ public final class Scripts {
             """);
 
     /**
-     * KEYS meta, leases; ARGV replyTo, ttlMs, node. Moves an existing lease's expiry to ttl from the server's now;
-     * {2} when there is no lease (the reply ended), which is never created here.
+     * KEYS meta, leases; ARGV replyTo, ttlMs, node. Moves an existing lease's expiry to ttl from the server's now,
+     * keeping its progress; {2} when there is no lease (the reply ended), which is never created here.
      */
     public static final LuaScript RENEW_REPLY = LuaScript.of("renew_reply", PRELUDE + """
             if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-            if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return {2} end
-            redis.call('HSET', KEYS[2], ARGV[1], (now_ms() + tonumber(ARGV[2])) .. ':' .. ARGV[3])
+            local lease = redis.call('HGET', KEYS[2], ARGV[1])
+            if not lease then return {2} end
+            local progress = string.match(lease, '^%d+:(%d+:%d+):')
+            redis.call('HSET', KEYS[2], ARGV[1], (now_ms() + tonumber(ARGV[2])) .. ':' .. progress .. ':' .. ARGV[3])
             return {1}
             """);
 
-    /** KEYS meta, leases; ARGV replyTo. {1, "<expiryMs>:<node>"}, or {1} when the reply has no lease. */
+    /**
+     * KEYS meta, leases; ARGV replyTo. {1, "<expiryMs>:<parts>:<lastSeq>:<node>"}, or {1} when the reply has no
+     * lease.
+     */
     public static final LuaScript FIND_LEASE = LuaScript.of("find_lease", """
             if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
             local lease = redis.call('HGET', KEYS[2], ARGV[1])
@@ -277,7 +296,8 @@ public final class Scripts {
               local expiry = tonumber(string.match(all[i + 1], '^(%d+)'))
               if expiry and expiry <= now then
                 if producing[all[i]] then
-                  redis.call('HSET', KEYS[4], all[i], (now + tonumber(ARGV[7])) .. ':' .. ARGV[8])
+                  local progress = string.match(all[i + 1], '^%d+:(%d+:%d+):')
+                  redis.call('HSET', KEYS[4], all[i], (now + tonumber(ARGV[7])) .. ':' .. progress .. ':' .. ARGV[8])
                 else
                   lapsed[#lapsed + 1] = all[i]
                 end
