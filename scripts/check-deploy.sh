@@ -79,6 +79,8 @@ for file in deploy/haproxy.cfg "$tmp/haproxy.local.cfg"; do
   grep -Eq '^[[:space:]]*option httpchk GET /health' "$file" || fail "$file does not check GET /health"
   grep -Eq '^[[:space:]]*http-check expect status 200' "$file" || fail "$file does not expect 200 from /health"
   grep -Eq '^[[:space:]]*option redispatch' "$file" || fail "$file lacks option redispatch"
+  grep -Eq '^[[:space:]]*http-request deny .*path /metrics' "$file" ||
+    fail "$file lets /metrics through the public entry point"
 done
 to_seconds() {
   case $1 in
