@@ -129,7 +129,9 @@ final class Replies {
                 .thenMany(Flux.defer(() -> handler.reply(context, message)))
                 // Stops the parts; concatMap still finishes the append in flight, so `cancelled` comes last.
                 .takeUntilOther(reply.cancel.asMono())
-                .concatMap(part -> append(sessionId, replyTo, reply, frame(replyTo, part)), 1)
+                // A handler that fails waits for the append in flight too, so the parts stored are counted right
+                // before `failed` is stored after them.
+                .concatMapDelayError(part -> append(sessionId, replyTo, reply, frame(replyTo, part)), false, 1)
                 .then(Mono.defer(() -> {
                     DoneReason reason = reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE;
                     return append(sessionId, replyTo, reply, AssistantDone.of(replyTo, reason))
