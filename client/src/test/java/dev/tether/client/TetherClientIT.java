@@ -11,6 +11,7 @@ import dev.tether.protocol.UserMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,13 +51,17 @@ class TetherClientIT {
 
     /** The text of the reply to {@code replyTo}, once its assistant_done has been delivered. */
     private Mono<String> reply(long replyTo) {
-        return client.messages()
-                .startWith(delivered)
-                .takeUntil(frame -> frame instanceof AssistantDone done && done.replyTo() == replyTo)
-                .ofType(AssistantDelta.class)
-                .filter(delta -> delta.replyTo() == replyTo)
-                .map(AssistantDelta::text)
-                .reduce("", String::concat);
+        // Read from what the test's own subscriber collected: subscribing to messages() here could miss frames
+        // delivered between reading `delivered` and subscribing.
+        return Mono.fromSupplier(() -> List.copyOf(delivered))
+                .repeatWhen(again -> again.delayElements(Duration.ofMillis(5)))
+                .filter(frames -> frames.stream().anyMatch(frame -> frame instanceof AssistantDone done
+                        && done.replyTo() == replyTo))
+                .next()
+                .map(frames -> frames.stream()
+                        .filter(frame -> frame instanceof AssistantDelta delta && delta.replyTo() == replyTo)
+                        .map(frame -> ((AssistantDelta) frame).text())
+                        .collect(Collectors.joining()));
     }
 
     private void await(ConnectionState state) {
