@@ -67,6 +67,8 @@ final class Connection {
     /** Longest wait between tries of a detach. */
     static final Duration DETACH_BACKOFF_MAX = Duration.ofSeconds(5);
 
+    private static final long NO_HELLO = Long.MIN_VALUE;
+
     /** RFC 6455's code for a connection that ended without a close frame; never sent, only counted. */
     private static final int ABNORMAL_CLOSURE = 1006;
 
@@ -101,9 +103,8 @@ final class Connection {
     /** Emits whether this connection got a handshake place; {@code false} when it is being closed instead. */
     private volatile Mono<Boolean> admission = Mono.just(false);
     private volatile reactor.netty.Connection channel;
-    /** When the hello arrived (System.nanoTime), for the handshake timer. */
-    private volatile long helloAt;
-    private volatile boolean helloReceived;
+    /** When the hello arrived (System.nanoTime), for the handshake timer; {@link #NO_HELLO} before. */
+    private volatile long helloAt = NO_HELLO;
 
     Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
         this.server = server;
@@ -125,7 +126,7 @@ final class Connection {
             }
             metrics.refused(GatewayMetrics.Refusal.HANDSHAKE_TIMEOUT);
             Duration retryAfter = server.admission().retryAfter();
-            close(helloReceived
+            close(helloAt != NO_HELLO
                     ? GatewayException.handshakeTooSlow(config.handshakeTimeout(), retryAfter)
                     : GatewayException.handshakeTimeout(config.handshakeTimeout(), retryAfter));
         }));
@@ -282,7 +283,6 @@ final class Connection {
             return Mono.empty();
         }
         helloAt = System.nanoTime();
-        helloReceived = true;
         Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
         // The handshake waits for its place; a refused connection is being closed already.
         return admission.filter(Boolean::booleanValue).flatMap(granted -> start).flatMap(this::begin);

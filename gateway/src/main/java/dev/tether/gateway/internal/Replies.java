@@ -63,9 +63,9 @@ final class Replies {
     private static final int PRUNE_EVERY = 256;
     private final AtomicInteger starts = new AtomicInteger();
 
-    /** First wait before an append rejected by an unreachable store is tried again. */
+    /** First wait before a store call that failed is tried again. */
     static final Duration PAUSE_BACKOFF_MIN = Duration.ofMillis(50);
-    /** Longest wait between tries of an append rejected by an unreachable store. */
+    /** Longest wait between tries of a store call. */
     static final Duration PAUSE_BACKOFF_MAX = Duration.ofSeconds(1);
 
     Replies(SessionStore store, ConversationHandler handler, String nodeId, Duration lease, Duration maxPause,
@@ -190,13 +190,7 @@ final class Replies {
      * client's resend would only be acknowledged as a duplicate. Tries for at most one lease period.
      */
     void startIfStoredHere(String sessionId, UserMessage message) {
-        long deadline = System.nanoTime() + lease.toNanos();
-        Mono.defer(() -> store.findReplyLease(sessionId, message.cseq()))
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, PAUSE_BACKOFF_MIN)
-                        .maxBackoff(PAUSE_BACKOFF_MAX)
-                        .scheduler(scheduler)
-                        .filter(e -> e instanceof SessionStoreException failure && failure.isRetryable()
-                                && System.nanoTime() - deadline < 0))
+        retried(Mono.defer(() -> store.findReplyLease(sessionId, message.cseq())), lease)
                 .filter(found -> found.nodeId().equals(nodeId))
                 .subscribe(found -> {
                     LOG.info("cseq {} of session {} was stored after all; starting its reply", message.cseq(),
@@ -299,18 +293,19 @@ final class Replies {
     private Mono<Sequenced> append(String sessionId, long replyTo, Running reply, Sequenced frame) {
         return Mono.defer(() -> {
             long part = reply.parts.get();
-            return paused(Mono.defer(() -> store.appendReply(sessionId, replyTo, part, frame, nodeId, lease)),
-                    e -> ((SessionStoreException) e).isRetryable());
+            return retried(Mono.defer(() -> store.appendReply(sessionId, replyTo, part, frame, nodeId, lease)),
+                    maxPause);
         }).doOnNext(stored -> reply.parts.incrementAndGet());
     }
 
-    private <T> Mono<T> paused(Mono<T> call, java.util.function.Predicate<Throwable> safeToRetry) {
+    /** {@code call}, tried again with backoff while the store fails retryably, for at most {@code budget}. */
+    private <T> Mono<T> retried(Mono<T> call, Duration budget) {
         return Mono.defer(() -> {
-            long deadline = System.nanoTime() + maxPause.toNanos();
+            long deadline = System.nanoTime() + budget.toNanos();
             return call.retryWhen(Retry.backoff(Long.MAX_VALUE, PAUSE_BACKOFF_MIN)
                     .maxBackoff(PAUSE_BACKOFF_MAX)
                     .scheduler(scheduler)
-                    .filter(e -> e instanceof SessionStoreException && safeToRetry.test(e)
+                    .filter(e -> e instanceof SessionStoreException failure && failure.isRetryable()
                             && System.nanoTime() - deadline < 0));
         });
     }

@@ -76,12 +76,22 @@ public final class FaultyStore implements SessionStore {
         if (failClientAppends) {
             return Mono.error(SessionStoreException.unavailable("appendClient", new IOException("connection reset")));
         }
-        if (loseClientAppendAnswers) {
-            return delegate.appendClient(sessionId, message, nodeId, replyLease)
-                    .then(Mono.error(SessionStoreException.unavailable("appendClient",
-                            new IOException("command timed out"))));
-        }
-        return delegate.appendClient(sessionId, message, nodeId, replyLease);
+        Mono<ClientAppend> applied = delegate.appendClient(sessionId, message, nodeId, replyLease);
+        return loseClientAppendAnswers ? answerLost(applied, "appendClient") : applied;
+    }
+
+    private static SessionStoreException timedOut(String operation) {
+        return SessionStoreException.unavailable(operation, new IOException("command timed out"));
+    }
+
+    /** {@code applied} runs, and then the caller is told the store did not answer in time. */
+    private static <T> Mono<T> answerLost(Mono<T> applied, String operation) {
+        return applied.then(Mono.error(timedOut(operation)));
+    }
+
+    /** Takes one from {@code counter}, never below zero; returns what it held before. */
+    private static int countDown(AtomicInteger counter) {
+        return counter.getAndUpdate(left -> Math.max(0, left - 1));
     }
 
     @Override
@@ -122,15 +132,11 @@ public final class FaultyStore implements SessionStore {
     @Override
     public Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
                                        Duration ttl) {
-        if (replyAppendsLeft.get() >= 0 && replyAppendsLeft.getAndUpdate(left -> Math.max(0, left - 1)) == 0) {
-            return Mono.error(SessionStoreException.unavailable("appendReply", new IOException("command timed out")));
+        if (replyAppendsLeft.get() >= 0 && countDown(replyAppendsLeft) == 0) {
+            return Mono.error(timedOut("appendReply"));
         }
-        if (replyAnswersToLose.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
-            return delegate.appendReply(sessionId, replyTo, part, frame, nodeId, ttl)
-                    .then(Mono.error(SessionStoreException.unavailable("appendReply",
-                            new IOException("command timed out"))));
-        }
-        return delegate.appendReply(sessionId, replyTo, part, frame, nodeId, ttl);
+        Mono<Sequenced> applied = delegate.appendReply(sessionId, replyTo, part, frame, nodeId, ttl);
+        return countDown(replyAnswersToLose) > 0 ? answerLost(applied, "appendReply") : applied;
     }
 
     @Override

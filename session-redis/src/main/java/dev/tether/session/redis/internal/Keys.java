@@ -1,5 +1,7 @@
 package dev.tether.session.redis.internal;
 
+import java.util.Arrays;
+
 /**
  * The key layout. Every key of one session carries the hash tag {@code {sessionId}}, so a session lives in one
  * Redis Cluster slot and its scripts never cross slots:
@@ -67,8 +69,9 @@ public final class Keys {
 
     /** {@link #all} and then the session's channel. */
     public String[] allAndChannel(String sessionId) {
-        return new String[] {meta(sessionId), log(sessionId), in(sessionId), leases(sessionId), once(sessionId),
-                channel(sessionId)};
+        String[] keys = Arrays.copyOf(all(sessionId), 6);
+        keys[5] = channel(sessionId);
+        return keys;
     }
 
     public String registrySessions() {

@@ -186,12 +186,11 @@ public final class Scripts {
      * forgotten.
      */
     public static final LuaScript APPEND_ONCE = LuaScript.of("append_once", APPEND_PRELUDE + """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+            if not v[1] then return {0} end
             local seen = redis.call('ZSCORE', KEYS[4], ARGV[6])
-            if seen and tonumber(seen) >= tonumber(redis.call('HGET', KEYS[1], 'first')) then
-              return {2, tonumber(seen)}
-            end
-            local seq = append_frame(KEYS[1], KEYS[2], KEYS[3], nil, now_ms(), ARGV[1], ARGV[2], tonumber(ARGV[3]),
+            if seen and tonumber(seen) >= tonumber(v[2]) then return {2, tonumber(seen)} end
+            local seq = append_frame(KEYS[1], KEYS[2], KEYS[3], v, now_ms(), ARGV[1], ARGV[2], tonumber(ARGV[3]),
               tonumber(ARGV[4]), ARGV[5])
             redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. redis.call('HGET', KEYS[1], 'first'))
             redis.call('ZADD', KEYS[4], seq, ARGV[6])
