@@ -93,10 +93,6 @@ public final class GatewayException extends TetherException {
         return new GatewayException(CloseCode.NORMAL, "bye");
     }
 
-    public static GatewayException sessionEnded() {
-        return new GatewayException(CloseCode.NORMAL, "session ended");
-    }
-
     /**
      * The session disappeared from the store under a live connection (for example Redis restarted empty). The
      * client reconnects and its resume reports why ({@code not_found} or {@code history_lost}).

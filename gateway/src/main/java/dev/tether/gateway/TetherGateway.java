@@ -5,6 +5,8 @@ import dev.tether.protocol.session.SessionStore;
 import java.time.Clock;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A Tether gateway node: a WebSocket server whose sessions outlive their connections.
@@ -21,12 +23,14 @@ public final class TetherGateway {
     private final SessionStore store;
     private final ConversationHandler handler;
     private final Clock clock;
+    private final Scheduler scheduler;
 
     private TetherGateway(Builder builder) {
         this.config = builder.config;
         this.store = builder.store;
         this.handler = builder.handler;
         this.clock = builder.clock;
+        this.scheduler = builder.scheduler;
     }
 
     /** Starts a node with this configuration, its store and its handler chosen by name. */
@@ -53,7 +57,7 @@ public final class TetherGateway {
                     ? handler : ConversationHandlers.named(config.handler(), config);
             boolean owned = store == null;
             SessionStore sessions = owned ? createStore() : store;
-            return GatewayServer.start(config, sessions, owned, conversation, clock)
+            return GatewayServer.start(config, sessions, owned, conversation, clock, scheduler)
                     .doOnError(e -> {
                         if (owned) {
                             sessions.close();
@@ -64,7 +68,8 @@ public final class TetherGateway {
 
     private SessionStore createStore() {
         return switch (config.store()) {
-            case MEMORY -> InMemorySessionStore.builder().limits(config.sessionLimits()).clock(clock).build();
+            case MEMORY -> InMemorySessionStore.builder().limits(config.sessionLimits()).clock(clock)
+                    .scheduler(scheduler).build();
             case REDIS -> GatewayServer.redisStore(config);
         };
     }
@@ -75,6 +80,7 @@ public final class TetherGateway {
         private SessionStore store;
         private ConversationHandler handler;
         private Clock clock = Clock.systemUTC();
+        private Scheduler scheduler = Schedulers.parallel();
 
         private Builder(GatewayConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -95,6 +101,16 @@ public final class TetherGateway {
         /** The clock for timestamps and the store made from the configuration. Default: the system UTC clock. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The scheduler every timer of the node runs on and every duration is measured with ({@link
+         * Scheduler#now}): heartbeats, idle and handshake timeouts, admission waits, reply leases and store retries,
+         * and the sweep of the store made from the configuration. Default: {@link Schedulers#parallel()}.
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
         }
 

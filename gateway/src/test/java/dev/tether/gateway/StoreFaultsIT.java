@@ -21,13 +21,14 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import reactor.core.publisher.Flux;
 import reactor.netty.http.client.HttpClient;
 
-/** What the gateway does when its store fails or is not ready, and with replies whose producer is gone. */
+/**
+ * What the gateway does over real sockets when its store fails or is not ready, and with replies whose producer is
+ * gone. How a reply rides out store failures is unit-tested on virtual time in {@code RepliesTest}.
+ */
 class StoreFaultsIT {
 
     private static final Duration TIMEOUT = TestSocket.TIMEOUT;
@@ -78,54 +79,6 @@ class StoreFaultsIT {
         assertThat(socket.next(ServerAck.class).cseq()).as("the client's resend").isEqualTo(1);
         socket.send(new Ping(2));
         assertThat(socket.next()).as("no second reply").isEqualTo(new Pong(2));
-    }
-
-    @Test
-    void aReplyPartWhoseStoreCallTimedOutIsSentAgainAndShownOnce() {
-        TestSocket socket = gateway.connect();
-        socket.send(Hello.fresh());
-        socket.next(Welcome.class);
-        gateway.faults().loseReplyAppendAnswers(2);
-
-        socket.send(new UserMessage(1, "one two three"));
-
-        assertThat(socket.next(ServerAck.class).cseq()).isEqualTo(1);
-        List<Sequenced> reply = socket.collectUntil(Sequenced.class, AssistantDone.class::isInstance);
-        assertThat(reply).as("the first two parts were stored, then timed out, and were sent again").containsExactly(
-                new AssistantDelta(1, 1, "one"), new AssistantDelta(2, 1, " two"),
-                new AssistantDelta(3, 1, " three"), new AssistantDone(4, 1, DoneReason.COMPLETE));
-    }
-
-    @Test
-    void aReplyStoppedHalfWayIsNotProducedAgainWhenItsMessageIsSentAgain() {
-        AtomicInteger produced = new AtomicInteger();
-        gateway.handler((context, message) -> {
-            produced.incrementAndGet();
-            return Flux.just(ReplyPart.text("one"), ReplyPart.text(" two"), ReplyPart.text(" three"));
-        });
-        // A part whose store call fails is tried again for this long before the reply gives up.
-        gateway.start(c -> c.maxReplyPause(Duration.ofMillis(300)));
-        TestSocket socket = gateway.connect();
-        socket.send(Hello.fresh());
-        Welcome welcome = socket.next(Welcome.class);
-        gateway.faults().loseClientAppendAnswers(true);
-        gateway.faults().failReplyAppendsAfter(1);
-
-        socket.send(new UserMessage(1, "count to three"));
-        assertThat(socket.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
-        // Stored after all, so the node starts the reply; its second delta keeps timing out, and so does its done.
-        assertThat(socket.next(AssistantDelta.class)).isEqualTo(new AssistantDelta(1, 1, "one"));
-        socket.send(new UserMessage(1, "count to three"));
-        assertThat(socket.next(ErrorFrame.class).code()).as("the resend's answer is lost too")
-                .isEqualTo(ErrorCode.STORE_UNAVAILABLE);
-
-        assertThat(produced).as("a second 'one' would follow the first").hasValue(1);
-        gateway.faults().failReplyAppendsAfter(-1);
-        gateway.clock().advance(Duration.ofMinutes(10));
-        gateway.store().endLapsedReplies(welcome.sessionId(), Set.of(), "node-x", Duration.ofSeconds(30))
-                .blockLast(TIMEOUT);
-        assertThat(socket.nextMatching(Sequenced.class, frame -> true)).as("the reply ends where it stopped")
-                .isEqualTo(new AssistantDone(2, 1, DoneReason.INTERRUPTED));
     }
 
     @Test

@@ -31,8 +31,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -86,7 +86,8 @@ final class Connection {
     private final Sinks.Empty<Void> closeSent = Sinks.empty();
     private final Sinks.Empty<Void> finished = Sinks.empty();
     private final Disposable.Composite resources = Disposables.composite();
-    private final ArrayDeque<Instant> badFrames = new ArrayDeque<>();
+    /** When the recent bad frames arrived (scheduler nanos), oldest first. */
+    private final ArrayDeque<Long> badFrames = new ArrayDeque<>();
 
     // Guarded by this.
     private boolean over;
@@ -103,7 +104,7 @@ final class Connection {
     /** Emits whether this connection got a handshake place; {@code false} when it is being closed instead. */
     private volatile Mono<Boolean> admission = Mono.just(false);
     private volatile reactor.netty.Connection channel;
-    /** When the hello arrived (System.nanoTime), for the handshake timer; {@link #NO_HELLO} before. */
+    /** When the hello arrived (scheduler nanos), for the handshake timer; {@link #NO_HELLO} before. */
     private volatile long helloAt = NO_HELLO;
 
     Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
@@ -255,12 +256,12 @@ final class Connection {
 
     private void badFrame(ErrorFrame error) {
         send(error);
-        Instant now = clock.instant();
+        long now = scheduler.now(TimeUnit.NANOSECONDS);
         int count;
         synchronized (badFrames) {
             badFrames.addLast(now);
-            Instant oldest = now.minus(config.badFrameWindow());
-            while (!badFrames.isEmpty() && !badFrames.peekFirst().isAfter(oldest)) {
+            long oldest = now - config.badFrameWindow().toNanos();
+            while (!badFrames.isEmpty() && badFrames.peekFirst() - oldest <= 0) {
                 badFrames.pollFirst();
             }
             count = badFrames.size();
@@ -282,7 +283,7 @@ final class Connection {
             close(GatewayException.unsupportedVersion(hello.v()));
             return Mono.empty();
         }
-        helloAt = System.nanoTime();
+        helloAt = scheduler.now(TimeUnit.NANOSECONDS);
         Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
         // The handshake waits for its place; a refused connection is being closed already.
         return admission.filter(Boolean::booleanValue).flatMap(granted -> start).flatMap(this::begin);
@@ -336,7 +337,7 @@ final class Connection {
         send(new Welcome(Protocol.VERSION, id, start.token(), attachment.session().epoch(), start.resumed(),
                 start.reason(), attachment.session().lastSeq(), attachment.session().ackedCseq(),
                 config.heartbeat().toMillis()));
-        metrics.handshake(start.resumed(), start.reason(), System.nanoTime() - helloAt);
+        metrics.handshake(start.resumed(), start.reason(), scheduler.now(TimeUnit.NANOSECONDS) - helloAt);
         releaseAdmission();
         resources.add(store.follow(id, start.afterSeq()).subscribe(
                 this::send,

@@ -8,6 +8,7 @@ import dev.tether.session.redis.RedisSessionStore;
 import dev.tether.session.redis.RedisSessionStoreOptions;
 import java.time.Clock;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /** The entry point of the implementation, for {@link dev.tether.gateway.TetherGateway}. May change without notice. */
 public final class GatewayServer {
@@ -19,10 +20,12 @@ public final class GatewayServer {
      * Binds a gateway node.
      *
      * @param ownsStore whether the node closes {@code store} when it stops
+     * @param clock the source of timestamps
+     * @param scheduler runs every timer and measures every duration
      */
     public static Mono<GatewayHandle> start(GatewayConfig config, SessionStore store, boolean ownsStore,
-                                            ConversationHandler handler, Clock clock) {
-        return ServerHandle.bind(config, store, ownsStore, handler, clock);
+                                            ConversationHandler handler, Clock clock, Scheduler scheduler) {
+        return ServerHandle.bind(config, store, ownsStore, handler, clock, scheduler);
     }
 
     /**

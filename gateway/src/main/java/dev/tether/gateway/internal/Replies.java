@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,7 +61,8 @@ final class Replies {
      * session ends it at the latest one period later; a third for good measure.
      */
     static final int UNFINISHED_KEPT = 3;
-    private static final int PRUNE_EVERY = 256;
+    /** Starts between two prunings of the unfinished entries. */
+    static final int PRUNE_EVERY = 256;
     private final AtomicInteger starts = new AtomicInteger();
 
     /** First wait before a store call that failed is tried again. */
@@ -82,6 +84,9 @@ final class Replies {
     private record Key(String sessionId, long replyTo) {
     }
 
+    /** {@link Running#unfinishedSince} of a reply still being produced. */
+    private static final long LIVE = Long.MIN_VALUE;
+
     private static final class Running {
         final Sinks.One<Boolean> cancel = Sinks.one();
         final AtomicBoolean cancelled = new AtomicBoolean();
@@ -89,13 +94,13 @@ final class Replies {
         volatile Disposable renewal;
         /** Nothing more can be written for the reply: its end is stored, it was ended elsewhere, or it is gone. */
         volatile boolean settled;
-        /** When production stopped without the end stored (System.nanoTime), or 0 while it runs. */
-        volatile long unfinishedSince;
+        /** When production stopped without the end stored (scheduler nanos), or {@link #LIVE} while it runs. */
+        volatile long unfinishedSince = LIVE;
         /** Parts stored so far, which is the number of the next one. */
         final AtomicLong parts = new AtomicLong();
 
         boolean live() {
-            return unfinishedSince == 0;
+            return unfinishedSince == LIVE;
         }
     }
 
@@ -175,7 +180,7 @@ final class Replies {
                         running.remove(key, reply);
                     } else {
                         // Its lease stays until it lapses and is ended `interrupted`; until then, keep the entry.
-                        reply.unfinishedSince = System.nanoTime();
+                        reply.unfinishedSince = now();
                     }
                 });
         reply.subscription = work.subscribe();
@@ -266,7 +271,7 @@ final class Replies {
 
     /** Forgets unfinished replies whose lease has long lapsed and been ended by whoever serves the session. */
     private void pruneUnfinished() {
-        long now = System.nanoTime();
+        long now = now();
         long kept = lease.multipliedBy(UNFINISHED_KEPT).toNanos();
         running.entrySet().removeIf(entry -> !entry.getValue().live()
                 && now - entry.getValue().unfinishedSince > kept);
@@ -301,13 +306,17 @@ final class Replies {
     /** {@code call}, tried again with backoff while the store fails retryably, for at most {@code budget}. */
     private <T> Mono<T> retried(Mono<T> call, Duration budget) {
         return Mono.defer(() -> {
-            long deadline = System.nanoTime() + budget.toNanos();
+            long deadline = now() + budget.toNanos();
             return call.retryWhen(Retry.backoff(Long.MAX_VALUE, PAUSE_BACKOFF_MIN)
                     .maxBackoff(PAUSE_BACKOFF_MAX)
                     .scheduler(scheduler)
                     .filter(e -> e instanceof SessionStoreException failure && failure.isRetryable()
-                            && System.nanoTime() - deadline < 0));
+                            && now() - deadline < 0));
         });
+    }
+
+    private long now() {
+        return scheduler.now(TimeUnit.NANOSECONDS);
     }
 
     private Mono<Void> done(String sessionId, long replyTo, long part, DoneReason reason) {

@@ -30,7 +30,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -47,7 +46,7 @@ final class ServerHandle implements GatewayHandle {
     private final boolean ownsStore;
     private final Clock clock;
     private final FrameCodec codec = new FrameCodec();
-    private final Scheduler scheduler = Schedulers.parallel();
+    private final Scheduler scheduler;
     private final Replies replies;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Admission admission;
@@ -66,8 +65,9 @@ final class ServerHandle implements GatewayHandle {
     static final String PUSH_ROUTE = "/api/v1/sessions/{sessionId}/events";
 
     private ServerHandle(GatewayConfig config, SessionStore store, boolean ownsStore, ConversationHandler handler,
-                         Clock clock) {
+                         Clock clock, Scheduler scheduler) {
         this.config = config;
+        this.scheduler = scheduler;
         this.store = store;
         this.ownsStore = ownsStore;
         this.clock = clock;
@@ -81,9 +81,9 @@ final class ServerHandle implements GatewayHandle {
     }
 
     static Mono<GatewayHandle> bind(GatewayConfig config, SessionStore store, boolean ownsStore,
-                                    ConversationHandler handler, Clock clock) {
+                                    ConversationHandler handler, Clock clock, Scheduler scheduler) {
         return Mono.defer(() -> {
-            ServerHandle handle = new ServerHandle(config, store, ownsStore, handler, clock);
+            ServerHandle handle = new ServerHandle(config, store, ownsStore, handler, clock, scheduler);
             WebsocketServerSpec spec = WebsocketServerSpec.builder()
                     .maxFramePayloadLength(config.maxFrameBytes())
                     .build();
@@ -406,7 +406,7 @@ final class ServerHandle implements GatewayHandle {
         return store.stats()
                 // A store that accepts connections but does not answer must make this node not ready quickly,
                 // not hang the load balancer's health check.
-                .timeout(HEALTH_STATS_TIMEOUT)
+                .timeout(HEALTH_STATS_TIMEOUT, scheduler)
                 .map(stats -> healthJson(stats))
                 .onErrorResume(e -> Mono.just(healthJson(null)))
                 .flatMap(json -> {

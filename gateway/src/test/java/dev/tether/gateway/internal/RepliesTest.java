@@ -1,0 +1,253 @@
+package dev.tether.gateway.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.gateway.ConversationHandler;
+import dev.tether.gateway.ConversationHandlers;
+import dev.tether.gateway.InMemorySessionStore;
+import dev.tether.gateway.ReplyPart;
+import dev.tether.gateway.testing.FaultyStore;
+import dev.tether.gateway.testing.MutableClock;
+import dev.tether.protocol.AssistantDelta;
+import dev.tether.protocol.AssistantDone;
+import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.Sequenced;
+import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.session.SessionTokens;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * Replies on virtual time, against the in-memory store behind {@link FaultyStore}: the scheduler drives the node's
+ * retries and renewals, the store's clock its leases, so a test can also let a lease lapse behind a frozen node.
+ */
+class RepliesTest {
+
+    private static final String NODE = "test-node";
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration MAX_PAUSE = Duration.ofSeconds(20);
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
+    private final MutableClock clock = MutableClock.atEpochStart();
+    private final InMemorySessionStore memory = InMemorySessionStore.builder().clock(clock).scheduler(time).build();
+    private final FaultyStore store = new FaultyStore(memory);
+    private final GatewayMetrics metrics = new GatewayMetrics(NODE);
+    /** The messages the handler was asked to answer, as "session/cseq". */
+    private final List<String> produced = new CopyOnWriteArrayList<>();
+    private final ConversationHandler echo = ConversationHandlers.echo(Duration.ZERO);
+
+    @AfterEach
+    void close() {
+        metrics.close();
+        memory.close();
+        time.dispose();
+    }
+
+    private Replies replies(ConversationHandler handler) {
+        return new Replies(store, (context, message) -> {
+            produced.add(context.sessionId() + "/" + message.cseq());
+            return handler.reply(context, message);
+        }, NODE, LEASE, MAX_PAUSE, time, metrics);
+    }
+
+    private String session() {
+        String id = SessionTokens.newSessionId();
+        memory.create(id, SessionTokens.digest(SessionTokens.newToken()), NODE).block(TIMEOUT);
+        return id;
+    }
+
+    /** Stores a user message as the connection does, which leases its reply to this node. */
+    private UserMessage ask(String sessionId, long cseq, String text) {
+        UserMessage message = new UserMessage(cseq, text);
+        memory.appendClient(sessionId, message, NODE, LEASE).block(TIMEOUT);
+        return message;
+    }
+
+    private List<Sequenced> log(String sessionId) {
+        return memory.read(sessionId, 0).collectList().block(TIMEOUT);
+    }
+
+    /** What another node serving the session does when it looks for lapsed replies. */
+    private List<Sequenced> endLapsedElsewhere(String sessionId) {
+        return memory.endLapsedReplies(sessionId, Set.of(), "other-node", LEASE).collectList().block(TIMEOUT);
+    }
+
+    @Test
+    void aPartWhoseStoreCallTimedOutIsSentAgainAndStoredOnce() {
+        Replies replies = replies(echo);
+        String id = session();
+        store.loseReplyAppendAnswers(2);
+
+        replies.start(id, ask(id, 1, "one two three"));
+        time.advanceTimeBy(Duration.ofSeconds(5));
+
+        assertThat(log(id)).as("the first two parts were stored, their answers lost, and sent again").containsExactly(
+                new AssistantDelta(1, 1, "one"), new AssistantDelta(2, 1, " two"),
+                new AssistantDelta(3, 1, " three"), new AssistantDone(4, 1, DoneReason.COMPLETE));
+        assertThat(replies.size()).isZero();
+    }
+
+    @Test
+    void aReplyWaitsForTheStoreWithinItsPauseBudget() {
+        Replies replies = replies(echo);
+        String id = session();
+        store.failReplyAppendsAfter(1);
+
+        replies.start(id, ask(id, 1, "one two"));
+        time.advanceTimeBy(MAX_PAUSE.minusSeconds(2));
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "one"));
+        assertThat(replies.size()).as("paused, not ended").isEqualTo(1);
+
+        store.failReplyAppendsAfter(-1);
+        // The longest backoff between two tries is a second.
+        time.advanceTimeBy(Duration.ofSeconds(1));
+
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "one"), new AssistantDelta(2, 1, " two"),
+                new AssistantDone(3, 1, DoneReason.COMPLETE));
+        assertThat(replies.size()).isZero();
+    }
+
+    @Test
+    void aReplyStillFailingAfterItsPauseBudgetEndsFailedAfterThePartThatMayHaveBeenStored() {
+        Replies replies = replies(echo);
+        String id = session();
+        // Every reply frame is stored, and every answer lost: the node cannot know what is stored.
+        store.loseReplyAppendAnswers(Integer.MAX_VALUE);
+
+        replies.start(id, ask(id, 1, "one two"));
+        time.advanceTimeBy(MAX_PAUSE.minusMillis(1));
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "one"));
+        assertThat(replies.size()).isEqualTo(1);
+        time.advanceTimeBy(Duration.ofSeconds(2));
+
+        assertThat(log(id)).as("`failed` is numbered as the part after the one whose answer was lost")
+                .containsExactly(new AssistantDelta(1, 1, "one"), new AssistantDone(2, 1, DoneReason.FAILED));
+        assertThat(replies.size()).isZero();
+        assertThat(memory.findReplyLease(id, 1).blockOptional(TIMEOUT)).as("the done ended the lease").isEmpty();
+    }
+
+    @Test
+    void aReplyStoppedHalfWayIsProducedOnceAndEndedInterruptedWhereItStopped() {
+        Replies replies = replies(echo);
+        String id = session();
+        store.failReplyAppendsAfter(1);
+        UserMessage message = ask(id, 1, "count to three");
+
+        // The client's message was stored, but the answer was lost: the node finds its own lease and starts it.
+        replies.startIfStoredHere(id, message);
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "count"));
+        // The client's resend: its answer is lost too.
+        replies.startIfStoredHere(id, message);
+        time.advanceTimeBy(MAX_PAUSE.plusSeconds(2));
+        assertThat(replies.size()).as("given up: its `failed` could not be stored either").isZero();
+        store.failReplyAppendsAfter(-1);
+        replies.startIfStoredHere(id, message);
+        replies.start(id, message);
+        time.advanceTimeBy(Duration.ofSeconds(5));
+
+        assertThat(produced).as("a second 'count' would follow the first").containsExactly(id + "/1");
+        clock.advance(LEASE.plusSeconds(1));
+        replies.interruptLapsed(id).block(TIMEOUT);
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "count"),
+                new AssistantDone(2, 1, DoneReason.INTERRUPTED));
+    }
+
+    @Test
+    void anUnfinishedReplyIsRememberedForThreeLeasesThenForgotten() {
+        Replies replies = replies(echo);
+        String id = session();
+        store.failReplyAppendsAfter(1);
+        UserMessage message = ask(id, 1, "one two");
+        replies.start(id, message);
+        time.advanceTimeBy(MAX_PAUSE.plusSeconds(2));
+        store.failReplyAppendsAfter(-1);
+        clock.advance(LEASE.plusSeconds(1));
+        replies.interruptLapsed(id).block(TIMEOUT);
+        String other = session();
+
+        time.advanceTimeBy(LEASE.multipliedBy(Replies.UNFINISHED_KEPT - 1));
+        startReplies(replies, other, 1);
+        replies.start(id, message);
+        assertThat(produced).filteredOn((id + "/1")::equals).as("still remembered").hasSize(1);
+
+        time.advanceTimeBy(LEASE.plusSeconds(1));
+        startReplies(replies, other, Replies.PRUNE_EVERY + 1);
+        replies.start(id, message);
+        assertThat(produced).filteredOn((id + "/1")::equals).as("forgotten").hasSize(2);
+    }
+
+    /** Starts (and finishes) enough replies in {@code sessionId} for one pruning, from {@code cseq}. */
+    private void startReplies(Replies replies, String sessionId, long cseq) {
+        for (long i = cseq; i < cseq + Replies.PRUNE_EVERY; i++) {
+            replies.start(sessionId, ask(sessionId, i, "x"));
+        }
+        assertThat(replies.size()).isZero();
+    }
+
+    @Test
+    void aRunningReplyRenewsItsLeaseSoNoOtherNodeEndsIt() {
+        // One part after a silence three times the lease: only renewals keep the lease alive meanwhile.
+        Replies replies = replies((context, message) -> Flux.just(ReplyPart.text("late"))
+                .delaySubscription(LEASE.multipliedBy(3), time));
+        String id = session();
+
+        replies.start(id, ask(id, 1, "think hard"));
+        for (int i = 0; i < 9; i++) {
+            time.advanceTimeBy(Duration.ofSeconds(10));
+            clock.advance(Duration.ofSeconds(10));
+            assertThat(endLapsedElsewhere(id)).as("after %d s", (i + 1) * 10).isEmpty();
+        }
+
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "late"),
+                new AssistantDone(2, 1, DoneReason.COMPLETE));
+    }
+
+    @Test
+    void aReplyEndedElsewhereAfterItsLeaseLapsedStopsAndWritesNothingMore() {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        Replies replies = replies((context, message) -> Flux.interval(Duration.ofSeconds(10), time)
+                .map(i -> ReplyPart.text("x"))
+                .doOnCancel(() -> cancelled.set(true)));
+        String id = session();
+        replies.start(id, ask(id, 1, "forever"));
+        time.advanceTimeBy(Duration.ofSeconds(10));
+
+        // This node froze (a long GC pause) while the store's time went on: its lease lapsed, another node ended it.
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(endLapsedElsewhere(id)).containsExactly(new AssistantDone(2, 1, DoneReason.INTERRUPTED));
+        time.advanceTimeBy(Duration.ofSeconds(30));
+
+        assertThat(cancelled).as("the handler is stopped").isTrue();
+        assertThat(replies.size()).isZero();
+        assertThat(log(id)).as("fenced: nothing after the other node's done").containsExactly(
+                new AssistantDelta(1, 1, "x"), new AssistantDone(2, 1, DoneReason.INTERRUPTED));
+    }
+
+    @Test
+    void cancelStopsTheHandlerAndEndsTheReplyCancelledAfterItsParts() {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        Replies replies = replies((context, message) -> Flux.interval(Duration.ofSeconds(1), time)
+                .map(i -> ReplyPart.text("x"))
+                .doOnCancel(() -> cancelled.set(true)));
+        String id = session();
+        replies.start(id, ask(id, 1, "forever"));
+        time.advanceTimeBy(Duration.ofMillis(2_500));
+
+        replies.cancel(id, 2);
+        replies.cancel(id, 1);
+        time.advanceTimeBy(Duration.ofSeconds(5));
+
+        assertThat(cancelled).isTrue();
+        assertThat(replies.size()).isZero();
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "x"), new AssistantDelta(2, 1, "x"),
+                new AssistantDone(3, 1, DoneReason.CANCELLED));
+    }
+}
