@@ -69,7 +69,8 @@ class ResumeUnderCutsIT {
     @Test
     void everyReplyAndMessageArrivesExactlyOnceAcrossRandomCuts() {
         // History large enough to keep every message of the run, so that the store can be checked at the end.
-        startGateway(config -> config.echoDelay(Duration.ofMillis(3)).historyFrames(100_000));
+        startGateway(config -> config.handler(h -> h.echoDelay(Duration.ofMillis(3)))
+                .sessionLimits(l -> l.historyFrames(100_000)));
         TetherClient client = client(options -> options);
         Random random = new Random(20261121);
         int minimumMessages = 200;
@@ -132,7 +133,7 @@ class ResumeUnderCutsIT {
 
     @Test
     void messagesTypedWhileOfflineAreSentOnceAfterResume() {
-        startGateway(config -> config.echoDelay(Duration.ZERO));
+        startGateway(config -> config.handler(h -> h.echoDelay(Duration.ZERO)));
         TetherClient client = client(options -> options);
         client.connect().block(TIMEOUT);
         client.send("before").block(TIMEOUT);
@@ -150,7 +151,8 @@ class ResumeUnderCutsIT {
 
     @Test
     void halfOpenConnectionIsDetectedByHeartbeatsOnBothSides() {
-        startGateway(config -> config.heartbeat(Duration.ofMillis(400)).echoDelay(Duration.ZERO));
+        startGateway(config -> config.connections(c -> c.heartbeat(Duration.ofMillis(400)))
+                .handler(h -> h.echoDelay(Duration.ZERO)));
         TetherClient client = client(options -> options.heartbeatMargin(Duration.ofMillis(400))
                 .handshakeTimeout(Duration.ofSeconds(1)));
         client.connect().block(TIMEOUT);
@@ -174,7 +176,8 @@ class ResumeUnderCutsIT {
 
     @Test
     void expiredSessionResumesAsNotFoundAndStartsAfresh() {
-        startGateway(config -> config.grace(Duration.ofMillis(300)).echoDelay(Duration.ZERO));
+        startGateway(config -> config.sessionLimits(l -> l.grace(Duration.ofMillis(300)))
+                .handler(h -> h.echoDelay(Duration.ZERO)));
         TetherClient client = client(options -> options);
         client.connect().block(TIMEOUT);
         client.send("old session").block(TIMEOUT);
@@ -195,7 +198,7 @@ class ResumeUnderCutsIT {
 
     @Test
     void wrongTokenResumesAsBadTokenAndLeavesTheSessionAlone() {
-        startGateway(config -> config.echoDelay(Duration.ZERO));
+        startGateway(config -> config.handler(h -> h.echoDelay(Duration.ZERO)));
         TetherClient owner = client(options -> options);
         owner.connect().block(TIMEOUT);
         owner.send("mine").block(TIMEOUT);
@@ -220,7 +223,7 @@ class ResumeUnderCutsIT {
     // ------------------------------------------------------------------ fixtures and checks
 
     private void startGateway(UnaryOperator<GatewayConfig.Builder> customizer) {
-        GatewayConfig config = customizer.apply(GatewayConfig.builder().host("127.0.0.1").port(0)).build();
+        GatewayConfig config = customizer.apply(GatewayConfig.builder().server(s -> s.host("127.0.0.1").port(0))).build();
         store = InMemorySessionStore.builder().limits(config.sessionLimits())
                 .sweepInterval(Duration.ofMillis(100)).build();
         gateway = TetherGateway.builder(config).store(store).build().start().block(TIMEOUT);

@@ -62,7 +62,7 @@ public final class ConversationHandlers {
 
         @Override
         public ConversationHandler create(GatewayConfig config) {
-            return echo(config.echoDelay());
+            return echo(config.handler().echoDelay());
         }
     }
 }

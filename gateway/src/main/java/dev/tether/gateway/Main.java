@@ -26,7 +26,7 @@ public final class Main {
             }
             config = commandLine.config();
             try {
-                handler = ConversationHandlers.named(config.handler(), config);
+                handler = ConversationHandlers.named(config.handler().name(), config);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--handler: " + e.getMessage(), e);
             }
@@ -48,11 +48,12 @@ public final class Main {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                gateway.shutdown(config.shutdownTimeout()).block(config.shutdownTimeout().plusSeconds(5));
+                Duration timeout = config.server().shutdownTimeout();
+                gateway.shutdown(timeout).block(timeout.plusSeconds(5));
             } catch (RuntimeException e) {
                 log.warn("shutdown did not finish cleanly: {}", e.getMessage());
             }
-            log.info("gateway {} stopped", config.nodeId());
+            log.info("gateway {} stopped", config.server().nodeId());
         }, "tether-shutdown"));
         gateway.onDispose().block();
     }

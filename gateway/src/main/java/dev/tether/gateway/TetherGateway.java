@@ -54,7 +54,7 @@ public final class TetherGateway {
     public Mono<GatewayHandle> start() {
         return Mono.defer(() -> {
             ConversationHandler conversation = handler != null
-                    ? handler : ConversationHandlers.named(config.handler(), config);
+                    ? handler : ConversationHandlers.named(config.handler().name(), config);
             boolean owned = store == null;
             SessionStore sessions = owned ? createStore() : store;
             return GatewayServer.start(config, sessions, owned, conversation, clock, scheduler)
@@ -67,7 +67,7 @@ public final class TetherGateway {
     }
 
     private SessionStore createStore() {
-        return switch (config.store()) {
+        return switch (config.store().kind()) {
             case MEMORY -> InMemorySessionStore.builder().limits(config.sessionLimits()).clock(clock)
                     .scheduler(scheduler).build();
             case REDIS -> GatewayServer.redisStore(config);

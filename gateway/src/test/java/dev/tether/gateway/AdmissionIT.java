@@ -22,10 +22,10 @@ class AdmissionIT {
     private static final Duration TIMEOUT = TestSocket.TIMEOUT;
 
     @RegisterExtension
-    final GatewayExtension gateway = new GatewayExtension(config -> config
+    final GatewayExtension gateway = new GatewayExtension(config -> config.admission(a -> a
             .maxHandshakes(1)
             .handshakeQueue(0)
-            .handshakeRetryAfter(Duration.ofMillis(500)));
+            .handshakeRetryAfter(Duration.ofMillis(500))));
 
     @Test
     void handshakesBeyondTheLimitAreRefusedWithASpreadRetryAfterUntilAPlaceIsFree() {
@@ -49,7 +49,7 @@ class AdmissionIT {
 
     @Test
     void aQueuedConnectionGetsThePlaceOfTheHandshakeBeforeIt() {
-        gateway.start(config -> config.maxHandshakes(1).handshakeQueue(1).handshakeQueueWait(Duration.ofSeconds(5)));
+        gateway.start(config -> config.admission(a -> a.maxHandshakes(1).handshakeQueue(1).handshakeQueueWait(Duration.ofSeconds(5))));
         TestSocket first = gateway.connect();
         awaitHandshakesInProgress(1);
         TestSocket second = gateway.connect();

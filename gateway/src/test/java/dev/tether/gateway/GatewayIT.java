@@ -22,6 +22,7 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerAck;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
+import dev.tether.protocol.session.SessionLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -68,7 +69,7 @@ class GatewayIT {
         assertThat(welcome.reason()).isNull();
         assertThat(welcome.lastSeq()).isZero();
         assertThat(welcome.ackedCseq()).isZero();
-        assertThat(welcome.heartbeatMs()).isEqualTo(GatewayConfig.DEFAULT_HEARTBEAT.toMillis());
+        assertThat(welcome.heartbeatMs()).isEqualTo(ConnectionOptions.DEFAULT_HEARTBEAT.toMillis());
         assertThat(welcome.token()).hasSizeGreaterThanOrEqualTo(22);
         assertThat(gateway.store().find(welcome.sessionId()).block(TIMEOUT)).isNotNull();
     }
@@ -173,7 +174,7 @@ class GatewayIT {
         TestSocket socket = gateway.connect();
         hello(socket);
 
-        for (int i = 0; i < GatewayConfig.DEFAULT_BAD_FRAME_LIMIT; i++) {
+        for (int i = 0; i < ConnectionOptions.DEFAULT_BAD_FRAME_LIMIT; i++) {
             socket.sendText("garbage " + i);
         }
 
@@ -205,7 +206,7 @@ class GatewayIT {
         first.abort();
         awaitDisconnected(welcome.sessionId());
 
-        gateway.clock().advance(GatewayConfig.DEFAULT_GRACE.plusSeconds(1));
+        gateway.clock().advance(SessionLimits.DEFAULT_GRACE.plusSeconds(1));
 
         TestSocket second = gateway.connect();
         second.send(resume(welcome, 0));
@@ -230,7 +231,7 @@ class GatewayIT {
 
     @Test
     void resumeFromATrimmedSeqIsHistoryTruncated() {
-        gateway.start(c -> c.historyFrames(3));
+        gateway.start(c -> c.sessionLimits(l -> l.historyFrames(3)));
         TestSocket first = gateway.connect();
         Welcome welcome = hello(first);
         first.send(new UserMessage(1, "one two three four five"));
@@ -334,7 +335,7 @@ class GatewayIT {
     void frameLargerThanTheLimitClosesWith1009() {
         TestSocket socket = gateway.connect();
         hello(socket);
-        socket.send(new UserMessage(1, "x".repeat(GatewayConfig.DEFAULT_MAX_FRAME_BYTES + 1)));
+        socket.send(new UserMessage(1, "x".repeat(ConnectionOptions.DEFAULT_MAX_FRAME_BYTES + 1)));
         assertThat(socket.awaitClose().code()).isEqualTo(1009);
     }
 

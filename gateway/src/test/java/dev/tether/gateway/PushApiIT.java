@@ -53,7 +53,7 @@ class PushApiIT {
 
     @Test
     void appendsAnEventTheConnectedClientReceivesLive() {
-        gateway.start(c -> c.apiKey(KEY));
+        gateway.start(c -> c.pushApi(PushApiOptions.withApiKey(KEY)));
         TestSocket socket = gateway.connect();
         socket.send(Hello.fresh());
         Welcome welcome = socket.next(Welcome.class);
@@ -79,7 +79,7 @@ class PushApiIT {
 
     @Test
     void aPushSentAgainWithItsIdempotencyKeyIsStoredOnce() {
-        gateway.start(c -> c.apiKey(KEY));
+        gateway.start(c -> c.pushApi(PushApiOptions.withApiKey(KEY)));
         TestSocket socket = gateway.connect();
         socket.send(Hello.fresh());
         Welcome welcome = socket.next(Welcome.class);

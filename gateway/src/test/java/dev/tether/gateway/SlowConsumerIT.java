@@ -25,7 +25,7 @@ class SlowConsumerIT {
     private static final Duration TIMEOUT = TestSocket.TIMEOUT;
 
     @RegisterExtension
-    final GatewayExtension gateway = new GatewayExtension(config -> config.maxPendingFrames(100));
+    final GatewayExtension gateway = new GatewayExtension(config -> config.connections(c -> c.maxPendingFrames(100)));
 
     @Test
     void aClientThatStopsReadingIsDroppedInsteadOfBufferedForever() throws IOException {

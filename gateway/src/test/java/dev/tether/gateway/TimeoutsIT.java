@@ -17,9 +17,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class TimeoutsIT {
 
     @RegisterExtension
-    final GatewayExtension gateway = new GatewayExtension(c -> c
+    final GatewayExtension gateway = new GatewayExtension(c -> c.connections(o -> o
             .heartbeat(Duration.ofMillis(200))
-            .handshakeTimeout(Duration.ofMillis(300)));
+            .handshakeTimeout(Duration.ofMillis(300))));
 
     @Test
     void noHelloWithinTheHandshakeTimeoutClosesWithTryAgainLater() {

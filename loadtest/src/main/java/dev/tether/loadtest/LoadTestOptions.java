@@ -1,6 +1,6 @@
 package dev.tether.loadtest;
 
-import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.HandlerOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +18,7 @@ public final class LoadTestOptions {
     /** Default results folder: {@code results}. */
     public static final Path DEFAULT_RESULTS = Path.of("results");
     /** Default pause between the echo handler's words on embedded gateways: the gateway's default. */
-    public static final Duration DEFAULT_ECHO_DELAY = GatewayConfig.DEFAULT_ECHO_DELAY;
+    public static final Duration DEFAULT_ECHO_DELAY = HandlerOptions.DEFAULT_ECHO_DELAY;
     /** Default publish requests in flight at once: 256. */
     public static final int DEFAULT_PRODUCER_CONCURRENCY = 256;
     /** Default unmeasured warm-up clients before a run: 200. */

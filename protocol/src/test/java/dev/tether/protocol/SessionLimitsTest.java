@@ -30,14 +30,14 @@ class SessionLimitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, -1, Integer.MIN_VALUE})
-    void historyFramesBelowOneIsRejectedByName(int frames) {
+    @ValueSource(ints = {0, -1, Integer.MIN_VALUE, 1_000_001, Integer.MAX_VALUE})
+    void historyFramesOutsideOneToAMillionIsRejectedByName(int frames) {
         assertThatThrownBy(() -> SessionLimits.builder().historyFrames(frames))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("historyFrames must be >= 1, got " + frames);
+                .hasMessage("historyFrames must be between 1 and 1000000, got " + frames);
         assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), frames, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("historyFrames must be >= 1, got " + frames);
+                .hasMessage("historyFrames must be between 1 and 1000000, got " + frames);
     }
 
     @ParameterizedTest
@@ -45,13 +45,14 @@ class SessionLimitsTest {
     void durationsThatAreNotPositiveAreRejectedByName(long millis) {
         Duration bad = Duration.ofMillis(millis);
         assertThatThrownBy(() -> SessionLimits.builder().grace(bad))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("grace must be > 0, got " + bad);
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("grace must be > 0, got " + Durations.format(bad));
         assertThatThrownBy(() -> SessionLimits.builder().historyMaxAge(bad))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("historyMaxAge must be > 0, got " + bad);
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("historyMaxAge must be > 0, got " + Durations.format(bad));
         assertThatThrownBy(() -> new SessionLimits(bad, 1, Duration.ofSeconds(1)))
-                .hasMessage("grace must be > 0, got " + bad);
+                .hasMessage("grace must be > 0, got " + Durations.format(bad));
         assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), 1, bad))
-                .hasMessage("historyMaxAge must be > 0, got " + bad);
+                .hasMessage("historyMaxAge must be > 0, got " + Durations.format(bad));
     }
 
     @Test

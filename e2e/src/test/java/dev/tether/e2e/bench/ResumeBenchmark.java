@@ -5,6 +5,7 @@ import dev.tether.client.TetherClientOptions;
 import dev.tether.e2e.testing.RawSocket;
 import dev.tether.gateway.GatewayConfig;
 import dev.tether.gateway.GatewayHandle;
+import dev.tether.gateway.StoreOptions;
 import dev.tether.gateway.TetherGateway;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.Hello;
@@ -49,9 +50,9 @@ public final class ResumeBenchmark {
         int words = args.length > 3 ? Integer.parseInt(args[3]) : 10;
         try (RedisServer redis = RedisServer.startLocal()) {
             GatewayHandle gateway = TetherGateway.start(GatewayConfig.builder()
-                    .host("127.0.0.1").port(0)
-                    .store(GatewayConfig.StoreKind.REDIS).redisUri(redis.uri())
-                    .echoDelay(Duration.ZERO)
+                    .server(s -> s.host("127.0.0.1").port(0))
+                    .store(s -> s.kind(StoreOptions.Kind.REDIS).redisUri(redis.uri()))
+                    .handler(h -> h.echoDelay(Duration.ZERO))
                     .build()).block(TIMEOUT);
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (!gateway.isReady() && System.nanoTime() < deadline) {

@@ -1,23 +1,27 @@
 package dev.tether.gateway.internal;
 
+import dev.tether.gateway.AdmissionOptions;
+import dev.tether.gateway.ConnectionOptions;
 import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.HandlerOptions;
+import dev.tether.gateway.PushApiOptions;
+import dev.tether.gateway.ReplyOptions;
+import dev.tether.gateway.ServerOptions;
+import dev.tether.gateway.StoreOptions;
+import dev.tether.protocol.Durations;
+import dev.tether.protocol.session.SessionLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The gateway's command line: {@code --flag value} or {@code --flag=value}, each flag also read from a
  * {@code TETHER_*} environment variable; a flag wins over its variable. May change without notice.
  */
 public final class CommandLine {
-
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
-    private static final String DURATION_FORM = "a duration like 20ms, 3s, 5m or 1h";
 
     private record Option(String flag, String valueName, String description, String defaultValue,
                           BiConsumer<GatewayConfig.Builder, String> apply) {
@@ -27,57 +31,57 @@ public final class CommandLine {
     }
 
     private static final List<Option> OPTIONS = List.of(
-            new Option("host", "HOST", "interface to bind", GatewayConfig.DEFAULT_HOST,
-                    (b, v) -> b.host(v)),
-            new Option("port", "PORT", "TCP port, 0 for any free port", "" + GatewayConfig.DEFAULT_PORT,
-                    (b, v) -> b.port(integer(v))),
-            new Option("path", "PATH", "WebSocket path", GatewayConfig.DEFAULT_PATH,
-                    (b, v) -> b.path(v)),
+            new Option("host", "HOST", "interface to bind", ServerOptions.DEFAULT_HOST,
+                    (b, v) -> b.server(o -> o.host(v))),
+            new Option("port", "PORT", "TCP port, 0 for any free port", "" + ServerOptions.DEFAULT_PORT,
+                    (b, v) -> b.server(o -> o.port(integer(v)))),
+            new Option("path", "PATH", "WebSocket path", ServerOptions.DEFAULT_PATH,
+                    (b, v) -> b.server(o -> o.path(v))),
             new Option("heartbeat", "DURATION", "ping interval; a silent connection is closed after 1.5x",
-                    format(GatewayConfig.DEFAULT_HEARTBEAT), (b, v) -> b.heartbeat(duration(v))),
+                    format(ConnectionOptions.DEFAULT_HEARTBEAT), (b, v) -> b.connections(o -> o.heartbeat(duration(v)))),
             new Option("grace", "DURATION", "how long a disconnected session is kept",
-                    format(GatewayConfig.DEFAULT_GRACE), (b, v) -> b.grace(duration(v))),
-            new Option("history", "FRAMES", "frames kept per session", "" + GatewayConfig.DEFAULT_HISTORY_FRAMES,
-                    (b, v) -> b.historyFrames(integer(v))),
+                    format(SessionLimits.DEFAULT_GRACE), (b, v) -> b.sessionLimits(o -> o.grace(duration(v)))),
+            new Option("history", "FRAMES", "frames kept per session", "" + SessionLimits.DEFAULT_HISTORY_FRAMES,
+                    (b, v) -> b.sessionLimits(o -> o.historyFrames(integer(v)))),
             new Option("history-age", "DURATION", "age limit of kept frames",
-                    format(GatewayConfig.DEFAULT_HISTORY_MAX_AGE), (b, v) -> b.historyMaxAge(duration(v))),
-            new Option("handler", "NAME", "conversation handler", GatewayConfig.DEFAULT_HANDLER,
-                    (b, v) -> b.handler(v)),
+                    format(SessionLimits.DEFAULT_HISTORY_MAX_AGE), (b, v) -> b.sessionLimits(o -> o.historyMaxAge(duration(v)))),
+            new Option("handler", "NAME", "conversation handler", HandlerOptions.DEFAULT_NAME,
+                    (b, v) -> b.handler(o -> o.name(v))),
             new Option("echo-delay", "DURATION", "pause before each word of the echo handler",
-                    format(GatewayConfig.DEFAULT_ECHO_DELAY), (b, v) -> b.echoDelay(duration(v))),
+                    format(HandlerOptions.DEFAULT_ECHO_DELAY), (b, v) -> b.handler(o -> o.echoDelay(duration(v)))),
             new Option("handshake-timeout", "DURATION", "time a new connection has to send hello",
-                    format(GatewayConfig.DEFAULT_HANDSHAKE_TIMEOUT), (b, v) -> b.handshakeTimeout(duration(v))),
+                    format(ConnectionOptions.DEFAULT_HANDSHAKE_TIMEOUT), (b, v) -> b.connections(o -> o.handshakeTimeout(duration(v)))),
             new Option("max-frame", "BYTES", "largest accepted frame; larger closes with 1009",
-                    "" + GatewayConfig.DEFAULT_MAX_FRAME_BYTES, (b, v) -> b.maxFrameBytes(integer(v))),
-            new Option("node-id", "ID", "this node's id", "random", (b, v) -> b.nodeId(v)),
-            new Option("store", "memory|redis", "session store", "memory", (b, v) -> b.store(store(v))),
+                    "" + ConnectionOptions.DEFAULT_MAX_FRAME_BYTES, (b, v) -> b.connections(o -> o.maxFrameBytes(integer(v)))),
+            new Option("node-id", "ID", "this node's id", "random", (b, v) -> b.server(o -> o.nodeId(v))),
+            new Option("store", "memory|redis", "session store", "memory", (b, v) -> b.store(o -> o.kind(store(v)))),
             new Option("redis-uri", "URI", "Redis for --store redis: redis://host:port, or "
-                    + "redis-cluster://host:port,host:port for a Redis Cluster", GatewayConfig.DEFAULT_REDIS_URI,
-                    (b, v) -> b.redisUri(v)),
+                    + "redis-cluster://host:port,host:port for a Redis Cluster", StoreOptions.DEFAULT_REDIS_URI,
+                    (b, v) -> b.store(o -> o.redisUri(v))),
             new Option("redis-timeout", "DURATION", "timeout of one Redis command",
-                    format(GatewayConfig.DEFAULT_REDIS_TIMEOUT), (b, v) -> b.redisTimeout(duration(v))),
+                    format(StoreOptions.DEFAULT_REDIS_TIMEOUT), (b, v) -> b.store(o -> o.redisTimeout(duration(v)))),
             new Option("reply-lease", "DURATION", "lease on a reply being produced; a reply whose node died is "
-                    + "ended interrupted after it", format(GatewayConfig.DEFAULT_REPLY_LEASE),
-                    (b, v) -> b.replyLease(duration(v))),
+                    + "ended interrupted after it", format(ReplyOptions.DEFAULT_LEASE),
+                    (b, v) -> b.replies(o -> o.lease(duration(v)))),
             new Option("max-reply-pause", "DURATION", "how long a reply waits for an unreachable store before "
-                    + "it ends failed", format(GatewayConfig.DEFAULT_MAX_REPLY_PAUSE),
-                    (b, v) -> b.maxReplyPause(duration(v))),
+                    + "it ends failed", format(ReplyOptions.DEFAULT_MAX_PAUSE),
+                    (b, v) -> b.replies(o -> o.maxPause(duration(v)))),
             new Option("max-pending-frames", "FRAMES", "frames waiting to be written to one slow client before it "
-                    + "is closed with 1013 (it resumes from the log)", "" + GatewayConfig.DEFAULT_MAX_PENDING_FRAMES,
-                    (b, v) -> b.maxPendingFrames(integer(v))),
+                    + "is closed with 1013 (it resumes from the log)", "" + ConnectionOptions.DEFAULT_MAX_PENDING_FRAMES,
+                    (b, v) -> b.connections(o -> o.maxPendingFrames(integer(v)))),
             new Option("max-handshakes", "COUNT", "handshakes in progress at once; more wait in a queue",
-                    "" + GatewayConfig.DEFAULT_MAX_HANDSHAKES, (b, v) -> b.maxHandshakes(integer(v))),
+                    "" + AdmissionOptions.DEFAULT_MAX_HANDSHAKES, (b, v) -> b.admission(o -> o.maxHandshakes(integer(v)))),
             new Option("handshake-queue", "COUNT", "connections that may wait for a handshake place; more are "
-                    + "refused with 1013 and a retry-after hint", "" + GatewayConfig.DEFAULT_HANDSHAKE_QUEUE,
-                    (b, v) -> b.handshakeQueue(integer(v))),
+                    + "refused with 1013 and a retry-after hint", "" + AdmissionOptions.DEFAULT_HANDSHAKE_QUEUE,
+                    (b, v) -> b.admission(o -> o.handshakeQueue(integer(v)))),
             new Option("handshake-queue-wait", "DURATION", "longest wait for a handshake place before a refusal",
-                    format(GatewayConfig.DEFAULT_HANDSHAKE_QUEUE_WAIT), (b, v) -> b.handshakeQueueWait(duration(v))),
+                    format(AdmissionOptions.DEFAULT_HANDSHAKE_QUEUE_WAIT), (b, v) -> b.admission(o -> o.handshakeQueueWait(duration(v)))),
             new Option("handshake-retry-after", "DURATION", "least retry-after hint of a refused handshake (each "
-                    + "refusal hints between this and twice this)", format(GatewayConfig.DEFAULT_HANDSHAKE_RETRY_AFTER),
-                    (b, v) -> b.handshakeRetryAfter(duration(v))),
+                    + "refusal hints between this and twice this)", format(AdmissionOptions.DEFAULT_HANDSHAKE_RETRY_AFTER),
+                    (b, v) -> b.admission(o -> o.handshakeRetryAfter(duration(v)))),
             new Option("api-key", "KEY", "API key of POST /api/v1/sessions/{id}/events (the endpoint answers "
                     + "404 without one)", "none",
-                    (b, v) -> b.apiKey(v)));
+                    (b, v) -> b.pushApi(PushApiOptions.withApiKey(v))));
 
     private final boolean help;
     private final GatewayConfig config;
@@ -159,34 +163,12 @@ public final class CommandLine {
         return text.toString();
     }
 
-    /** Parses a duration written like {@code 20ms}, {@code 3s}, {@code 5m} or {@code 1h}. */
-    static Duration duration(String value) {
-        Matcher matcher = DURATION.matcher(value.trim());
-        if (!matcher.matches()) {
-            throw new IllegalArgumentException("expected " + DURATION_FORM + ", got \"" + value + "\"");
-        }
-        long amount = Long.parseLong(matcher.group(1));
-        return switch (matcher.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
+    private static Duration duration(String value) {
+        return Durations.parse(value);
     }
 
-    /** Writes a duration the way {@link #duration(String)} reads it. */
-    static String format(Duration duration) {
-        long ms = duration.toMillis();
-        if (ms % 3_600_000 == 0 && ms > 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms % 60_000 == 0 && ms > 0) {
-            return ms / 60_000 + "m";
-        }
-        if (ms % 1000 == 0 && ms > 0) {
-            return ms / 1000 + "s";
-        }
-        return ms + "ms";
+    private static String format(Duration duration) {
+        return Durations.format(duration);
     }
 
     private static int integer(String value) {
@@ -197,10 +179,10 @@ public final class CommandLine {
         }
     }
 
-    private static GatewayConfig.StoreKind store(String value) {
+    private static StoreOptions.Kind store(String value) {
         return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "memory" -> GatewayConfig.StoreKind.MEMORY;
-            case "redis" -> GatewayConfig.StoreKind.REDIS;
+            case "memory" -> StoreOptions.Kind.MEMORY;
+            case "redis" -> StoreOptions.Kind.REDIS;
             default -> throw new IllegalArgumentException("expected memory or redis, got \"" + value + "\"");
         };
     }

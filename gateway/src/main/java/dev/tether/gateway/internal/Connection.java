@@ -121,15 +121,15 @@ final class Connection {
     /** Reactor Netty's WebSocket handler shape: completes when the connection is over. */
     Mono<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         in.withConnection(connection -> channel = connection);
-        resources.add(Mono.delay(config.handshakeTimeout(), scheduler).subscribe(tick -> {
+        resources.add(Mono.delay(config.connections().handshakeTimeout(), scheduler).subscribe(tick -> {
             if (sessionId() != null) {
                 return;
             }
             metrics.refused(GatewayMetrics.Refusal.HANDSHAKE_TIMEOUT);
             Duration retryAfter = server.admission().retryAfter();
             close(helloAt != NO_HELLO
-                    ? GatewayException.handshakeTooSlow(config.handshakeTimeout(), retryAfter)
-                    : GatewayException.handshakeTimeout(config.handshakeTimeout(), retryAfter));
+                    ? GatewayException.handshakeTooSlow(config.connections().handshakeTimeout(), retryAfter)
+                    : GatewayException.handshakeTimeout(config.connections().handshakeTimeout(), retryAfter));
         }));
         if (server.isShuttingDown()) {
             metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);
@@ -154,7 +154,7 @@ final class Connection {
             resources.add(admission.subscribe());
         }
 
-        Mono<Void> inbound = in.aggregateFrames(config.maxFrameBytes())
+        Mono<Void> inbound = in.aggregateFrames(config.connections().maxFrameBytes())
                 .receiveFrames()
                 // Decoded at once: Reactor Netty releases the frame's buffer after this returns.
                 .map(this::decode)
@@ -260,14 +260,14 @@ final class Connection {
         int count;
         synchronized (badFrames) {
             badFrames.addLast(now);
-            long oldest = now - config.badFrameWindow().toNanos();
+            long oldest = now - config.connections().badFrameWindow().toNanos();
             while (!badFrames.isEmpty() && badFrames.peekFirst() - oldest <= 0) {
                 badFrames.pollFirst();
             }
             count = badFrames.size();
         }
-        if (count >= config.badFrameLimit()) {
-            close(GatewayException.tooManyBadFrames(count, config.badFrameWindow()));
+        if (count >= config.connections().badFrameLimit()) {
+            close(GatewayException.tooManyBadFrames(count, config.connections().badFrameWindow()));
         }
     }
 
@@ -303,7 +303,7 @@ final class Connection {
                     if (!record.retainsAfter(resume.lastSeq())) {
                         return fresh(ResumeFailure.HISTORY_TRUNCATED);
                     }
-                    return store.attach(id, config.nodeId())
+                    return store.attach(id, config.server().nodeId())
                             .map(attachment -> new Start(attachment, resume.token(), true, null, resume.lastSeq()))
                             .onErrorResume(SessionStoreException::isNotFound, e -> fresh(ResumeFailure.NOT_FOUND));
                 })
@@ -314,7 +314,7 @@ final class Connection {
         return Mono.defer(() -> {
             String id = SessionTokens.newSessionId();
             String token = SessionTokens.newToken();
-            return store.create(id, SessionTokens.digest(token), config.nodeId())
+            return store.create(id, SessionTokens.digest(token), config.server().nodeId())
                     .map(attachment -> new Start(attachment, token, false, reason, 0));
         });
     }
@@ -336,7 +336,7 @@ final class Connection {
         }
         send(new Welcome(Protocol.VERSION, id, start.token(), attachment.session().epoch(), start.resumed(),
                 start.reason(), attachment.session().lastSeq(), attachment.session().ackedCseq(),
-                config.heartbeat().toMillis()));
+                config.connections().heartbeat().toMillis()));
         metrics.handshake(start.resumed(), start.reason(), scheduler.now(TimeUnit.NANOSECONDS) - helloAt);
         releaseAdmission();
         resources.add(store.follow(id, start.afterSeq()).subscribe(
@@ -346,14 +346,15 @@ final class Connection {
                 // connection first (4009), so here the session was lost: let the client resume and learn why.
                 () -> close(byeReceived ? GatewayException.bye() : GatewayException.sessionLost())));
         resources.add(attachment.superseded().subscribe(null, null, () -> close(GatewayException.takenOver())));
-        resources.add(Flux.interval(config.heartbeat(), config.heartbeat(), scheduler)
+        resources.add(Flux.interval(config.connections().heartbeat(), config.connections().heartbeat(), scheduler)
                 .subscribe(tick -> send(new Ping(clock.millis()))));
         // Idle detection starts with the session; before it the handshake timeout alone decides, so that a silent
         // client is always told 1008 (handshake timeout) rather than whichever of two timers fired first.
-        channel.onReadIdle(config.idleTimeout().toMillis(), () -> close(GatewayException.idle(config.idleTimeout())));
+        Duration idleTimeout = config.connections().idleTimeout();
+        channel.onReadIdle(idleTimeout.toMillis(), () -> close(GatewayException.idle(idleTimeout)));
         // A reply whose producer died (on any node) is ended `interrupted` by the node serving the session: on
         // attach below, and every lease period while the connection stays, for a client that does not reconnect.
-        resources.add(Flux.interval(config.replyLease(), config.replyLease(), scheduler)
+        resources.add(Flux.interval(config.replies().lease(), config.replies().lease(), scheduler)
                 .onBackpressureDrop()
                 .concatMap(tick -> replies.interruptLapsed(id).onErrorResume(e -> Mono.empty()), 1)
                 .subscribe());
@@ -376,7 +377,7 @@ final class Connection {
     private Mono<Void> onClientMessage(String session, ClientMessage message) {
         // A user message's reply is leased as it is stored: if this node dies before the reply starts, the
         // lease lapses and the node serving the session next ends the reply `interrupted`.
-        return store.appendClient(session, message, config.nodeId(), config.replyLease())
+        return store.appendClient(session, message, config.server().nodeId(), config.replies().lease())
                 .doOnNext(result -> {
                     metrics.clientMessage(result.outcome());
                     switch (result.outcome()) {
@@ -445,7 +446,7 @@ final class Connection {
                 return;
             }
             outbox.tryEmitNext(frame);
-            tooSlow = pending.incrementAndGet() > config.maxPendingFrames();
+            tooSlow = pending.incrementAndGet() > config.connections().maxPendingFrames();
         }
         if (frame instanceof Sequenced) {
             metrics.frameSent();
@@ -524,7 +525,7 @@ final class Connection {
                             .scheduler(scheduler)
                             .filter(e -> e instanceof SessionStoreException s && s.isRetryable()
                                     && !server.isShuttingDown()))
-                    .timeout(config.grace(), scheduler)
+                    .timeout(config.sessionLimits().grace(), scheduler)
                     .subscribe(null, e -> LOG.warn("could not detach session {}: {}", id, e.toString()));
         }
         server.connectionEnded(this);

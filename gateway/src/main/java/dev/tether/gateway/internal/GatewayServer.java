@@ -33,16 +33,7 @@ public final class GatewayServer {
      * is down, reports not ready, and becomes ready when Redis is reachable.
      */
     public static SessionStore redisStore(GatewayConfig config) {
-        RedisSessionStoreOptions options = RedisSessionStoreOptions.builder()
-                .uris(config.redisUris())
-                .cluster(config.redisCluster())
-                .limits(config.sessionLimits())
-                .nodeId(config.nodeId())
-                .replyLeaseTtl(config.replyLease())
-                .commandTimeout(config.redisTimeout())
-                .build();
-        String description = (config.redisCluster() ? "Redis Cluster " : "Redis ")
-                + String.join(",", config.redisUris()).replaceAll("//[^@/]*@", "//***@");
-        return new LazyStore(description, () -> RedisSessionStore.connect(options));
+        RedisSessionStoreOptions options = config.store().redisOptions(config.sessionLimits(), config.server().nodeId());
+        return new LazyStore(config.store().redisDescription(), () -> RedisSessionStore.connect(options));
     }
 }

@@ -3,6 +3,7 @@ package dev.tether.gateway.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.gateway.ConversationHandler;
+import dev.tether.gateway.AdmissionOptions;
 import dev.tether.gateway.GatewayConfig;
 import dev.tether.gateway.GatewayException;
 import dev.tether.gateway.GatewayHandle;
@@ -71,12 +72,13 @@ final class ServerHandle implements GatewayHandle {
         this.store = store;
         this.ownsStore = ownsStore;
         this.clock = clock;
-        this.apiKeyDigest = config.apiKey().map(SessionTokens::digest).orElse(null);
-        this.admission = new Admission(config.maxHandshakes(), config.handshakeQueue(), config.handshakeQueueWait(),
-                config.handshakeRetryAfter(), scheduler);
-        this.metrics = new GatewayMetrics(config.nodeId());
-        this.replies = new Replies(store, handler, config.nodeId(), config.replyLease(), config.maxReplyPause(),
-                scheduler, metrics);
+        this.apiKeyDigest = config.pushApi().apiKey().map(SessionTokens::digest).orElse(null);
+        AdmissionOptions admissionOptions = config.admission();
+        this.admission = new Admission(admissionOptions.maxHandshakes(), admissionOptions.handshakeQueue(),
+                admissionOptions.handshakeQueueWait(), admissionOptions.handshakeRetryAfter(), scheduler);
+        this.metrics = new GatewayMetrics(config.server().nodeId());
+        this.replies = new Replies(store, handler, config.server().nodeId(), config.replies().lease(),
+                config.replies().maxPause(), scheduler, metrics);
         metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued, store::isReady);
     }
 
@@ -85,23 +87,23 @@ final class ServerHandle implements GatewayHandle {
         return Mono.defer(() -> {
             ServerHandle handle = new ServerHandle(config, store, ownsStore, handler, clock, scheduler);
             WebsocketServerSpec spec = WebsocketServerSpec.builder()
-                    .maxFramePayloadLength(config.maxFrameBytes())
+                    .maxFramePayloadLength(config.connections().maxFrameBytes())
                     .build();
             return HttpServer.create()
-                    .host(config.host())
-                    .port(config.port())
+                    .host(config.server().host())
+                    .port(config.server().port())
                     .route(routes -> routes
                             .get("/health", handle::health)
                             .get("/metrics", handle::metrics)
                             .post(PUSH_ROUTE, handle::push)
-                            .ws(config.path(), (in, out) -> handle.accept().handle(in, out), spec))
+                            .ws(config.server().path(), (in, out) -> handle.accept().handle(in, out), spec))
                     .bind()
                     .map(server -> {
                         handle.server = server;
                         server.onDispose().subscribe(null, null, handle::release);
-                        LOG.info("gateway {} listening on {}:{}{} (store {}, handler {})", config.nodeId(),
-                                config.host(), server.port(), config.path(), config.store().name().toLowerCase(),
-                                config.handler());
+                        LOG.info("gateway {} listening on {}:{}{} (store {}, handler {})", config.server().nodeId(),
+                                config.server().host(), server.port(), config.server().path(),
+                                config.store().kind().name().toLowerCase(), config.handler().name());
                         return (GatewayHandle) handle;
                     });
         });
@@ -158,12 +160,12 @@ final class ServerHandle implements GatewayHandle {
 
     @Override
     public String path() {
-        return config.path();
+        return config.server().path();
     }
 
     @Override
     public String nodeId() {
-        return config.nodeId();
+        return config.server().nodeId();
     }
 
     @Override
@@ -180,7 +182,7 @@ final class ServerHandle implements GatewayHandle {
     public Mono<Void> shutdown(Duration timeout) {
         return Mono.defer(() -> {
             if (shuttingDown.compareAndSet(false, true)) {
-                LOG.info("gateway {} shutting down: closing {} connection(s) with 1012", config.nodeId(),
+                LOG.info("gateway {} shutting down: closing {} connection(s) with 1012", config.server().nodeId(),
                         connections.size());
             }
             List<Connection> open = List.copyOf(connections);
@@ -265,7 +267,7 @@ final class ServerHandle implements GatewayHandle {
             return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "Idempotency-Key must be 1 to "
                     + MAX_IDEMPOTENCY_KEY + " visible ASCII characters");
         }
-        int limit = config.maxFrameBytes();
+        int limit = config.connections().maxFrameBytes();
         return request.receive().asByteArray()
                 .reduce(new ByteArrayOutputStream(), (body, bytes) -> {
                     if (body.size() + bytes.length > limit) {
@@ -424,7 +426,7 @@ final class ServerHandle implements GatewayHandle {
         ObjectNode json = codec.mapper().createObjectNode();
         json.put("status", shuttingDown.get() ? "shutting_down" : ready ? "ok" : "not_ready");
         json.put("ready", ready);
-        json.put("nodeId", config.nodeId());
+        json.put("nodeId", config.server().nodeId());
         json.put("protocol", Protocol.VERSION);
         json.put("connections", connections.size());
         json.put("replies", replies.size());
@@ -442,16 +444,16 @@ final class ServerHandle implements GatewayHandle {
             json.putNull("sessions");
         }
         ObjectNode settings = json.putObject("config");
-        settings.put("path", config.path());
-        settings.put("heartbeatMs", config.heartbeat().toMillis());
-        settings.put("idleTimeoutMs", config.idleTimeout().toMillis());
-        settings.put("graceMs", config.grace().toMillis());
-        settings.put("historyFrames", config.historyFrames());
-        settings.put("historyMaxAgeMs", config.historyMaxAge().toMillis());
-        settings.put("handshakeTimeoutMs", config.handshakeTimeout().toMillis());
-        settings.put("maxFrameBytes", config.maxFrameBytes());
-        settings.put("handler", config.handler());
-        settings.put("store", config.store().name().toLowerCase());
+        settings.put("path", config.server().path());
+        settings.put("heartbeatMs", config.connections().heartbeat().toMillis());
+        settings.put("idleTimeoutMs", config.connections().idleTimeout().toMillis());
+        settings.put("graceMs", config.sessionLimits().grace().toMillis());
+        settings.put("historyFrames", config.sessionLimits().historyFrames());
+        settings.put("historyMaxAgeMs", config.sessionLimits().historyMaxAge().toMillis());
+        settings.put("handshakeTimeoutMs", config.connections().handshakeTimeout().toMillis());
+        settings.put("maxFrameBytes", config.connections().maxFrameBytes());
+        settings.put("handler", config.handler().name());
+        settings.put("store", config.store().kind().name().toLowerCase());
         return json;
     }
 }

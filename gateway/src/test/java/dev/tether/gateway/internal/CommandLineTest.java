@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.StoreOptions;
+import dev.tether.protocol.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,20 +20,20 @@ class CommandLineTest {
     @Test
     void noFlagsGiveTheDefaults() {
         GatewayConfig config = parse(Map.of());
-        assertThat(config.host()).isEqualTo("0.0.0.0");
-        assertThat(config.port()).isEqualTo(8787);
-        assertThat(config.path()).isEqualTo("/ws");
-        assertThat(config.heartbeat()).isEqualTo(Duration.ofSeconds(25));
-        assertThat(config.grace()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(config.historyFrames()).isEqualTo(1000);
-        assertThat(config.historyMaxAge()).isEqualTo(Duration.ofHours(1));
-        assertThat(config.handler()).isEqualTo("echo");
-        assertThat(config.echoDelay()).isEqualTo(Duration.ofMillis(20));
-        assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(config.maxFrameBytes()).isEqualTo(65536);
-        assertThat(config.store()).isEqualTo(GatewayConfig.StoreKind.MEMORY);
-        assertThat(config.apiKey()).isEmpty();
-        assertThat(config.nodeId()).matches("[a-z0-9]{8}");
+        assertThat(config.server().host()).isEqualTo("0.0.0.0");
+        assertThat(config.server().port()).isEqualTo(8787);
+        assertThat(config.server().path()).isEqualTo("/ws");
+        assertThat(config.connections().heartbeat()).isEqualTo(Duration.ofSeconds(25));
+        assertThat(config.sessionLimits().grace()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.sessionLimits().historyFrames()).isEqualTo(1000);
+        assertThat(config.sessionLimits().historyMaxAge()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.handler().name()).isEqualTo("echo");
+        assertThat(config.handler().echoDelay()).isEqualTo(Duration.ofMillis(20));
+        assertThat(config.connections().handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.connections().maxFrameBytes()).isEqualTo(65536);
+        assertThat(config.store().kind()).isEqualTo(StoreOptions.Kind.MEMORY);
+        assertThat(config.pushApi().apiKey()).isEmpty();
+        assertThat(config.server().nodeId()).matches("[a-z0-9]{8}");
     }
 
     @Test
@@ -41,21 +43,21 @@ class CommandLineTest {
                 "--handler", "echo", "--echo-delay", "0ms", "--handshake-timeout", "500ms", "--max-frame", "2048",
                 "--node-id", "node-7", "--store", "redis", "--redis-uri", "redis://cache:6380",
                 "--api-key", "0123456789abcdef");
-        assertThat(config.host()).isEqualTo("127.0.0.1");
-        assertThat(config.port()).isEqualTo(9000);
-        assertThat(config.path()).isEqualTo("/chat");
-        assertThat(config.heartbeat()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(config.idleTimeout()).isEqualTo(Duration.ofMillis(4500));
-        assertThat(config.grace()).isEqualTo(Duration.ofMinutes(2));
-        assertThat(config.historyFrames()).isEqualTo(50);
-        assertThat(config.historyMaxAge()).isEqualTo(Duration.ofHours(2));
-        assertThat(config.echoDelay()).isZero();
-        assertThat(config.handshakeTimeout()).isEqualTo(Duration.ofMillis(500));
-        assertThat(config.maxFrameBytes()).isEqualTo(2048);
-        assertThat(config.nodeId()).isEqualTo("node-7");
-        assertThat(config.store()).isEqualTo(GatewayConfig.StoreKind.REDIS);
-        assertThat(config.redisUri()).isEqualTo("redis://cache:6380");
-        assertThat(config.apiKey()).contains("0123456789abcdef");
+        assertThat(config.server().host()).isEqualTo("127.0.0.1");
+        assertThat(config.server().port()).isEqualTo(9000);
+        assertThat(config.server().path()).isEqualTo("/chat");
+        assertThat(config.connections().heartbeat()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.connections().idleTimeout()).isEqualTo(Duration.ofMillis(4500));
+        assertThat(config.sessionLimits().grace()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.sessionLimits().historyFrames()).isEqualTo(50);
+        assertThat(config.sessionLimits().historyMaxAge()).isEqualTo(Duration.ofHours(2));
+        assertThat(config.handler().echoDelay()).isZero();
+        assertThat(config.connections().handshakeTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.connections().maxFrameBytes()).isEqualTo(2048);
+        assertThat(config.server().nodeId()).isEqualTo("node-7");
+        assertThat(config.store().kind()).isEqualTo(StoreOptions.Kind.REDIS);
+        assertThat(config.store().redisUri()).isEqualTo("redis://cache:6380");
+        assertThat(config.pushApi().apiKey()).contains("0123456789abcdef");
         assertThat(config.toString()).doesNotContain("0123456789abcdef");
     }
 
@@ -63,19 +65,19 @@ class CommandLineTest {
     void environmentIsReadAndFlagsWin() {
         Map<String, String> env = Map.of("TETHER_PORT", "7000", "TETHER_GRACE", "30s", "TETHER_ECHO_DELAY", "1ms");
         GatewayConfig config = parse(env, "--port", "7001");
-        assertThat(config.port()).isEqualTo(7001);
-        assertThat(config.grace()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(config.echoDelay()).isEqualTo(Duration.ofMillis(1));
+        assertThat(config.server().port()).isEqualTo(7001);
+        assertThat(config.sessionLimits().grace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.handler().echoDelay()).isEqualTo(Duration.ofMillis(1));
     }
 
     @Test
     void durationsAcceptMillisecondsSecondsMinutesAndHours() {
-        assertThat(CommandLine.duration("20ms")).isEqualTo(Duration.ofMillis(20));
-        assertThat(CommandLine.duration("3s")).isEqualTo(Duration.ofSeconds(3));
-        assertThat(CommandLine.duration("5m")).isEqualTo(Duration.ofMinutes(5));
-        assertThat(CommandLine.duration("1h")).isEqualTo(Duration.ofHours(1));
-        assertThat(CommandLine.format(Duration.ofMinutes(5))).isEqualTo("5m");
-        assertThat(CommandLine.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        assertThat(Durations.parse("20ms")).isEqualTo(Duration.ofMillis(20));
+        assertThat(Durations.parse("3s")).isEqualTo(Duration.ofSeconds(3));
+        assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.format(Duration.ofMinutes(5))).isEqualTo("5m");
+        assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
     }
 
     @Test
@@ -133,15 +135,15 @@ class CommandLineTest {
         GatewayConfig config = CommandLine.parse(List.of("--store", "redis", "--redis-uri",
                 "redis-cluster://h1:7000,h2:7001", "--reply-lease", "2s", "--max-reply-pause", "5s",
                 "--redis-timeout", "500ms"), Map.of()).config();
-        assertThat(config.redisCluster()).isTrue();
-        assertThat(config.redisUris()).containsExactly("redis://h1:7000", "redis://h2:7001");
-        assertThat(config.replyLease()).hasSeconds(2);
-        assertThat(config.maxReplyPause()).hasSeconds(5);
-        assertThat(config.redisTimeout()).hasMillis(500);
+        assertThat(config.store().redisCluster()).isTrue();
+        assertThat(config.store().redisUris()).containsExactly("redis://h1:7000", "redis://h2:7001");
+        assertThat(config.replies().lease()).hasSeconds(2);
+        assertThat(config.replies().maxPause()).hasSeconds(5);
+        assertThat(config.store().redisTimeout()).hasMillis(500);
         GatewayConfig single = CommandLine.parse(List.of(), Map.of("TETHER_REDIS_URI", "redis://cache:6380"))
                 .config();
-        assertThat(single.redisCluster()).isFalse();
-        assertThat(single.redisUris()).containsExactly("redis://cache:6380");
+        assertThat(single.store().redisCluster()).isFalse();
+        assertThat(single.store().redisUris()).containsExactly("redis://cache:6380");
         assertThatThrownBy(() -> CommandLine.parse(List.of("--redis-uri", "http://x"), Map.of()))
                 .hasMessageStartingWith("--redis-uri: redisUri must look like");
     }

@@ -18,18 +18,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * use (with the class's configuration, or a test's own via {@link #start(UnaryOperator)}); every socket and the
  * gateway are disposed after each test.
  *
- * <pre>{@code @RegisterExtension final GatewayExtension gateway = new GatewayExtension(c -> c.heartbeat(...)); }</pre>
+ * <pre>{@code @RegisterExtension final GatewayExtension gateway = new GatewayExtension(c -> c.connections(o -> o.heartbeat(...))); }</pre>
  */
 public final class GatewayExtension implements AfterEachCallback {
 
     /** Test defaults: fast echo, quick handshake timeout, loopback only. */
     public static GatewayConfig.Builder testConfig() {
         return GatewayConfig.builder()
-                .host("127.0.0.1")
-                .port(0)
-                .nodeId("test-node")
-                .echoDelay(Duration.ofMillis(5))
-                .handshakeTimeout(Duration.ofSeconds(5));
+                .server(s -> s.host("127.0.0.1").port(0).nodeId("test-node"))
+                .handler(h -> h.echoDelay(Duration.ofMillis(5)))
+                .connections(c -> c.handshakeTimeout(Duration.ofSeconds(5)));
     }
 
     private final UnaryOperator<GatewayConfig.Builder> classConfig;

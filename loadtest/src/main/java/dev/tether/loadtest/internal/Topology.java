@@ -3,6 +3,7 @@ package dev.tether.loadtest.internal;
 import dev.tether.gateway.GatewayConfig;
 import dev.tether.gateway.GatewayHandle;
 import dev.tether.gateway.InMemorySessionStore;
+import dev.tether.gateway.PushApiOptions;
 import dev.tether.gateway.TetherGateway;
 import dev.tether.loadtest.Fault;
 import dev.tether.loadtest.LoadTestOptions;
@@ -50,12 +51,11 @@ final class Topology implements AutoCloseable {
         if (options.embeddedGateways() > 0) {
             store = InMemorySessionStore.builder().build();
             for (int i = 1; i <= options.embeddedGateways(); i++) {
+                int node = i;
                 GatewayConfig.Builder config = GatewayConfig.builder()
-                        .host("127.0.0.1")
-                        .port(0)
-                        .nodeId("node-" + i)
-                        .echoDelay(options.echoDelay());
-                options.apiKey().ifPresent(config::apiKey);
+                        .server(s -> s.host("127.0.0.1").port(0).nodeId("node-" + node))
+                        .handler(h -> h.echoDelay(options.echoDelay()));
+                options.apiKey().ifPresent(key -> config.pushApi(PushApiOptions.withApiKey(key)));
                 GatewayHandle gateway = TetherGateway.builder(config.build()).store(store).build().start()
                         .block(START_TIMEOUT);
                 gateways.add(gateway);

@@ -1,14 +1,14 @@
 package dev.tether.protocol.session;
 
+import dev.tether.protocol.Checks;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * How long sessions live and how much history they keep. Immutable; build with {@link #builder()}.
  *
  * @param grace         how long a session without a connection is kept; default {@link #DEFAULT_GRACE}
- * @param historyFrames how many sequenced frames (and client messages) a session's log retains;
- *                      default {@link #DEFAULT_HISTORY_FRAMES}
+ * @param historyFrames how many sequenced frames (and client messages) a session's log retains, 1 to
+ *                      {@link #MAX_HISTORY_FRAMES}; default {@link #DEFAULT_HISTORY_FRAMES}
  * @param historyMaxAge how old a retained frame may get; default {@link #DEFAULT_HISTORY_MAX_AGE}
  */
 public record SessionLimits(Duration grace, int historyFrames, Duration historyMaxAge) {
@@ -19,15 +19,16 @@ public record SessionLimits(Duration grace, int historyFrames, Duration historyM
     /** Default number of frames retained per session: 1000. */
     public static final int DEFAULT_HISTORY_FRAMES = 1000;
 
+    /** Largest number of frames retained per session: 1,000,000. */
+    public static final int MAX_HISTORY_FRAMES = 1_000_000;
+
     /** Default age limit of retained frames: 1 hour. */
     public static final Duration DEFAULT_HISTORY_MAX_AGE = Duration.ofHours(1);
 
     public SessionLimits {
-        requirePositive("grace", grace);
-        requirePositive("historyMaxAge", historyMaxAge);
-        if (historyFrames < 1) {
-            throw new IllegalArgumentException("historyFrames must be >= 1, got " + historyFrames);
-        }
+        Checks.positive("grace", grace);
+        Checks.between("historyFrames", historyFrames, 1, MAX_HISTORY_FRAMES);
+        Checks.positive("historyMaxAge", historyMaxAge);
     }
 
     /** The defaults. */
@@ -36,55 +37,46 @@ public record SessionLimits(Duration grace, int historyFrames, Duration historyM
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(defaultsRecord());
     }
 
     /** A builder starting from these limits. */
     public Builder toBuilder() {
-        return new Builder().grace(grace).historyFrames(historyFrames).historyMaxAge(historyMaxAge);
+        return new Builder(this);
     }
 
-    private static void requirePositive(String name, Duration value) {
-        Objects.requireNonNull(value, name);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be > 0, got " + value);
-        }
+    private static SessionLimits defaultsRecord() {
+        return new SessionLimits(DEFAULT_GRACE, DEFAULT_HISTORY_FRAMES, DEFAULT_HISTORY_MAX_AGE);
     }
 
     /** Builds {@link SessionLimits}; each setter validates its argument. */
     public static final class Builder {
-        private Duration grace = DEFAULT_GRACE;
-        private int historyFrames = DEFAULT_HISTORY_FRAMES;
-        private Duration historyMaxAge = DEFAULT_HISTORY_MAX_AGE;
+        private SessionLimits limits;
 
-        private Builder() {
+        private Builder(SessionLimits limits) {
+            this.limits = limits;
         }
 
         /** Grace period of a disconnected session, > 0. */
         public Builder grace(Duration grace) {
-            requirePositive("grace", grace);
-            this.grace = grace;
+            limits = new SessionLimits(grace, limits.historyFrames, limits.historyMaxAge);
             return this;
         }
 
-        /** Frames retained per session, >= 1. */
+        /** Frames retained per session, 1 to {@link #MAX_HISTORY_FRAMES}. */
         public Builder historyFrames(int historyFrames) {
-            if (historyFrames < 1) {
-                throw new IllegalArgumentException("historyFrames must be >= 1, got " + historyFrames);
-            }
-            this.historyFrames = historyFrames;
+            limits = new SessionLimits(limits.grace, historyFrames, limits.historyMaxAge);
             return this;
         }
 
         /** Age limit of retained frames, > 0. */
         public Builder historyMaxAge(Duration historyMaxAge) {
-            requirePositive("historyMaxAge", historyMaxAge);
-            this.historyMaxAge = historyMaxAge;
+            limits = new SessionLimits(limits.grace, limits.historyFrames, historyMaxAge);
             return this;
         }
 
         public SessionLimits build() {
-            return new SessionLimits(grace, historyFrames, historyMaxAge);
+            return limits;
         }
     }
 }

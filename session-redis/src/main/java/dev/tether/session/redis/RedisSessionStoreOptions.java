@@ -1,5 +1,6 @@
 package dev.tether.session.redis;
 
+import dev.tether.protocol.Checks;
 import dev.tether.protocol.session.SessionLimits;
 import java.time.Duration;
 import java.util.List;
@@ -18,9 +19,6 @@ public final class RedisSessionStoreOptions {
     /** Default command timeout: 2 seconds. A command that takes longer fails as unavailable. */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
 
-    /** Default lease a reply producer takes on a reply, renewed while it works: 15 seconds. */
-    public static final Duration DEFAULT_REPLY_LEASE_TTL = Duration.ofSeconds(15);
-
     /** Default interval between readiness checks (a PING): 1 second. */
     public static final Duration DEFAULT_HEALTH_CHECK_INTERVAL = Duration.ofSeconds(1);
 
@@ -36,7 +34,6 @@ public final class RedisSessionStoreOptions {
     private final SessionLimits limits;
     private final String nodeId;
     private final Duration ttlRefreshInterval;
-    private final Duration replyLeaseTtl;
     private final Duration commandTimeout;
     private final Duration healthCheckInterval;
     private final Duration reconnectDelayMin;
@@ -49,7 +46,6 @@ public final class RedisSessionStoreOptions {
         this.limits = b.limits;
         this.nodeId = b.nodeId;
         this.ttlRefreshInterval = b.ttlRefreshInterval;
-        this.replyLeaseTtl = b.replyLeaseTtl;
         this.commandTimeout = b.commandTimeout;
         this.healthCheckInterval = b.healthCheckInterval;
         this.reconnectDelayMin = b.reconnectDelayMin;
@@ -69,7 +65,6 @@ public final class RedisSessionStoreOptions {
         b.limits = limits;
         b.nodeId = nodeId;
         b.ttlRefreshInterval = ttlRefreshInterval;
-        b.replyLeaseTtl = replyLeaseTtl;
         b.commandTimeout = commandTimeout;
         b.healthCheckInterval = healthCheckInterval;
         b.reconnectDelayMin = reconnectDelayMin;
@@ -110,11 +105,6 @@ public final class RedisSessionStoreOptions {
         return ttlRefreshInterval != null ? ttlRefreshInterval : limits.grace().dividedBy(3);
     }
 
-    /** The reply lease a gateway should take and renew; default {@link #DEFAULT_REPLY_LEASE_TTL}. */
-    public Duration replyLeaseTtl() {
-        return replyLeaseTtl;
-    }
-
     /** Timeout of one Redis command; default {@link #DEFAULT_COMMAND_TIMEOUT}. */
     public Duration commandTimeout() {
         return commandTimeout;
@@ -150,7 +140,6 @@ public final class RedisSessionStoreOptions {
         private SessionLimits limits = SessionLimits.defaults();
         private String nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
         private Duration ttlRefreshInterval;
-        private Duration replyLeaseTtl = DEFAULT_REPLY_LEASE_TTL;
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration healthCheckInterval = DEFAULT_HEALTH_CHECK_INTERVAL;
         private Duration reconnectDelayMin = DEFAULT_RECONNECT_DELAY_MIN;
@@ -215,36 +204,29 @@ public final class RedisSessionStoreOptions {
 
         /** TTL refresh interval of connected sessions: > 0 and shorter than the grace period (checked on build). */
         public Builder ttlRefreshInterval(Duration interval) {
-            requirePositive("ttlRefreshInterval", interval);
+            Checks.positive("ttlRefreshInterval", interval);
             this.ttlRefreshInterval = interval;
-            return this;
-        }
-
-        /** Reply lease: > 0. */
-        public Builder replyLeaseTtl(Duration ttl) {
-            requirePositive("replyLeaseTtl", ttl);
-            this.replyLeaseTtl = ttl;
             return this;
         }
 
         /** Command timeout: from 10 ms to 1 minute. */
         public Builder commandTimeout(Duration timeout) {
-            requireBetween("commandTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(1));
+            Checks.between("commandTimeout", timeout, Duration.ofMillis(10), Duration.ofMinutes(1));
             this.commandTimeout = timeout;
             return this;
         }
 
         /** Readiness check interval: from 10 ms to 1 minute. */
         public Builder healthCheckInterval(Duration interval) {
-            requireBetween("healthCheckInterval", interval, Duration.ofMillis(10), Duration.ofMinutes(1));
+            Checks.between("healthCheckInterval", interval, Duration.ofMillis(10), Duration.ofMinutes(1));
             this.healthCheckInterval = interval;
             return this;
         }
 
         /** Reconnect delays: 0 < min <= max <= 5 minutes. */
         public Builder reconnectDelay(Duration min, Duration max) {
-            requirePositive("reconnectDelay min", min);
-            requireBetween("reconnectDelay max", max, min, Duration.ofMinutes(5));
+            Checks.positive("reconnectDelay min", min);
+            Checks.between("reconnectDelay max", max, min, Duration.ofMinutes(5));
             this.reconnectDelayMin = min;
             this.reconnectDelayMax = max;
             return this;
@@ -264,21 +246,6 @@ public final class RedisSessionStoreOptions {
                         + "), got " + ttlRefreshInterval);
             }
             return new RedisSessionStoreOptions(this);
-        }
-
-        private static void requirePositive(String name, Duration value) {
-            Objects.requireNonNull(value, name);
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be > 0, got " + value);
-            }
-        }
-
-        private static void requireBetween(String name, Duration value, Duration min, Duration max) {
-            Objects.requireNonNull(value, name);
-            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got "
-                        + value);
-            }
         }
     }
 }

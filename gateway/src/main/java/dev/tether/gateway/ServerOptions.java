@@ -1,0 +1,110 @@
+package dev.tether.gateway;
+
+import dev.tether.protocol.Checks;
+import dev.tether.protocol.Protocol;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Where a gateway node listens and who it is. Immutable; build with {@link #builder()}.
+ *
+ * @param host            the interface to bind; default {@link #DEFAULT_HOST}
+ * @param port            the TCP port, 0 for any free one; default {@link #DEFAULT_PORT}
+ * @param path            the WebSocket path; default {@link #DEFAULT_PATH}
+ * @param nodeId          this node's id, in health reports and store metadata; default a random 8-character id
+ * @param shutdownTimeout how long a graceful shutdown waits for connections to close;
+ *                        default {@link #DEFAULT_SHUTDOWN_TIMEOUT}
+ */
+public record ServerOptions(String host, int port, String path, String nodeId, Duration shutdownTimeout) {
+
+    /** Default interface to bind: all of them. */
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    /** Default TCP port: 8787. */
+    public static final int DEFAULT_PORT = 8787;
+    /** Default WebSocket path: {@value Protocol#DEFAULT_PATH}. */
+    public static final String DEFAULT_PATH = Protocol.DEFAULT_PATH;
+    /** Default time a graceful shutdown waits for connections to close: 10 seconds. */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+    /** Longest accepted shutdown timeout: 10 minutes. */
+    public static final Duration MAX_SHUTDOWN_TIMEOUT = Duration.ofMinutes(10);
+
+    public ServerOptions {
+        Checks.nonBlank("host", host);
+        Checks.between("port", port, 0, 65_535);
+        Objects.requireNonNull(path, "path");
+        if (!path.startsWith("/") || path.length() < 2 || path.equals("/health") || path.contains(" ")) {
+            throw new IllegalArgumentException(
+                    "path must start with / and name a route other than /health, got \"" + path + "\"");
+        }
+        Objects.requireNonNull(nodeId, "nodeId");
+        if (!nodeId.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException(
+                    "nodeId must be 1 to 64 letters, digits, '-', '_' or '.', got \"" + nodeId + "\"");
+        }
+        Checks.between("shutdownTimeout", shutdownTimeout, Duration.ZERO, MAX_SHUTDOWN_TIMEOUT);
+    }
+
+    /** The defaults, with a random node id. */
+    public static ServerOptions defaults() {
+        return new ServerOptions(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PATH, randomNodeId(), DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    /** A builder starting from the defaults, with a random node id. */
+    public static Builder builder() {
+        return new Builder(defaults());
+    }
+
+    /** A builder starting from these options, node id included. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    private static String randomNodeId() {
+        return Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36 * 36,
+                36L * 36 * 36 * 36 * 36 * 36 * 36 * 36), 36);
+    }
+
+    /** Builds {@link ServerOptions}; each setter validates its argument. */
+    public static final class Builder {
+        private ServerOptions options;
+
+        private Builder(ServerOptions options) {
+            this.options = options;
+        }
+
+        /** Interface to bind, non-empty. */
+        public Builder host(String host) {
+            options = new ServerOptions(host, options.port, options.path, options.nodeId, options.shutdownTimeout);
+            return this;
+        }
+
+        /** TCP port, 0 (any free port) to 65535. */
+        public Builder port(int port) {
+            options = new ServerOptions(options.host, port, options.path, options.nodeId, options.shutdownTimeout);
+            return this;
+        }
+
+        /** WebSocket path, starting with {@code /}, not {@code /health}. */
+        public Builder path(String path) {
+            options = new ServerOptions(options.host, options.port, path, options.nodeId, options.shutdownTimeout);
+            return this;
+        }
+
+        /** This node's id: 1 to 64 letters, digits, {@code -}, {@code _} or {@code .}. */
+        public Builder nodeId(String nodeId) {
+            options = new ServerOptions(options.host, options.port, options.path, nodeId, options.shutdownTimeout);
+            return this;
+        }
+
+        /** How long a graceful shutdown waits for connections to close, 0 to {@link #MAX_SHUTDOWN_TIMEOUT}. */
+        public Builder shutdownTimeout(Duration shutdownTimeout) {
+            options = new ServerOptions(options.host, options.port, options.path, options.nodeId, shutdownTimeout);
+            return this;
+        }
+
+        public ServerOptions build() {
+            return options;
+        }
+    }
+}
