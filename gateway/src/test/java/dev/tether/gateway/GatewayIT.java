@@ -307,12 +307,17 @@ class GatewayIT {
     }
 
     @Test
-    void pingIsAnsweredAndClientAcksAreAccepted() {
+    void pingIsAnsweredAndAnAckAboveWhatWasSentIsAValidationError() {
         TestSocket socket = gateway.connect();
         hello(socket);
         socket.send(new ClientAck(0));
         socket.send(new Ping(42));
-        assertThat(socket.next()).isEqualTo(new Pong(42));
+        assertThat(socket.next()).as("the ack of nothing is fine").isEqualTo(new Pong(42));
+
+        socket.send(new ClientAck(7));
+        assertThat(socket.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.VALIDATION_ERROR);
+        socket.send(new Ping(43));
+        assertThat(socket.next()).as("still open").isEqualTo(new Pong(43));
     }
 
     @Test

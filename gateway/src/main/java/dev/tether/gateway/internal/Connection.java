@@ -16,30 +16,23 @@ import dev.tether.protocol.Hello;
 import dev.tether.protocol.Ping;
 import dev.tether.protocol.Pong;
 import dev.tether.protocol.Protocol;
-import dev.tether.protocol.ResumeFailure;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerAck;
 import dev.tether.protocol.ServerFrame;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
 import dev.tether.protocol.session.Attachment;
-import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
-import dev.tether.protocol.session.SessionTokens;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
@@ -67,8 +60,6 @@ final class Connection {
     /** Longest wait between tries of a detach. */
     static final Duration DETACH_BACKOFF_MAX = Duration.ofSeconds(5);
 
-    private static final long NO_HELLO = Long.MIN_VALUE;
-
     /** RFC 6455's code for a connection that ended without a close frame; never sent, only counted. */
     private static final int ABNORMAL_CLOSURE = 1006;
 
@@ -82,12 +73,12 @@ final class Connection {
     private final GatewayMetrics metrics;
 
     private final Sinks.Many<ServerFrame> outbox = Sinks.many().unicast().onBackpressureBuffer();
-    private final Sinks.Empty<Void> ended = Sinks.empty();
     private final Sinks.Empty<Void> closeSent = Sinks.empty();
     private final Sinks.Empty<Void> finished = Sinks.empty();
     private final Disposable.Composite resources = Disposables.composite();
-    /** When the recent bad frames arrived (scheduler nanos), oldest first. */
-    private final ArrayDeque<Long> badFrames = new ArrayDeque<>();
+    private final Handshake handshake;
+    private final KeepAlive keepAlive;
+    private final BadFrames badFrames;
 
     // Guarded by this.
     private boolean over;
@@ -95,17 +86,14 @@ final class Connection {
     private String sessionId;
     private long generation;
     private boolean sessionRemoved;
+    /** The highest seq the client can have received: the log's end at welcome, or a frame sent since. */
+    private long highestSeqSent;
 
     private volatile boolean byeReceived;
     private volatile long clientAckedSeq;
-    private final AtomicBoolean admitted = new AtomicBoolean();
     /** Frames in the outbox not yet taken by the writer: what a client that does not read makes pile up. */
     private final AtomicInteger pending = new AtomicInteger();
-    /** Emits whether this connection got a handshake place; {@code false} when it is being closed instead. */
-    private volatile Mono<Boolean> admission = Mono.just(false);
     private volatile reactor.netty.Connection channel;
-    /** When the hello arrived (scheduler nanos), for the handshake timer; {@link #NO_HELLO} before. */
-    private volatile long helloAt = NO_HELLO;
 
     Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
         this.server = server;
@@ -116,46 +104,22 @@ final class Connection {
         this.clock = server.clock();
         this.scheduler = scheduler;
         this.metrics = server.metrics();
+        this.handshake = new Handshake(config, store, server.admission(), metrics, server::isShuttingDown, scheduler,
+                this::close);
+        this.keepAlive = new KeepAlive(config.connections().heartbeat(), config.connections().idleTimeout(), scheduler, clock, this::send,
+                () -> close(GatewayException.idle(config.connections().idleTimeout())));
+        this.badFrames = new BadFrames(config.connections().badFrameWindow(), scheduler);
+        resources.add(keepAlive);
     }
 
     /** Reactor Netty's WebSocket handler shape: completes when the connection is over. */
     Mono<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         in.withConnection(connection -> channel = connection);
-        resources.add(Mono.delay(config.connections().handshakeTimeout(), scheduler).subscribe(tick -> {
-            if (sessionId() != null) {
-                return;
-            }
-            metrics.refused(GatewayMetrics.Refusal.HANDSHAKE_TIMEOUT);
-            Duration retryAfter = server.admission().retryAfter();
-            close(helloAt != NO_HELLO
-                    ? GatewayException.handshakeTooSlow(config.connections().handshakeTimeout(), retryAfter)
-                    : GatewayException.handshakeTimeout(config.connections().handshakeTimeout(), retryAfter));
-        }));
-        if (server.isShuttingDown()) {
-            metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);
-            close(GatewayException.shuttingDown());
-        } else if (!store.isReady()) {
-            metrics.refused(GatewayMetrics.Refusal.STORE_UNAVAILABLE);
-            close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
-        } else {
-            admission = server.admission().acquire()
-                    .doOnNext(granted -> {
-                        if (!granted) {
-                            metrics.refused(GatewayMetrics.Refusal.OVERLOADED);
-                            close(GatewayException.overloaded(server.admission().retryAfter()));
-                        } else {
-                            admitted.set(true);
-                            if (isOver()) {
-                                releaseAdmission();
-                            }
-                        }
-                    })
-                    .cache();
-            resources.add(admission.subscribe());
-        }
+        resources.add(handshake.open());
 
         Mono<Void> inbound = in.aggregateFrames(config.connections().maxFrameBytes())
                 .receiveFrames()
+                .doOnNext(frame -> keepAlive.heard())
                 // Decoded at once: Reactor Netty releases the frame's buffer after this returns.
                 .map(this::decode)
                 // Reading stops only once our close frame is out: cancelling the inbound earlier makes Reactor
@@ -193,10 +157,6 @@ final class Connection {
     /** Closes the connection with this error's code. */
     void close(GatewayException reason) {
         close(Closes.of(reason));
-    }
-
-    long clientAckedSeq() {
-        return clientAckedSeq;
     }
 
     // ---------------------------------------------------------------- inbound
@@ -242,7 +202,7 @@ final class Connection {
             }
             case ClientMessage message -> onClientMessage(session, message);
             case ClientAck ack -> {
-                clientAckedSeq = Math.max(clientAckedSeq, ack.seq());
+                onAck(ack);
                 yield Mono.empty();
             }
             case Ping ping -> {
@@ -256,25 +216,27 @@ final class Connection {
 
     private void badFrame(ErrorFrame error) {
         send(error);
-        long now = scheduler.now(TimeUnit.NANOSECONDS);
-        int count;
-        synchronized (badFrames) {
-            badFrames.addLast(now);
-            long oldest = now - config.connections().badFrameWindow().toNanos();
-            while (!badFrames.isEmpty() && badFrames.peekFirst() - oldest <= 0) {
-                badFrames.pollFirst();
-            }
-            count = badFrames.size();
-        }
+        int count = badFrames.add();
         if (count >= config.connections().badFrameLimit()) {
             close(GatewayException.tooManyBadFrames(count, config.connections().badFrameWindow()));
         }
     }
 
-    // ---------------------------------------------------------------- handshake
-
-    private record Start(Attachment attachment, String token, boolean resumed, ResumeFailure reason, long afterSeq) {
+    /** Records a client's ack; one above every seq the client can have received breaks the protocol (§4.1). */
+    private void onAck(ClientAck ack) {
+        long sent;
+        synchronized (this) {
+            sent = highestSeqSent;
+        }
+        if (ack.seq() > sent) {
+            badFrame(new ErrorFrame(ErrorCode.VALIDATION_ERROR, "ack.seq must be at most " + sent
+                    + ", the highest seq sent, got " + ack.seq()));
+        } else {
+            clientAckedSeq = Math.max(clientAckedSeq, ack.seq());
+        }
     }
+
+    // ---------------------------------------------------------------- handshake
 
     private Mono<Void> handshake(Hello hello) {
         if (hello.v() != Protocol.VERSION) {
@@ -283,43 +245,11 @@ final class Connection {
             close(GatewayException.unsupportedVersion(hello.v()));
             return Mono.empty();
         }
-        helloAt = scheduler.now(TimeUnit.NANOSECONDS);
-        Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
-        // The handshake waits for its place; a refused connection is being closed already.
-        return admission.filter(Boolean::booleanValue).flatMap(granted -> start).flatMap(this::begin);
+        return handshake.hello(hello).flatMap(this::begin);
     }
 
-    private Mono<Start> resume(Hello.Resume resume) {
-        String id = resume.sessionId();
-        return store.find(id)
-                .flatMap(record -> {
-                    // A failed resume never touches the old session: it starts a new one.
-                    if (!SessionTokens.matches(resume.token(), record.tokenDigest())) {
-                        return fresh(ResumeFailure.BAD_TOKEN);
-                    }
-                    if (record.epoch() != resume.epoch() || resume.lastSeq() > record.lastSeq()) {
-                        return fresh(ResumeFailure.HISTORY_LOST);
-                    }
-                    if (!record.retainsAfter(resume.lastSeq())) {
-                        return fresh(ResumeFailure.HISTORY_TRUNCATED);
-                    }
-                    return store.attach(id, config.server().nodeId())
-                            .map(attachment -> new Start(attachment, resume.token(), true, null, resume.lastSeq()))
-                            .onErrorResume(SessionStoreException::isNotFound, e -> fresh(ResumeFailure.NOT_FOUND));
-                })
-                .switchIfEmpty(Mono.defer(() -> fresh(ResumeFailure.NOT_FOUND)));
-    }
-
-    private Mono<Start> fresh(ResumeFailure reason) {
-        return Mono.defer(() -> {
-            String id = SessionTokens.newSessionId();
-            String token = SessionTokens.newToken();
-            return store.create(id, SessionTokens.digest(token), config.server().nodeId())
-                    .map(attachment -> new Start(attachment, token, false, reason, 0));
-        });
-    }
-
-    private Mono<Void> begin(Start start) {
+    /** Serves the session the handshake started: welcome, then its frames, heartbeats and lapsed replies. */
+    private Mono<Void> begin(Handshake.Start start) {
         Attachment attachment = start.attachment();
         String id = attachment.session().sessionId();
         boolean gone;
@@ -328,6 +258,7 @@ final class Connection {
             if (!gone) {
                 sessionId = id;
                 generation = attachment.generation();
+                highestSeqSent = attachment.session().lastSeq();
             }
         }
         if (gone) {
@@ -337,8 +268,7 @@ final class Connection {
         send(new Welcome(Protocol.VERSION, id, start.token(), attachment.session().epoch(), start.resumed(),
                 start.reason(), attachment.session().lastSeq(), attachment.session().ackedCseq(),
                 config.connections().heartbeat().toMillis()));
-        metrics.handshake(start.resumed(), start.reason(), scheduler.now(TimeUnit.NANOSECONDS) - helloAt);
-        releaseAdmission();
+        handshake.finish(start);
         resources.add(store.follow(id, start.afterSeq()).subscribe(
                 this::send,
                 error -> close(Closes.forError(error)),
@@ -346,18 +276,12 @@ final class Connection {
                 // connection first (4009), so here the session was lost: let the client resume and learn why.
                 () -> close(byeReceived ? GatewayException.bye() : GatewayException.sessionLost())));
         resources.add(attachment.superseded().subscribe(null, null, () -> close(GatewayException.takenOver())));
-        resources.add(Flux.interval(config.connections().heartbeat(), config.connections().heartbeat(), scheduler)
-                .subscribe(tick -> send(new Ping(clock.millis()))));
         // Idle detection starts with the session; before it the handshake timeout alone decides, so that a silent
-        // client is always told 1008 (handshake timeout) rather than whichever of two timers fired first.
-        Duration idleTimeout = config.connections().idleTimeout();
-        channel.onReadIdle(idleTimeout.toMillis(), () -> close(GatewayException.idle(idleTimeout)));
+        // client is always told 1013 (handshake timeout) rather than whichever of two timers fired first.
+        keepAlive.start();
         // A reply whose producer died (on any node) is ended `interrupted` by the node serving the session: on
         // attach below, and every lease period while the connection stays, for a client that does not reconnect.
-        resources.add(Flux.interval(config.replies().lease(), config.replies().lease(), scheduler)
-                .onBackpressureDrop()
-                .concatMap(tick -> replies.interruptLapsed(id).onErrorResume(e -> Mono.empty()), 1)
-                .subscribe());
+        resources.add(replies.interruptLapsedPeriodically(id));
         if (start.resumed()) {
             LOG.debug("session {} resumed after seq {} (generation {})", id, start.afterSeq(),
                     attachment.generation());
@@ -447,6 +371,9 @@ final class Connection {
             }
             outbox.tryEmitNext(frame);
             tooSlow = pending.incrementAndGet() > config.connections().maxPendingFrames();
+            if (frame instanceof Sequenced sequenced) {
+                highestSeqSent = Math.max(highestSeqSent, sequenced.seq());
+            }
         }
         if (frame instanceof Sequenced) {
             metrics.frameSent();
@@ -473,7 +400,6 @@ final class Connection {
             outbox.tryEmitComplete();
         }
         metrics.closed(reason == null ? ABNORMAL_CLOSURE : reason.code().code());
-        ended.tryEmitEmpty();
         // A peer that stopped reading could hold the close frame up forever: cut the connection after a while.
         resources.add(Mono.delay(CLOSE_TIMEOUT, scheduler).subscribe(tick -> {
             reactor.netty.Connection connection = channel;
@@ -499,15 +425,8 @@ final class Connection {
         return sessionId;
     }
 
-    /** Gives back this connection's handshake place, once: at welcome, or when it ends before. */
-    private void releaseAdmission() {
-        if (admitted.compareAndSet(true, false)) {
-            server.admission().release();
-        }
-    }
-
     private void cleanup() {
-        releaseAdmission();
+        handshake.end();
         end(null);
         resources.dispose();
         String id;

@@ -248,6 +248,14 @@ final class Replies {
                 .then();
     }
 
+    /** Runs {@link #interruptLapsed} for a session every lease period, until disposed. */
+    Disposable interruptLapsedPeriodically(String sessionId) {
+        return Flux.interval(lease, lease, scheduler)
+                .onBackpressureDrop()
+                .concatMap(tick -> interruptLapsed(sessionId).onErrorResume(e -> Mono.empty()), 1)
+                .subscribe();
+    }
+
     private Set<Long> producing(String sessionId) {
         Set<Long> producing = new HashSet<>();
         running.forEach((key, reply) -> {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * A real gateway on port 0 for integration tests, with an in-memory store on a clock the test moves. Starts on first
@@ -37,6 +38,7 @@ public final class GatewayExtension implements AfterEachCallback {
     private FaultyStore faults;
     private GatewayHandle handle;
     private ConversationHandler handler;
+    private Scheduler scheduler;
 
     public GatewayExtension() {
         this(UnaryOperator.identity());
@@ -49,6 +51,15 @@ public final class GatewayExtension implements AfterEachCallback {
     /** Use this handler instead of the configured one; call before the gateway starts. */
     public GatewayExtension handler(ConversationHandler handler) {
         this.handler = handler;
+        return this;
+    }
+
+    /**
+     * Runs the gateway's timers on this scheduler, a {@code VirtualTimeScheduler} for example; call before the
+     * gateway starts. The store's sweep stays on real time.
+     */
+    public GatewayExtension scheduler(Scheduler scheduler) {
+        this.scheduler = scheduler;
         return this;
     }
 
@@ -68,6 +79,9 @@ public final class GatewayExtension implements AfterEachCallback {
         TetherGateway.Builder builder = TetherGateway.builder(gatewayConfig).store(faults).clock(clock);
         if (handler != null) {
             builder.handler(handler);
+        }
+        if (scheduler != null) {
+            builder.scheduler(scheduler);
         }
         handle = builder.build().start().block(TestSocket.TIMEOUT);
         return handle;

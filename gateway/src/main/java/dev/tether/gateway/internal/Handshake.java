@@ -1,0 +1,164 @@
+package dev.tether.gateway.internal;
+
+import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.GatewayException;
+import dev.tether.protocol.Hello;
+import dev.tether.protocol.ResumeFailure;
+import dev.tether.protocol.session.Attachment;
+import dev.tether.protocol.session.SessionStore;
+import dev.tether.protocol.session.SessionStoreException;
+import dev.tether.protocol.session.SessionTokens;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The handshake of one connection, from the WebSocket upgrade to {@code welcome}: the node's readiness, the
+ * connection's place in admission control, the handshake timeout, and the session a {@code hello} starts, new or
+ * resumed.
+ *
+ * <p>A failed resume never touches the old session: it starts a new one, and {@code welcome} says why.
+ */
+final class Handshake {
+
+    private static final long NO_HELLO = Long.MIN_VALUE;
+
+    private final GatewayConfig config;
+    private final SessionStore store;
+    private final Admission admission;
+    private final GatewayMetrics metrics;
+    private final BooleanSupplier shuttingDown;
+    private final Scheduler scheduler;
+    private final Consumer<GatewayException> close;
+    private final AtomicBoolean admitted = new AtomicBoolean();
+    /** Emits whether this connection got a handshake place; {@code false} when it is being closed instead. */
+    private volatile Mono<Boolean> place = Mono.just(false);
+    /** When the hello arrived (scheduler nanos), for the timeout and the metric; {@link #NO_HELLO} before. */
+    private volatile long helloAt = NO_HELLO;
+    private volatile boolean finished;
+    private volatile boolean ended;
+
+    /** What a handshake started: the attached session, and what {@code welcome} tells about it. */
+    record Start(Attachment attachment, String token, boolean resumed, ResumeFailure reason, long afterSeq) {
+    }
+
+    /** A handshake that closes its connection through {@code close} when it is refused or takes too long. */
+    Handshake(GatewayConfig config, SessionStore store, Admission admission, GatewayMetrics metrics,
+              BooleanSupplier shuttingDown, Scheduler scheduler, Consumer<GatewayException> close) {
+        this.config = config;
+        this.store = store;
+        this.admission = admission;
+        this.metrics = metrics;
+        this.shuttingDown = shuttingDown;
+        this.scheduler = scheduler;
+        this.close = close;
+    }
+
+    /**
+     * Starts the handshake of a connection just upgraded: its timeout, and its wait for a place unless the node
+     * refuses it at once. Returns what to dispose when the connection ends.
+     */
+    Disposable open() {
+        Disposable.Composite resources = Disposables.composite();
+        resources.add(scheduler.schedule(this::timedOut, config.connections().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        if (shuttingDown.getAsBoolean()) {
+            metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);
+            close.accept(GatewayException.shuttingDown());
+        } else if (!store.isReady()) {
+            metrics.refused(GatewayMetrics.Refusal.STORE_UNAVAILABLE);
+            close.accept(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
+        } else {
+            place = admission.acquire()
+                    .doOnNext(granted -> {
+                        if (granted) {
+                            admitted.set(true);
+                            if (ended) {
+                                release();
+                            }
+                        } else {
+                            metrics.refused(GatewayMetrics.Refusal.OVERLOADED);
+                            close.accept(GatewayException.overloaded(admission.retryAfter()));
+                        }
+                    })
+                    .cache();
+            resources.add(place.subscribe());
+        }
+        return resources;
+    }
+
+    private void timedOut() {
+        if (finished) {
+            return;
+        }
+        metrics.refused(GatewayMetrics.Refusal.HANDSHAKE_TIMEOUT);
+        Duration retryAfter = admission.retryAfter();
+        close.accept(helloAt != NO_HELLO
+                ? GatewayException.handshakeTooSlow(config.connections().handshakeTimeout(), retryAfter)
+                : GatewayException.handshakeTimeout(config.connections().handshakeTimeout(), retryAfter));
+    }
+
+    /**
+     * Starts or resumes the session {@code hello} asks for, once this connection holds a place; empty when it was
+     * refused one (it is being closed already).
+     */
+    Mono<Start> hello(Hello hello) {
+        helloAt = scheduler.now(TimeUnit.NANOSECONDS);
+        Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
+        return place.filter(Boolean::booleanValue).flatMap(granted -> start);
+    }
+
+    /** The session is attached and {@code welcome} goes out: the timeout no longer applies, the place is given back. */
+    void finish(Start start) {
+        finished = true;
+        metrics.handshake(start.resumed(), start.reason(), scheduler.now(TimeUnit.NANOSECONDS) - helloAt);
+        release();
+    }
+
+    /** The connection ended: gives back its place if it still holds one, or as soon as it is granted one. */
+    void end() {
+        ended = true;
+        release();
+    }
+
+    /** Gives back this connection's handshake place, once: at welcome, or when the connection ends before. */
+    private void release() {
+        if (admitted.compareAndSet(true, false)) {
+            admission.release();
+        }
+    }
+
+    private Mono<Start> resume(Hello.Resume resume) {
+        String id = resume.sessionId();
+        return store.find(id)
+                .flatMap(record -> {
+                    if (!SessionTokens.matches(resume.token(), record.tokenDigest())) {
+                        return fresh(ResumeFailure.BAD_TOKEN);
+                    }
+                    if (record.epoch() != resume.epoch() || resume.lastSeq() > record.lastSeq()) {
+                        return fresh(ResumeFailure.HISTORY_LOST);
+                    }
+                    if (!record.retainsAfter(resume.lastSeq())) {
+                        return fresh(ResumeFailure.HISTORY_TRUNCATED);
+                    }
+                    return store.attach(id, config.server().nodeId())
+                            .map(attachment -> new Start(attachment, resume.token(), true, null, resume.lastSeq()))
+                            .onErrorResume(SessionStoreException::isNotFound, e -> fresh(ResumeFailure.NOT_FOUND));
+                })
+                .switchIfEmpty(Mono.defer(() -> fresh(ResumeFailure.NOT_FOUND)));
+    }
+
+    private Mono<Start> fresh(ResumeFailure reason) {
+        return Mono.defer(() -> {
+            String id = SessionTokens.newSessionId();
+            String token = SessionTokens.newToken();
+            return store.create(id, SessionTokens.digest(token), config.server().nodeId())
+                    .map(attachment -> new Start(attachment, token, false, reason, 0));
+        });
+    }
+}
