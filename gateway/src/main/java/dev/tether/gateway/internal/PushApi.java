@@ -1,0 +1,196 @@
+package dev.tether.gateway.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tether.gateway.GatewayConfig;
+import dev.tether.protocol.ServerEvent;
+import dev.tether.protocol.session.OnceAppend;
+import dev.tether.protocol.session.SessionStore;
+import dev.tether.protocol.session.SessionStoreException;
+import dev.tether.protocol.session.SessionTokens;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/** The backend push API: {@value #PUSH_ROUTE}, which appends events to a session's log. */
+final class PushApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PushApi.class);
+
+    /** The backend push endpoint. */
+    static final String PUSH_ROUTE = "/api/v1/sessions/{sessionId}/events";
+    /** The header that makes a push idempotent. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** The longest idempotency key: 200 characters. */
+    static final int MAX_IDEMPOTENCY_KEY = 200;
+
+    private final SessionStore store;
+    private final ObjectMapper mapper;
+    private final GatewayMetrics metrics;
+    /** The API key's digest; {@code null} while the API is off. */
+    private final byte[] apiKeyDigest;
+    /** The largest body accepted, in bytes: the largest frame. */
+    private final int limit;
+
+    PushApi(GatewayConfig config, SessionStore store, ObjectMapper mapper, GatewayMetrics metrics) {
+        this.store = store;
+        this.mapper = mapper;
+        this.metrics = metrics;
+        this.apiKeyDigest = config.pushApi().apiKey().map(SessionTokens::digest).orElse(null);
+        this.limit = config.connections().maxFrameBytes();
+    }
+
+    /**
+     * {@code POST /api/v1/sessions/{sessionId}/events}: appends an {@code event} frame to a session's log on behalf
+     * of a backend. 404 while no API key is configured (the endpoint does not exist), 401 for a missing or wrong
+     * key, 400 for a malformed body or idempotency key, 404 for an unknown or expired session, 503 with Retry-After
+     * when the store is unavailable, else 200 {@code {"seq": n, "duplicate": false}}.
+     *
+     * <p>With an {@code Idempotency-Key} header the event is appended at most once per key and session, so a backend
+     * may send it again after a timeout or a node failure, to any node: the retry answers the first seq with
+     * {@code "duplicate": true}.
+     */
+    Publisher<Void> push(HttpServerRequest request, HttpServerResponse response) {
+        return Mono.from(pushRequest(request, response))
+                .doFinally(signal -> metrics.push(response.status().code()));
+    }
+
+    private Publisher<Void> pushRequest(HttpServerRequest request, HttpServerResponse response) {
+        if (apiKeyDigest == null) {
+            return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
+                    "the push API is off: the gateway has no API key");
+        }
+        if (!authorized(request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION))) {
+            response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+            return respond(response, HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+                    "a valid Authorization: Bearer <api key> header is required");
+        }
+        String sessionId = request.param("sessionId");
+        String idempotencyKey = request.requestHeaders().get(IDEMPOTENCY_KEY);
+        if (idempotencyKey != null && !validIdempotencyKey(idempotencyKey)) {
+            return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "Idempotency-Key must be 1 to "
+                    + MAX_IDEMPOTENCY_KEY + " visible ASCII characters");
+        }
+        return request.receive().asByteArray()
+                .reduce(new ByteArrayOutputStream(), (body, bytes) -> {
+                    if (body.size() + bytes.length > limit) {
+                        throw new BodyTooLarge();
+                    }
+                    body.write(bytes, 0, bytes.length);
+                    return body;
+                })
+                .map(body -> body.toString(StandardCharsets.UTF_8))
+                .flatMap(body -> {
+                    ServerEvent event;
+                    try {
+                        event = parseEvent(body);
+                    } catch (IllegalArgumentException e) {
+                        return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
+                    }
+                    Mono<OnceAppend> appended = idempotencyKey == null
+                            ? store.append(sessionId, event).map(stored -> new OnceAppend(stored.seq(), false))
+                            : store.appendOnce(sessionId, idempotencyKey, event);
+                    return appended
+                            .flatMap(stored -> {
+                                ObjectNode json = mapper.createObjectNode();
+                                json.put("seq", stored.seq());
+                                json.put("duplicate", stored.duplicate());
+                                return ServerHandle.sendJson(response, HttpResponseStatus.OK, json);
+                            })
+                            .onErrorResume(e -> {
+                                if (SessionStoreException.isNotFound(e)) {
+                                    return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
+                                            "no session " + sessionId + " (unknown or expired)");
+                                }
+                                if (e instanceof SessionStoreException store && store.isRetryable()) {
+                                    LOG.warn("push to session {} failed: {}", sessionId, e.toString());
+                                    response.header(HttpHeaderNames.RETRY_AFTER,
+                                            Long.toString(Math.max(1, Closes.STORE_RETRY_AFTER.toSeconds())));
+                                    // Unknown: the event may or may not have been stored (a timed-out append).
+                                    return respond(response, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                            "store_unavailable", SessionStoreException.isNotApplied(e)
+                                                    ? "the session store is unavailable; the event was not stored"
+                                                    : "the session store did not answer; the event may or may"
+                                                            + " not have been stored");
+                                }
+                                if (e instanceof IllegalArgumentException) {
+                                    return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
+                                            "no such session");
+                                }
+                                return Mono.error(e);
+                            });
+                })
+                .onErrorResume(BodyTooLarge.class, e -> respond(response,
+                        HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
+                        "the body is larger than " + limit + " bytes"))
+                .onErrorResume(e -> !(e instanceof BodyTooLarge), e -> {
+                    LOG.warn("push to session {} failed: {}", sessionId, e.toString());
+                    return respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
+                            "internal error");
+                });
+    }
+
+    private static boolean validIdempotencyKey(String key) {
+        if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code header} carries the API key; compared as digests, in time that does not depend on it. */
+    private boolean authorized(String header) {
+        String prefix = "Bearer ";
+        if (header == null || header.length() <= prefix.length()
+                || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            return false;
+        }
+        return java.security.MessageDigest.isEqual(
+                SessionTokens.digest(header.substring(prefix.length()).trim()), apiKeyDigest);
+    }
+
+    private ServerEvent parseEvent(String body) {
+        JsonNode json;
+        try {
+            json = mapper.readTree(body);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("the body is not JSON");
+        }
+        if (json == null || !json.isObject()) {
+            throw new IllegalArgumentException("the body must be a JSON object like {\"name\": ..., \"data\": ...}");
+        }
+        JsonNode name = json.get("name");
+        if (name == null || !name.isTextual() || name.textValue().isBlank()) {
+            throw new IllegalArgumentException("name must be a non-empty string");
+        }
+        JsonNode data = json.get("data");
+        return ServerEvent.of(name.textValue(), data == null ? mapper.nullNode() : data);
+    }
+
+    private Mono<Void> respond(HttpServerResponse response, HttpResponseStatus status, String error,
+                               String reason) {
+        ObjectNode json = mapper.createObjectNode();
+        json.put("error", error);
+        json.put("reason", reason);
+        return ServerHandle.sendJson(response, status, json);
+    }
+
+    private static final class BodyTooLarge extends RuntimeException {
+        BodyTooLarge() {
+            super("body too large", null, false, false);
+        }
+    }
+}
