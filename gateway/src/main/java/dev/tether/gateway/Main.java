@@ -1,15 +1,18 @@
 package dev.tether.gateway;
 
-import dev.tether.gateway.internal.CommandLine;
+import dev.tether.gateway.internal.GatewayCommand;
 import java.time.Duration;
 import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar tether-gateway.jar [flags]}: runs one gateway node until SIGTERM or SIGINT. */
+/**
+ * {@code java -jar tether-gateway.jar [flags]}: runs one gateway node until SIGTERM or SIGINT. Settings come from
+ * flags, {@code TETHER_*} environment variables and an optional {@code --config} file; {@code --help} lists them.
+ */
 public final class Main {
 
-    /** Exit code for a bad flag or environment variable. */
+    /** Exit code for a bad flag, environment variable or config file. */
     public static final int EXIT_USAGE = 2;
 
     private Main() {
@@ -19,12 +22,12 @@ public final class Main {
         GatewayConfig config;
         ConversationHandler handler;
         try {
-            CommandLine commandLine = CommandLine.parse(Arrays.asList(args), System.getenv());
-            if (commandLine.helpRequested()) {
-                System.out.print(CommandLine.usage());
+            GatewayCommand.Invocation invocation = GatewayCommand.parse(Arrays.asList(args), System.getenv());
+            if (!invocation.runs()) {
+                System.out.print(invocation.output());
                 return;
             }
-            config = commandLine.config();
+            config = invocation.config();
             try {
                 handler = ConversationHandlers.named(config.handler().name(), config);
             } catch (IllegalArgumentException e) {

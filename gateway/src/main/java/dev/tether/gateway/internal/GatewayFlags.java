@@ -1,0 +1,89 @@
+package dev.tether.gateway.internal;
+
+import dev.tether.gateway.AdmissionOptions;
+import dev.tether.gateway.ConnectionOptions;
+import dev.tether.gateway.HandlerOptions;
+import dev.tether.gateway.PushApiOptions;
+import dev.tether.gateway.ReplyOptions;
+import dev.tether.gateway.ServerOptions;
+import dev.tether.gateway.StoreOptions;
+import dev.tether.protocol.session.SessionLimits;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every setting of a gateway node an operator can give, in the order of the help. A new options record brings its
+ * rows here; the README's configuration table lists the same flags, which a test checks. May change without notice.
+ */
+final class GatewayFlags {
+
+    static final List<Flag<?>> ALL = List.of(
+            Flag.text("host", "HOST", "interface to bind", ServerOptions.DEFAULT_HOST,
+                    (b, v) -> b.server(o -> o.host(v))),
+            Flag.integer("port", "PORT", "TCP port, 0 for any free port", ServerOptions.DEFAULT_PORT,
+                    (b, v) -> b.server(o -> o.port(v))),
+            Flag.text("path", "PATH", "WebSocket path", ServerOptions.DEFAULT_PATH,
+                    (b, v) -> b.server(o -> o.path(v))),
+            Flag.text("node-id", "ID", "this node's id", "random",
+                    (b, v) -> b.server(o -> o.nodeId(v))),
+            Flag.duration("shutdown-timeout", "how long a graceful shutdown waits for connections to close",
+                    ServerOptions.DEFAULT_SHUTDOWN_TIMEOUT, (b, v) -> b.server(o -> o.shutdownTimeout(v))),
+            Flag.duration("heartbeat", "ping interval; a silent connection is closed after 1.5x",
+                    ConnectionOptions.DEFAULT_HEARTBEAT, (b, v) -> b.connections(o -> o.heartbeat(v))),
+            Flag.duration("handshake-timeout", "time a new connection has to send hello",
+                    ConnectionOptions.DEFAULT_HANDSHAKE_TIMEOUT, (b, v) -> b.connections(o -> o.handshakeTimeout(v))),
+            Flag.integer("max-frame", "BYTES", "largest accepted frame; larger closes with 1009",
+                    ConnectionOptions.DEFAULT_MAX_FRAME_BYTES, (b, v) -> b.connections(o -> o.maxFrameBytes(v))),
+            Flag.integer("max-pending-frames", "FRAMES", "frames waiting to be written to one slow client before it "
+                    + "is closed with 1013 (it resumes from the log)", ConnectionOptions.DEFAULT_MAX_PENDING_FRAMES,
+                    (b, v) -> b.connections(o -> o.maxPendingFrames(v))),
+            Flag.integer("bad-frame-limit", "COUNT", "bad frames within the bad-frame window that close a connection "
+                    + "with 1008", ConnectionOptions.DEFAULT_BAD_FRAME_LIMIT,
+                    (b, v) -> b.connections(o -> o.badFrameLimit(v))),
+            Flag.duration("bad-frame-window", "window in which bad frames are counted",
+                    ConnectionOptions.DEFAULT_BAD_FRAME_WINDOW, (b, v) -> b.connections(o -> o.badFrameWindow(v))),
+            Flag.duration("grace", "how long a disconnected session is kept", SessionLimits.DEFAULT_GRACE,
+                    (b, v) -> b.sessionLimits(o -> o.grace(v))),
+            Flag.integer("history", "FRAMES", "frames kept per session", SessionLimits.DEFAULT_HISTORY_FRAMES,
+                    (b, v) -> b.sessionLimits(o -> o.historyFrames(v))),
+            Flag.duration("history-age", "age limit of kept frames", SessionLimits.DEFAULT_HISTORY_MAX_AGE,
+                    (b, v) -> b.sessionLimits(o -> o.historyMaxAge(v))),
+            Flag.integer("max-handshakes", "COUNT", "handshakes in progress at once; more wait in a queue",
+                    AdmissionOptions.DEFAULT_MAX_HANDSHAKES, (b, v) -> b.admission(o -> o.maxHandshakes(v))),
+            Flag.integer("handshake-queue", "COUNT", "connections that may wait for a handshake place; more are "
+                    + "refused with 1013 and a retry-after hint", AdmissionOptions.DEFAULT_HANDSHAKE_QUEUE,
+                    (b, v) -> b.admission(o -> o.handshakeQueue(v))),
+            Flag.duration("handshake-queue-wait", "longest wait for a handshake place before a refusal",
+                    AdmissionOptions.DEFAULT_HANDSHAKE_QUEUE_WAIT, (b, v) -> b.admission(o -> o.handshakeQueueWait(v))),
+            Flag.duration("handshake-retry-after", "least retry-after hint of a refused handshake (each refusal "
+                    + "hints between this and twice this)", AdmissionOptions.DEFAULT_HANDSHAKE_RETRY_AFTER,
+                    (b, v) -> b.admission(o -> o.handshakeRetryAfter(v))),
+            Flag.duration("reply-lease", "lease on a reply being produced; a reply whose node died is ended "
+                    + "interrupted after it", ReplyOptions.DEFAULT_LEASE, (b, v) -> b.replies(o -> o.lease(v))),
+            Flag.duration("max-reply-pause", "how long a reply waits for an unreachable store before it ends failed",
+                    ReplyOptions.DEFAULT_MAX_PAUSE, (b, v) -> b.replies(o -> o.maxPause(v))),
+            Flag.text("handler", "NAME", "conversation handler", HandlerOptions.DEFAULT_NAME,
+                    (b, v) -> b.handler(o -> o.name(v))),
+            Flag.duration("echo-delay", "pause before each word of the echo handler",
+                    HandlerOptions.DEFAULT_ECHO_DELAY, (b, v) -> b.handler(o -> o.echoDelay(v))),
+            new Flag<>("store", "memory|redis", "session store", StoreOptions.Kind.class, GatewayFlags::storeKind,
+                    StoreOptions.DEFAULT_KIND.name().toLowerCase(Locale.ROOT), (b, v) -> b.store(o -> o.kind(v))),
+            Flag.text("redis-uri", "URI", "Redis for --store redis: redis://host:port, or "
+                    + "redis-cluster://host:port,host:port for a Redis Cluster", StoreOptions.DEFAULT_REDIS_URI,
+                    (b, v) -> b.store(o -> o.redisUri(v))),
+            Flag.duration("redis-timeout", "timeout of one Redis command", StoreOptions.DEFAULT_REDIS_TIMEOUT,
+                    (b, v) -> b.store(o -> o.redisTimeout(v))),
+            Flag.text("api-key", "KEY", "API key of POST /api/v1/sessions/{id}/events (the endpoint answers 404 "
+                    + "without one)", "none", (b, v) -> b.pushApi(PushApiOptions.withApiKey(v))));
+
+    private GatewayFlags() {
+    }
+
+    private static StoreOptions.Kind storeKind(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "memory" -> StoreOptions.Kind.MEMORY;
+            case "redis" -> StoreOptions.Kind.REDIS;
+            default -> throw new IllegalArgumentException("expected memory or redis, got \"" + text + "\"");
+        };
+    }
+}
