@@ -1,5 +1,6 @@
 package dev.tether.gateway.internal;
 
+import dev.tether.gateway.ConnectionOptions;
 import dev.tether.gateway.GatewayConfig;
 import dev.tether.gateway.GatewayException;
 import dev.tether.protocol.Bye;
@@ -106,9 +107,10 @@ final class Connection {
         this.metrics = server.metrics();
         this.handshake = new Handshake(config, store, server.admission(), metrics, server::isShuttingDown, scheduler,
                 this::close);
-        this.keepAlive = new KeepAlive(config.connections().heartbeat(), config.connections().idleTimeout(), scheduler, clock, this::send,
-                () -> close(GatewayException.idle(config.connections().idleTimeout())));
-        this.badFrames = new BadFrames(config.connections().badFrameWindow(), scheduler);
+        ConnectionOptions options = config.connections();
+        this.keepAlive = new KeepAlive(options.heartbeat(), options.idleTimeout(), scheduler, clock, this::send,
+                () -> close(GatewayException.idle(options.idleTimeout())));
+        this.badFrames = new BadFrames(options.badFrameWindow(), scheduler);
         resources.add(keepAlive);
     }
 
@@ -128,7 +130,7 @@ final class Connection {
                 .filter(received -> !isOver())
                 .concatMap(this::onFrame)
                 .onErrorResume(error -> {
-                    close(Closes.forError(error));
+                    end(Closes.forError(error));
                     return Mono.empty();
                 })
                 .doOnComplete(() -> end(null))
@@ -156,7 +158,7 @@ final class Connection {
 
     /** Closes the connection with this error's code. */
     void close(GatewayException reason) {
-        close(Closes.of(reason));
+        end(Closes.of(reason));
     }
 
     // ---------------------------------------------------------------- inbound
@@ -236,8 +238,6 @@ final class Connection {
         }
     }
 
-    // ---------------------------------------------------------------- handshake
-
     private Mono<Void> handshake(Hello hello) {
         if (hello.v() != Protocol.VERSION) {
             send(new ErrorFrame(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + hello.v()
@@ -271,7 +271,7 @@ final class Connection {
         handshake.finish(start);
         resources.add(store.follow(id, start.afterSeq()).subscribe(
                 this::send,
-                error -> close(Closes.forError(error)),
+                error -> end(Closes.forError(error)),
                 // Completes when the session is gone from the store. `bye` elsewhere would have superseded this
                 // connection first (4009), so here the session was lost: let the client resume and learn why.
                 () -> close(byeReceived ? GatewayException.bye() : GatewayException.sessionLost())));
@@ -383,10 +383,6 @@ final class Connection {
             // not read, drop it; it resumes from its lastSeq and gets the frames from the log.
             close(GatewayException.slowConsumer(pending.get()));
         }
-    }
-
-    private void close(Closes.Close reason) {
-        end(reason);
     }
 
     /** Ends the connection: with a close frame when {@code reason} is given, without when the peer is gone. */

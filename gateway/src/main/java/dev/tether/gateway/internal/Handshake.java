@@ -66,7 +66,8 @@ final class Handshake {
      */
     Disposable open() {
         Disposable.Composite resources = Disposables.composite();
-        resources.add(scheduler.schedule(this::timedOut, config.connections().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        resources.add(scheduler.schedule(this::timedOut, config.connections().handshakeTimeout().toNanos(),
+                TimeUnit.NANOSECONDS));
         if (shuttingDown.getAsBoolean()) {
             metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);
             close.accept(GatewayException.shuttingDown());

@@ -156,7 +156,8 @@ class HandshakeTest {
         Handshake.Start resumed = resume(new Hello.Resume(session.sessionId(), first.token(), session.epoch(), 0));
         Handshake.Start badToken = resume(new Hello.Resume(session.sessionId(), "not-the-token", session.epoch(), 0));
         Handshake.Start future = resume(new Hello.Resume(session.sessionId(), first.token(), session.epoch(), 5));
-        Handshake.Start unknown = resume(new Hello.Resume(SessionTokens.newSessionId(), first.token(), session.epoch(), 0));
+        Handshake.Start unknown = resume(new Hello.Resume(SessionTokens.newSessionId(), first.token(),
+                session.epoch(), 0));
 
         assertThat(resumed.resumed()).isTrue();
         assertThat(resumed.attachment().session().sessionId()).isEqualTo(session.sessionId());
