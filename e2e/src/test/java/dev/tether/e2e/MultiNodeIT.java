@@ -9,7 +9,6 @@ import dev.tether.e2e.testing.GatewayNode;
 import dev.tether.e2e.testing.GatewayProcesses;
 import dev.tether.e2e.testing.RawSocket;
 import dev.tether.loadtest.fault.FaultProxy;
-import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.Hello;
@@ -17,6 +16,7 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.Welcome;
 import dev.tether.session.redis.testkit.RedisExtension;
+import dev.tether.testkit.Eventually;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -81,7 +81,7 @@ class MultiNodeIT {
 
         String text = words(80);
         long first = client.client().send(text).block(TIMEOUT);
-        Clients.await("some of the reply from node a", TIMEOUT, () -> client.deltas(first).size() >= 5);
+        Eventually.await("some of the reply from node a", TIMEOUT, () -> client.deltas(first).size() >= 5);
         a.kill();
 
         // The reply cut by a's death is ended `interrupted` by b once a's lease lapses.
@@ -109,7 +109,7 @@ class MultiNodeIT {
         onA.client().connect().block(TIMEOUT);
         String text = words(30);
         long cseq = onA.client().send(text).block(TIMEOUT);
-        Clients.await("the reply started on a", TIMEOUT, () -> onA.deltas(cseq).size() >= 3);
+        Eventually.await("the reply started on a", TIMEOUT, () -> onA.deltas(cseq).size() >= 3);
         SessionHandle session = onA.client().session().orElseThrow();
         onA.client().disconnect().block(TIMEOUT);
 
@@ -149,7 +149,7 @@ class MultiNodeIT {
         HttpResponse<String> pushed = a.post("/api/v1/sessions/" + welcome.sessionId() + "/events", API_KEY,
                 "{\"name\":\"after_takeover\",\"data\":1}");
         assertThat(pushed.statusCode()).isEqualTo(200);
-        Clients.await("the pushed event on b", TIMEOUT,
+        Eventually.await("the pushed event on b", TIMEOUT,
                 () -> onB.frames().stream().anyMatch(f -> f instanceof ServerEvent));
         assertThat(stale.frames()).noneMatch(f -> f instanceof Sequenced);
     }
@@ -176,7 +176,7 @@ class MultiNodeIT {
         assertThat(second.events(ConnectionEvent.Resumed.class)).singleElement()
                 .satisfies(r -> assertThat(r.resumed()).isTrue());
         // a learns of the takeover through Redis and drops its stale connection long before any heartbeat.
-        Clients.await("a closed the stale connection", Duration.ofSeconds(10), () -> {
+        Eventually.await("a closed the stale connection", Duration.ofSeconds(10), () -> {
             try {
                 return a.health().get("connections").asInt() == 0;
             } catch (Exception e) {
@@ -204,7 +204,7 @@ class MultiNodeIT {
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             seqs.add(Long.parseLong(response.body().replaceAll("\\D", "")));
         }
-        Clients.await("20 events on a", TIMEOUT, () -> onA.frames().size() >= 20);
+        Eventually.await("20 events on a", TIMEOUT, () -> onA.frames().size() >= 20);
         List<ServerEvent> events = onA.frames().stream().map(ServerEvent.class::cast).toList();
         assertThat(events).extracting(ServerEvent::name)
                 .containsExactlyElementsOf(IntStream.range(0, 20).mapToObj(i -> "e" + i).toList());
@@ -240,13 +240,13 @@ class MultiNodeIT {
         long until = System.nanoTime() + Duration.ofMillis(4500).toNanos();
         while (System.nanoTime() < until) {
             assertThat(pttl(meta)).as("refreshed while connected").isPositive();
-            GatewayNode.sleep(250);
+            Eventually.sleep(250);
         }
 
         client.client().disconnect().block(TIMEOUT);
-        Clients.await("detached", TIMEOUT, () -> "0".equals(redis.server().cli("HGET", meta, "con").trim()));
+        Eventually.await("detached", TIMEOUT, () -> "0".equals(redis.server().cli("HGET", meta, "con").trim()));
         assertThat(pttl(meta)).isBetween(1L, 3000L);
-        Clients.await("the keys expired after the grace period", Duration.ofSeconds(6),
+        Eventually.await("the keys expired after the grace period", Duration.ofSeconds(6),
                 () -> pttl(meta) == -2 && pttl(log) == -2);
     }
 

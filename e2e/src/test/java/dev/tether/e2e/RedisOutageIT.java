@@ -15,6 +15,7 @@ import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.ResumeFailure;
 import dev.tether.protocol.Sequenced;
 import dev.tether.session.redis.testkit.RedisExtension;
+import dev.tether.testkit.Eventually;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ class RedisOutageIT {
         client.awaitDone(first, TIMEOUT);
         String text = words(40);
         long streaming = client.client().send(text).block(TIMEOUT);
-        Clients.await("the reply streams", TIMEOUT, () -> client.deltas(streaming).size() >= 3);
+        Eventually.await("the reply streams", TIMEOUT, () -> client.deltas(streaming).size() >= 3);
 
         redis.server().kill();
         a.awaitHealth(503, TIMEOUT);
@@ -92,7 +93,7 @@ class RedisOutageIT {
         for (int i = 1; i <= 3; i++) {
             during.add(client.client().send("during " + i).toFuture());
         }
-        GatewayNode.sleep(2000);
+        Eventually.sleep(2000);
         assertThat(during).as("nothing is acknowledged while Redis is down").noneMatch(CompletableFuture::isDone);
         int deltasWhileDown = client.deltas(streaming).size();
 
@@ -141,14 +142,14 @@ class RedisOutageIT {
         redis.server().wipeData();
         redis.server().restart();
 
-        Clients.await("a failed resume", Duration.ofSeconds(60),
+        Eventually.await("a failed resume", Duration.ofSeconds(60),
                 () -> client.events(ConnectionEvent.Resumed.class).stream().anyMatch(r -> !r.resumed()));
         ConnectionEvent.Resumed failed = client.events(ConnectionEvent.Resumed.class).stream()
                 .filter(r -> !r.resumed()).findFirst().orElseThrow();
         assertThat(failed.reason()).isIn(ResumeFailure.NOT_FOUND, ResumeFailure.HISTORY_LOST);
 
         client.client().send("a new session").block(TIMEOUT);
-        Clients.await("the reply in the new session", TIMEOUT, () -> client.frames().subList(before,
+        Eventually.await("the reply in the new session", TIMEOUT, () -> client.frames().subList(before,
                 client.frames().size()).stream().anyMatch(f -> f instanceof dev.tether.protocol.AssistantDone));
         List<Sequenced> after = client.frames().subList(before, client.frames().size());
         // Nothing of the old session is replayed: the new session's frames start at seq 1.

@@ -19,6 +19,7 @@ import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.ResumeFailure;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
+import dev.tether.testkit.Eventually;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,7 +115,7 @@ class ResumeUnderCutsIT {
                 .doOnNext(cseq -> sent.incrementAndGet())
                 .then()
                 .block(TIMEOUT);
-        awaitUntil(() -> dones.get() >= sent.get(), "every reply is done");
+        Eventually.await("every reply is done", TIMEOUT, () -> dones.get() >= sent.get());
         chaos.dispose();
         int messages = sent.get();
         List<Sequenced> frames = List.copyOf(received);
@@ -163,7 +164,7 @@ class ResumeUnderCutsIT {
         proxy.blackhole(true);
 
         Mono.fromFuture(lost).block(Duration.ofSeconds(10));
-        awaitUntil(() -> gateway.connections() == 0, "the gateway closes the silent connection");
+        Eventually.await("the gateway closes the silent connection", TIMEOUT, () -> gateway.connections() == 0);
         var resumed = client.events().ofType(ConnectionEvent.Resumed.class).next().toFuture();
         var pending = client.send("typed during the outage").toFuture();
         proxy.blackhole(false);
@@ -183,7 +184,8 @@ class ResumeUnderCutsIT {
         client.send("old session").block(TIMEOUT);
         String oldSession = client.session().orElseThrow().sessionId();
         client.disconnect().block(TIMEOUT);
-        awaitUntil(() -> store.find(oldSession).blockOptional(TIMEOUT).isEmpty(), "the session expires");
+        Eventually.await("the session expires", TIMEOUT,
+                () -> store.find(oldSession).blockOptional(TIMEOUT).isEmpty());
 
         var resumed = client.events().ofType(ConnectionEvent.Resumed.class).next().toFuture();
         client.connect().block(TIMEOUT);
@@ -300,13 +302,4 @@ class ResumeUnderCutsIT {
                 .block(TIMEOUT);
     }
 
-    private static void awaitUntil(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Mono.delay(Duration.ofMillis(20)).block();
-        }
-    }
 }

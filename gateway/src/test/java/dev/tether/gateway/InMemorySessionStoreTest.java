@@ -18,7 +18,7 @@ import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** The store contract with a clock and sweep that the test moves, plus what only the in-memory store promises. */
-class InMemorySessionStoreTest extends SessionStoreContract {
+public class InMemorySessionStoreTest extends SessionStoreContract {
 
     private MutableClock clock;
     private VirtualTimeScheduler scheduler;

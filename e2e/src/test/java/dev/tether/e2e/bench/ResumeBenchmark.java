@@ -14,6 +14,7 @@ import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.Welcome;
 import dev.tether.session.redis.testkit.CommandStats;
 import dev.tether.session.redis.testkit.RedisServer;
+import dev.tether.testkit.Eventually;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.net.URI;
 import java.time.Duration;
@@ -54,10 +55,7 @@ public final class ResumeBenchmark {
                     .store(s -> s.kind(StoreOptions.Kind.REDIS).redisUri(redis.uri()))
                     .handler(h -> h.echoDelay(Duration.ZERO))
                     .build()).block(TIMEOUT);
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (!gateway.isReady() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Eventually.await("the gateway ready", TIMEOUT, gateway::isReady);
             URI ws = URI.create("ws://127.0.0.1:" + gateway.port() + gateway.path());
             System.out.println("Redis-backed gateway on " + ws + ", " + redis);
             try {

@@ -6,13 +6,13 @@ import dev.tether.client.TetherClientOptions;
 import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.Sequenced;
+import dev.tether.testkit.Eventually;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import reactor.core.Disposable;
 
@@ -71,7 +71,7 @@ public final class Clients implements AutoCloseable {
 
     /** Waits for the end of the reply to {@code replyTo}. */
     public AssistantDone awaitDone(long replyTo, Duration timeout) {
-        await("assistant_done for cseq " + replyTo, timeout, () -> done(replyTo).isPresent());
+        Eventually.await("assistant_done for cseq " + replyTo, timeout, () -> done(replyTo).isPresent());
         return done(replyTo).orElseThrow();
     }
 
@@ -80,17 +80,6 @@ public final class Clients implements AutoCloseable {
         StringBuilder text = new StringBuilder();
         deltas(replyTo).forEach(d -> text.append(d.text()));
         return text.toString();
-    }
-
-    /** Polls {@code condition} every 20 ms; fails naming {@code what} after {@code timeout}. */
-    public static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + what);
-            }
-            GatewayNode.sleep(20);
-        }
     }
 
     @Override

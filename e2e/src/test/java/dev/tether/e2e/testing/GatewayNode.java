@@ -2,6 +2,7 @@ package dev.tether.e2e.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.testkit.Eventually;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One gateway node running as its own JVM process ({@code dev.tether.gateway.Main}), started by
@@ -105,21 +107,20 @@ public final class GatewayNode {
 
     /** Waits until {@code /health} answers {@code status} (-1: not answering at all). */
     public void awaitHealth(int status, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int last = -1;
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive() && status != -1) {
-                throw new IllegalStateException("gateway " + nodeId + " exited with " + process.exitValue()
-                        + "; see " + log + "\n" + tail());
-            }
-            last = healthStatus();
-            if (last == status) {
-                return;
-            }
-            sleep(50);
+        AtomicInteger last = new AtomicInteger(-1);
+        try {
+            Eventually.await("/health answering " + status, timeout, Duration.ofMillis(50), () -> {
+                if (!process.isAlive() && status != -1) {
+                    throw new IllegalStateException("gateway " + nodeId + " exited with " + process.exitValue()
+                            + "; see " + log + "\n" + tail());
+                }
+                last.set(healthStatus());
+                return last.get() == status;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError("gateway " + nodeId + ": /health did not answer " + status + " within "
+                    + timeout + " (last " + last + "); see " + log + "\n" + tail(), e);
         }
-        throw new AssertionError("gateway " + nodeId + ": /health did not answer " + status + " within " + timeout
-                + " (last " + last + "); see " + log + "\n" + tail());
     }
 
     /** POSTs a JSON body with an optional bearer token. */
@@ -154,16 +155,6 @@ public final class GatewayNode {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e + ")";
-        }
-    }
-
-    /** Sleeps; for polling a real process, never for timing logic under test. */
-    public static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

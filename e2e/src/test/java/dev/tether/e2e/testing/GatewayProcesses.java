@@ -1,5 +1,6 @@
 package dev.tether.e2e.testing;
 
+import dev.tether.testkit.Eventually;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -56,9 +57,11 @@ public final class GatewayProcesses implements BeforeEachCallback, AfterEachCall
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
             GatewayNode node = launch(nodeId, port, args);
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline && node.isAlive() && node.healthStatus() < 0) {
-                GatewayNode.sleep(50);
+            try {
+                Eventually.await("gateway " + nodeId + " answering or gone", START_TIMEOUT, Duration.ofMillis(50),
+                        () -> !node.isAlive() || node.healthStatus() >= 0);
+            } catch (AssertionError silent) {
+                // Judged below, like a node that exited: killed and started again on another port.
             }
             if (node.isAlive() && node.healthStatus() > 0) {
                 return node;

@@ -1,17 +1,9 @@
 package dev.tether.gateway.internal;
 
-import dev.tether.protocol.ClientMessage;
-import dev.tether.protocol.Sequenced;
-import dev.tether.protocol.session.Attachment;
-import dev.tether.protocol.session.ClientAppend;
-import dev.tether.protocol.session.OnceAppend;
-import dev.tether.protocol.session.ReplyLease;
-import dev.tether.protocol.session.SessionRecord;
-import dev.tether.protocol.session.SessionStats;
+import dev.tether.protocol.session.ForwardingSessionStore;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -26,9 +18,9 @@ import reactor.util.retry.Retry;
 /**
  * A store that connects in the background: a node whose Redis is down at startup starts anyway, reports not ready
  * and refuses handshakes, and becomes ready once the store has connected. Until then every operation fails as
- * unavailable with nothing sent (so callers may retry it, see {@link StoreFailures}).
+ * unavailable with nothing sent (so callers may retry it: {@link SessionStoreException#isNotApplied()}).
  */
-final class LazyStore implements SessionStore {
+final class LazyStore extends ForwardingSessionStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(LazyStore.class);
 
@@ -71,12 +63,24 @@ final class LazyStore implements SessionStore {
         store.close();
     }
 
-    private <T> Mono<T> mono(String operation, Function<SessionStore, Mono<T>> call) {
+    /** The connected store; only the forwarding hooks below call it, once they know there is one. */
+    @Override
+    protected SessionStore delegate() {
+        SessionStore store = delegate;
+        if (store == null) {
+            throw new IllegalStateException("not connected to " + description);
+        }
+        return store;
+    }
+
+    @Override
+    protected <T> Mono<T> forwardMono(String operation, Function<SessionStore, Mono<T>> call) {
         SessionStore store = delegate;
         return store != null ? call.apply(store) : Mono.error(notConnected(operation));
     }
 
-    private <T> Flux<T> flux(String operation, Function<SessionStore, Flux<T>> call) {
+    @Override
+    protected <T> Flux<T> forwardFlux(String operation, Function<SessionStore, Flux<T>> call) {
         SessionStore store = delegate;
         return store != null ? call.apply(store) : Flux.error(notConnected(operation));
     }
@@ -87,91 +91,9 @@ final class LazyStore implements SessionStore {
     }
 
     @Override
-    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
-        return mono("create", s -> s.create(sessionId, tokenDigest, nodeId));
-    }
-
-    @Override
-    public Mono<SessionRecord> find(String sessionId) {
-        return mono("find", s -> s.find(sessionId));
-    }
-
-    @Override
-    public Mono<Attachment> attach(String sessionId, String nodeId) {
-        return mono("attach", s -> s.attach(sessionId, nodeId));
-    }
-
-    @Override
-    public Mono<Void> detach(String sessionId, long generation) {
-        return mono("detach", s -> s.detach(sessionId, generation));
-    }
-
-    @Override
-    public Mono<Sequenced> append(String sessionId, Sequenced frame) {
-        return mono("append", s -> s.append(sessionId, frame));
-    }
-
-    @Override
-    public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
-        return mono("appendOnce", s -> s.appendOnce(sessionId, key, frame));
-    }
-
-    @Override
-    public Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
-                                       Duration ttl) {
-        return mono("appendReply", s -> s.appendReply(sessionId, replyTo, part, frame, nodeId, ttl));
-    }
-
-    @Override
-    public Flux<Sequenced> read(String sessionId, long afterSeq) {
-        return flux("read", s -> s.read(sessionId, afterSeq));
-    }
-
-    @Override
-    public Flux<Sequenced> follow(String sessionId, long afterSeq) {
-        return flux("follow", s -> s.follow(sessionId, afterSeq));
-    }
-
-    @Override
-    public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId,
-                                           Duration replyLease) {
-        return mono("appendClient", s -> s.appendClient(sessionId, message, nodeId, replyLease));
-    }
-
-    @Override
-    public Flux<ClientMessage> readClient(String sessionId, long afterCseq) {
-        return flux("readClient", s -> s.readClient(sessionId, afterCseq));
-    }
-
-    @Override
-    public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
-        return mono("renewReply", s -> s.renewReply(sessionId, replyTo, nodeId, ttl));
-    }
-
-    @Override
-    public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
-        return mono("findReplyLease", s -> s.findReplyLease(sessionId, replyTo));
-    }
-
-    @Override
-    public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
-        return flux("endLapsedReplies", s -> s.endLapsedReplies(sessionId, producing, nodeId, ttl));
-    }
-
-    @Override
-    public Mono<Void> remove(String sessionId) {
-        return mono("remove", s -> s.remove(sessionId));
-    }
-
-    @Override
     public boolean isReady() {
         SessionStore store = delegate;
         return !closed && store != null && store.isReady();
-    }
-
-    @Override
-    public Mono<SessionStats> stats() {
-        return mono("stats", SessionStore::stats);
     }
 
     @Override

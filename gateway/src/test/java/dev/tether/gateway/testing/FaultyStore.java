@@ -4,21 +4,17 @@ import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
-import dev.tether.protocol.session.OnceAppend;
-import dev.tether.protocol.session.ReplyLease;
-import dev.tether.protocol.session.SessionRecord;
+import dev.tether.protocol.session.ForwardingSessionStore;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.Set;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** A store that passes everything to another, except when a test makes it unreachable or not ready. */
-public final class FaultyStore implements SessionStore {
+public final class FaultyStore extends ForwardingSessionStore {
 
     private final SessionStore delegate;
     private volatile boolean failClientAppends;
@@ -105,31 +101,6 @@ public final class FaultyStore implements SessionStore {
     }
 
     @Override
-    public Mono<SessionRecord> find(String sessionId) {
-        return delegate.find(sessionId);
-    }
-
-    @Override
-    public Mono<Attachment> attach(String sessionId, String nodeId) {
-        return delegate.attach(sessionId, nodeId);
-    }
-
-    @Override
-    public Mono<Void> detach(String sessionId, long generation) {
-        return delegate.detach(sessionId, generation);
-    }
-
-    @Override
-    public Mono<Sequenced> append(String sessionId, Sequenced frame) {
-        return delegate.append(sessionId, frame);
-    }
-
-    @Override
-    public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
-        return delegate.appendOnce(sessionId, key, frame);
-    }
-
-    @Override
     public Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
                                        Duration ttl) {
         if (replyAppendsLeft.get() >= 0 && countDown(replyAppendsLeft) == 0) {
@@ -140,47 +111,12 @@ public final class FaultyStore implements SessionStore {
     }
 
     @Override
-    public Flux<Sequenced> read(String sessionId, long afterSeq) {
-        return delegate.read(sessionId, afterSeq);
-    }
-
-    @Override
-    public Flux<Sequenced> follow(String sessionId, long afterSeq) {
-        return delegate.follow(sessionId, afterSeq);
-    }
-
-    @Override
-    public Flux<ClientMessage> readClient(String sessionId, long afterCseq) {
-        return delegate.readClient(sessionId, afterCseq);
-    }
-
-    @Override
-    public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
-        return delegate.renewReply(sessionId, replyTo, nodeId, ttl);
-    }
-
-    @Override
-    public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
-        return delegate.findReplyLease(sessionId, replyTo);
-    }
-
-    @Override
-    public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
-        return delegate.endLapsedReplies(sessionId, producing, nodeId, ttl);
-    }
-
-    @Override
-    public Mono<Void> remove(String sessionId) {
-        return delegate.remove(sessionId);
-    }
-
-    @Override
     public Mono<SessionStats> stats() {
         return silent ? Mono.never() : delegate.stats();
     }
 
     @Override
-    public void close() {
-        delegate.close();
+    protected SessionStore delegate() {
+        return delegate;
     }
 }

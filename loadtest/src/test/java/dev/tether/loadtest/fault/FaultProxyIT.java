@@ -3,6 +3,7 @@ package dev.tether.loadtest.fault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.testkit.Eventually;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
@@ -24,7 +25,6 @@ import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,10 +92,10 @@ class FaultProxyIT {
         // The client reads nothing, so the proxy must stop too: only socket buffers and one write-buffer
         // high-water mark may hold what was forwarded, far less than what the server wants to send.
         AtomicLong last = new AtomicLong(-1);
-        await(() -> {
+        Eventually.await("forwarding to stall", TIMEOUT, Duration.ofMillis(300), () -> {
             long now = proxy.bytesDownstream();
             return now > 0 && now == last.getAndSet(now);
-        }, "forwarding to stall", Duration.ofMillis(300));
+        });
         assertThat(proxy.bytesDownstream()).isLessThan(total / 2);
 
         byte[] received = readUntilClosed(client.getInputStream());
@@ -117,7 +117,7 @@ class FaultProxyIT {
             readUntilClosed(client.getInputStream());
         }).isInstanceOf(SocketException.class);
         serverSide.onDispose().block(TIMEOUT);
-        await(() -> proxy.connectionCount() == 0, "the connection to be forgotten");
+        Eventually.await("the connection to be forgotten", TIMEOUT, () -> proxy.connectionCount() == 0);
     }
 
     @Test
@@ -233,7 +233,7 @@ class FaultProxyIT {
 
         Socket client = connect();
         assertThatThrownBy(() -> readUntilClosed(client.getInputStream())).isInstanceOf(SocketException.class);
-        await(() -> proxy.upstreamFailureCount() == 1, "the failure to be counted");
+        Eventually.await("the failure to be counted", TIMEOUT, () -> proxy.upstreamFailureCount() == 1);
         assertThat(proxy.connectionCount()).isZero();
     }
 
@@ -244,7 +244,7 @@ class FaultProxyIT {
         Connection serverSide = echo.connections.peek();
         client.close();
         serverSide.onDispose().block(TIMEOUT);
-        await(() -> proxy.connectionCount() == 0, "the connection to be forgotten");
+        Eventually.await("the connection to be forgotten", TIMEOUT, () -> proxy.connectionCount() == 0);
     }
 
     @Test
@@ -359,21 +359,6 @@ class FaultProxyIT {
             out.write(buffer, 0, n);
         }
         return out.toByteArray();
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        await(condition, what, Duration.ofMillis(20));
-    }
-
-    /** Polls a condition of real sockets, which have no virtual time, up to {@link #TIMEOUT}. */
-    private static void await(BooleanSupplier condition, String what, Duration interval) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Mono.delay(interval).block();
-        }
     }
 
     private static byte[] sha256(byte[] bytes) {

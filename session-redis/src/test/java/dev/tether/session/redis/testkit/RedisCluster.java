@@ -1,5 +1,7 @@
 package dev.tether.session.redis.testkit;
 
+import dev.tether.testkit.Eventually;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,21 +42,15 @@ public final class RedisCluster implements AutoCloseable {
             RedisCluster cluster = new RedisCluster(List.copyOf(nodes));
             cluster.awaitOk();
             return cluster;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | AssertionError e) {
             nodes.forEach(RedisServer::close);
             throw e;
         }
     }
 
     private void awaitOk() {
-        long deadline = System.nanoTime() + RedisServer.START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (nodes.stream().allMatch(n -> n.cli("cluster", "info").contains("cluster_state:ok"))) {
-                return;
-            }
-            RedisServer.sleep(100);
-        }
-        throw new IllegalStateException("cluster did not reach cluster_state:ok within " + RedisServer.START_TIMEOUT);
+        Eventually.await("cluster_state:ok", RedisServer.START_TIMEOUT, Duration.ofMillis(100),
+                () -> nodes.stream().allMatch(n -> n.cli("cluster", "info").contains("cluster_state:ok")));
     }
 
     public List<RedisServer> nodes() {

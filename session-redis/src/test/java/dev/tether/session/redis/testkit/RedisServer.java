@@ -1,8 +1,10 @@
 package dev.tether.session.redis.testkit;
 
+import dev.tether.testkit.Eventually;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +20,8 @@ public final class RedisServer implements AutoCloseable {
 
     /** How long a started server may take to accept connections. */
     static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    /** How many free ports {@link #startLocal} tries. */
+    static final int START_ATTEMPTS = 3;
 
     private final String host;
     private final int port;
@@ -42,16 +46,30 @@ public final class RedisServer implements AutoCloseable {
         return Executables.onPath("redis-server");
     }
 
-    /** Starts {@code redis-server} from the PATH on a free port, without persistence. */
+    /**
+     * Starts {@code redis-server} from the PATH on a free port, without persistence. The port is picked free and
+     * released just before the start, so another process may take it first; a start that loses it is retried on
+     * another port.
+     */
     public static RedisServer startLocal(String... extraArgs) {
-        try {
-            Path dir = Files.createTempDirectory("tether-redis-");
-            RedisServer server = new RedisServer("127.0.0.1", Ports.free(), dir, List.of(extraArgs), true, null);
-            server.start();
-            return server;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start redis-server", e);
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+            RedisServer server;
+            try {
+                server = new RedisServer("127.0.0.1", Ports.free(), Files.createTempDirectory("tether-redis-"),
+                        List.of(extraArgs), true, null);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot start redis-server", e);
+            }
+            try {
+                server.start();
+                return server;
+            } catch (IllegalStateException | AssertionError e) {
+                last = new IllegalStateException("redis-server did not start on port " + server.port, e);
+                server.close();
+            }
         }
+        throw last;
     }
 
     /** A server that someone else runs, at {@code host:port}; it cannot be killed by the tests. */
@@ -180,28 +198,35 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void awaitListening() {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; see "
-                        + dir.resolve("redis-" + port + ".log"));
+        Process started = process;
+        Eventually.await("redis-server listening on " + port, START_TIMEOUT, () -> {
+            if (!started.isAlive()) {
+                throw new IllegalStateException("redis-server on port " + port + " exited with "
+                        + started.exitValue() + ":\n" + logTail());
             }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(host, port), 200);
-                return;
-            } catch (IOException notYet) {
-                sleep(20);
-            }
-        }
-        throw new IllegalStateException("redis-server did not listen on " + port + " within " + START_TIMEOUT);
+            return answersAs(started.pid());
+        });
     }
 
-    static void sleep(long millis) {
+    /** Whether the server on the port is process {@code pid}: a lost port answers with someone else's server. */
+    private boolean answersAs(long pid) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 200);
+            socket.setSoTimeout(1000);
+            socket.getOutputStream().write("INFO server\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            String info = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            return info.contains("process_id:" + pid + "\r\n");
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    private String logTail() {
         try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            List<String> lines = Files.readAllLines(dir.resolve("redis-" + port + ".log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
         }
     }
 
