@@ -215,6 +215,8 @@ class MultiNodeIT {
         assertThat(b.post(path, "wrong-key-0123456789", "{\"name\":\"x\"}").statusCode()).isEqualTo(401);
         assertThat(b.post("/api/v1/sessions/no-such-session/events", API_KEY, "{\"name\":\"x\"}").statusCode())
                 .isEqualTo(404);
+        assertThat(b.post("/api/v1/sessions/" + "x".repeat(300) + "/events", API_KEY, "{\"name\":\"x\"}")
+                .statusCode()).as("an id no session can have, on Redis as in memory").isEqualTo(404);
         HttpResponse<String> malformed = b.post(path, API_KEY, "{\"data\":1}");
         assertThat(malformed.statusCode()).isEqualTo(400);
         assertThat(malformed.body()).contains("\"reason\"").contains("name");

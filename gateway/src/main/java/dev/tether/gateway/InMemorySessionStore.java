@@ -9,11 +9,13 @@ import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.ReplyLease;
+import dev.tether.protocol.session.SessionIds;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
+import dev.tether.protocol.session.StoreArguments;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,9 +29,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -55,9 +57,6 @@ public final class InMemorySessionStore implements SessionStore {
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(InMemorySessionStore.class);
-
-    // Epochs stay below 2^53 so that JavaScript clients read them exactly.
-    private static final long MAX_EPOCH = 1L << 53;
 
     private final SessionLimits limits;
     private final Clock clock;
@@ -90,42 +89,33 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
-        Objects.requireNonNull(sessionId, "sessionId");
-        Objects.requireNonNull(tokenDigest, "tokenDigest");
-        Objects.requireNonNull(nodeId, "nodeId");
-        return Mono.fromCallable(() -> {
+        return SessionIds.requireNew(sessionId).then(Mono.fromCallable(() -> {
+            Objects.requireNonNull(tokenDigest, "tokenDigest");
+            Objects.requireNonNull(nodeId, "nodeId");
             Instant now = clock.instant();
-            Session session = new Session(sessionId, tokenDigest.clone(),
-                    ThreadLocalRandom.current().nextLong(1, MAX_EPOCH), nodeId, now);
+            Session session = new Session(sessionId, tokenDigest.clone(), SessionRecord.newEpoch(), nodeId, now);
             Session previous = sessions.putIfAbsent(sessionId, session);
             if (previous != null) {
                 synchronized (previous) {
                     if (!previous.removed && !previous.expired(now, limits.grace())) {
-                        throw new IllegalStateException("session " + sessionId + " already exists");
+                        throw SessionStoreException.alreadyExists(sessionId);
                     }
                     removeLocked(previous);
                 }
                 if (sessions.putIfAbsent(sessionId, session) != null) {
-                    throw new IllegalStateException("session " + sessionId + " already exists");
+                    throw SessionStoreException.alreadyExists(sessionId);
                 }
             }
             synchronized (session) {
                 return session.attachment();
             }
-        });
+        }));
     }
 
     @Override
     public Mono<SessionRecord> find(String sessionId) {
-        return Mono.fromCallable(() -> {
-            Session session = sessions.get(sessionId);
-            if (session == null) {
-                return null;
-            }
-            synchronized (session) {
-                return usable(session, clock.instant()) ? session.record() : null;
-            }
-        });
+        return locked(sessionId, (session, now) -> session.record())
+                .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
 
     @Override
@@ -144,30 +134,17 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public Mono<Void> detach(String sessionId, long generation) {
-        return Mono.fromRunnable(() -> {
-            Session session = sessions.get(sessionId);
-            if (session == null) {
-                return;
-            }
-            synchronized (session) {
-                if (!session.removed && session.generation == generation && session.connected) {
-                    session.connected = false;
-                    session.lastSeenAt = clock.instant();
-                }
+        return ifPresent(sessionId, session -> {
+            if (!session.removed && session.generation == generation && session.connected) {
+                session.connected = false;
+                session.lastSeenAt = clock.instant();
             }
         });
     }
 
     @Override
     public Mono<Void> remove(String sessionId) {
-        return Mono.fromRunnable(() -> {
-            Session session = sessions.get(sessionId);
-            if (session != null) {
-                synchronized (session) {
-                    removeLocked(session);
-                }
-            }
-        });
+        return ifPresent(sessionId, this::removeLocked);
     }
 
     // ---------------------------------------------------------------- server frames
@@ -180,9 +157,8 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
-        Objects.requireNonNull(key, "key");
         Objects.requireNonNull(frame, "frame");
-        return locked(sessionId, (session, now) -> {
+        return StoreArguments.idempotencyKey(key).then(locked(sessionId, (session, now) -> {
             Long seen = session.onceKeys.get(key);
             if (seen != null && seen >= session.firstSeq()) {
                 return new OnceAppend(seen, true);
@@ -196,7 +172,7 @@ public final class InMemorySessionStore implements SessionStore {
             }
             session.onceKeys.put(key, seq);
             return new OnceAppend(seq, false);
-        });
+        }));
     }
 
     @Override
@@ -204,7 +180,7 @@ public final class InMemorySessionStore implements SessionStore {
                                        Duration ttl) {
         Objects.requireNonNull(frame, "frame");
         Objects.requireNonNull(ttl, "ttl");
-        return locked(sessionId, (session, now) -> {
+        return StoreArguments.replyPart(replyTo, part).then(locked(sessionId, (session, now) -> {
             Lease lease = session.leases.get(replyTo);
             if (lease == null) {
                 throw SessionStoreException.replyEnded(sessionId, replyTo);
@@ -213,7 +189,7 @@ public final class InMemorySessionStore implements SessionStore {
                 return frame.withSeq(lease.lastSeq());
             }
             if (part != lease.parts()) {
-                throw notTheNextPart(replyTo, part, lease.parts());
+                throw SessionStoreException.partNotNext(sessionId, replyTo, part, lease.parts());
             }
             Sequenced stored = appendLocked(session, frame, now);
             if (frame instanceof AssistantDone done && done.replyTo() == replyTo) {
@@ -222,12 +198,7 @@ public final class InMemorySessionStore implements SessionStore {
                 session.leases.put(replyTo, new Lease(nodeId, now.plus(ttl), part + 1, stored.seq()));
             }
             return stored;
-        });
-    }
-
-    static IllegalStateException notTheNextPart(long replyTo, long part, long stored) {
-        return new IllegalStateException("part " + part + " of the reply to cseq " + replyTo
-                + " is not the next one: " + stored + " parts are stored");
+        }));
     }
 
     private Sequenced appendLocked(Session session, Sequenced frame, Instant now) {
@@ -251,7 +222,7 @@ public final class InMemorySessionStore implements SessionStore {
 
     @Override
     public Flux<Sequenced> follow(String sessionId, long afterSeq) {
-        return Flux.create(sink -> {
+        return SessionIds.require(sessionId).thenMany(Flux.create(sink -> {
             Session session = sessions.get(sessionId);
             if (session == null) {
                 sink.error(SessionStoreException.notFound(sessionId));
@@ -284,7 +255,7 @@ public final class InMemorySessionStore implements SessionStore {
                     session.followers.add(sink);
                 }
             }
-        }, FluxSink.OverflowStrategy.BUFFER);
+        }, FluxSink.OverflowStrategy.BUFFER));
     }
 
     // ---------------------------------------------------------------- client messages
@@ -436,9 +407,21 @@ public final class InMemorySessionStore implements SessionStore {
 
     // ---------------------------------------------------------------- internals
 
+    /** Runs {@code work} under the lock of the session, if there is one; completes either way. */
+    private Mono<Void> ifPresent(String sessionId, Consumer<Session> work) {
+        return SessionIds.require(sessionId).then(Mono.<Void>fromRunnable(() -> {
+            Session session = sessions.get(sessionId);
+            if (session != null) {
+                synchronized (session) {
+                    work.accept(session);
+                }
+            }
+        })).onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
+    }
+
     /** Runs {@code work} under the session's lock, or fails with not-found. */
     private <T> Mono<T> locked(String sessionId, BiFunction<Session, Instant, T> work) {
-        return Mono.fromCallable(() -> {
+        return SessionIds.require(sessionId).then(Mono.fromCallable(() -> {
             Session session = sessions.get(sessionId);
             if (session == null) {
                 throw SessionStoreException.notFound(sessionId);
@@ -451,7 +434,7 @@ public final class InMemorySessionStore implements SessionStore {
                 session.trim(now, limits);
                 return work.apply(session, now);
             }
-        });
+        }));
     }
 
     /** Whether the session is alive; an expired one is removed on the spot. Call under its lock. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tether.gateway.testing.MutableClock;
 import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.Sequenced;
-import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionStats;
@@ -91,41 +90,6 @@ public class InMemorySessionStoreTest extends SessionStoreContract {
         create(id);
         elapse(limits().grace().multipliedBy(10));
         assertThat(store.find(id).block(TIMEOUT)).isNotNull();
-    }
-
-    @Test
-    void historyIsBoundedByAge() {
-        store.close();
-        store = createStore(limits().toBuilder().historyMaxAge(Duration.ofMinutes(1)).build());
-        String id = newSessionId();
-        create(id);
-        store.append(id, AssistantDelta.of(1, "old")).block(TIMEOUT);
-        store.appendClient(id, new UserMessage(1, "old"), "node-a", LEASE).block(TIMEOUT);
-        elapse(Duration.ofSeconds(45));
-        store.append(id, AssistantDelta.of(1, "new")).block(TIMEOUT);
-        elapse(Duration.ofSeconds(30));
-
-        var record = store.find(id).block(TIMEOUT);
-        assertThat(record.firstSeq()).isEqualTo(2);
-        assertThat(record.lastSeq()).isEqualTo(2);
-        StepVerifier.create(store.read(id, 0))
-                .expectErrorMatches(SessionStoreException::isHistoryTruncated)
-                .verify(TIMEOUT);
-        StepVerifier.create(store.readClient(id, 0)).expectComplete().verify(TIMEOUT);
-
-        elapse(Duration.ofMinutes(1));
-        record = store.find(id).block(TIMEOUT);
-        assertThat(record.firstSeq()).as("nothing retained: firstSeq is lastSeq + 1").isEqualTo(3);
-        assertThat(record.retainsAfter(2)).isTrue();
-    }
-
-    @Test
-    void creatingAnExistingSessionFails() {
-        String id = newSessionId();
-        create(id);
-        StepVerifier.create(store.create(id, new byte[32], "node-a"))
-                .expectError(IllegalStateException.class)
-                .verify(TIMEOUT);
     }
 
     @Test

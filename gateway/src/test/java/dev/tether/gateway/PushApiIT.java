@@ -69,6 +69,8 @@ class PushApiIT {
         assertThat(post(welcome.sessionId(), null, "{\"name\":\"x\"}").status()).isEqualTo(401);
         assertThat(post(welcome.sessionId(), KEY + "x", "{\"name\":\"x\"}").status()).isEqualTo(401);
         assertThat(post("unknown", KEY, "{\"name\":\"x\"}").status()).isEqualTo(404);
+        assertThat(post("x".repeat(300), KEY, "{\"name\":\"x\"}").status()).as("an id no session can have")
+                .isEqualTo(404);
         Reply malformed = post(welcome.sessionId(), KEY, "{\"name\":\"\"}");
         assertThat(malformed.status()).isEqualTo(400);
         assertThat(malformed.body()).contains("name must be a non-empty string");

@@ -121,10 +121,6 @@ final class PushApi {
                                                     : "the session store did not answer; the event may or may"
                                                             + " not have been stored");
                                 }
-                                if (e instanceof IllegalArgumentException) {
-                                    return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
-                                            "no such session");
-                                }
                                 return Mono.error(e);
                             });
                 })

@@ -1,13 +1,14 @@
 package dev.tether.protocol.session;
 
 import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A snapshot of one session's metadata.
  *
  * @param sessionId   the session's id
  * @param tokenDigest the digest of its token
- * @param epoch       the incarnation of its log; changes if the log is lost and recreated
+ * @param epoch       the incarnation of its log, from {@link #newEpoch()}; changes if the log is lost and recreated
  * @param firstSeq    the oldest retained seq; {@code lastSeq + 1} when nothing is retained
  * @param lastSeq     the highest seq appended, 0 for none
  * @param ackedCseq   the highest client cseq stored, 0 for none
@@ -20,6 +21,14 @@ import java.time.Instant;
 public record SessionRecord(String sessionId, byte[] tokenDigest, long epoch, long firstSeq, long lastSeq,
                             long ackedCseq, long generation, boolean connected, String ownerNode,
                             Instant createdAt, Instant lastSeenAt) {
+
+    /** Epochs stay below this, 2^53, so that JavaScript clients read them exactly. */
+    public static final long MAX_EPOCH = 1L << 53;
+
+    /** A random epoch for a new log, from 1 to {@link #MAX_EPOCH} exclusive. */
+    public static long newEpoch() {
+        return ThreadLocalRandom.current().nextLong(1, MAX_EPOCH);
+    }
 
     /** Whether frame {@code afterSeq + 1} and all after it are still retained. */
     public boolean retainsAfter(long afterSeq) {

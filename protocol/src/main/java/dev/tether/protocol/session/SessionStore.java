@@ -16,16 +16,21 @@ import reactor.core.publisher.Mono;
  * fail with {@link SessionStoreException#isNotFound()}; a store that cannot be reached fails them with
  * {@link SessionStoreException#isRetryable()}, and also with {@link SessionStoreException#isNotApplied()} when it
  * knows the operation never ran, which is the only case in which a write may be sent again blindly. A store never
- * reports success for something it did not store.
+ * reports success for something it did not store. Failures come as the error of the returned publisher, never
+ * thrown, also for an argument out of range (only a null one may throw, as in Reactor); an id that no session can
+ * have ({@link SessionIds}) names none.
  *
  * <p>Lifetimes, from {@link SessionLimits}: a session with no attached connection is removed after the grace
  * period; its log keeps at most {@link SessionLimits#historyFrames()} frames, none older than
- * {@link SessionLimits#historyMaxAge()}.
+ * {@link SessionLimits#historyMaxAge()}; its client messages are kept by the same two bounds, so that the
+ * conversation ages out on both sides alike.
  */
 public interface SessionStore extends AutoCloseable {
 
     /**
      * Creates a session with an empty log and a fresh epoch, attached to the caller's connection (generation 1).
+     * Fails with {@link SessionStoreException#isAlreadyExists()} when a session with this id exists, changing
+     * nothing, and with {@link IllegalArgumentException} for an id that {@link SessionIds#valid} refuses.
      *
      * @param sessionId   a new, random id
      * @param tokenDigest the digest of the session's token ({@link SessionTokens#digest(String)})
@@ -73,7 +78,8 @@ public interface SessionStore extends AutoCloseable {
      *
      * <p>Idempotent per part: the part stored last, sent again (a retry after a failure whose outcome was unknown), is
      * not stored twice; it comes back with the seq it was stored at. A part that is neither that one nor the next
-     * fails with {@link IllegalStateException}. So a producer whose store call timed out simply tries it again.
+     * fails with {@link SessionStoreException#isPartNotNext()}. So a producer whose store call timed out simply
+     * tries it again.
      *
      * <p>This is also the fence that keeps a reply from ending twice: once the reply is finished, or ended
      * {@code interrupted} by {@link #endLapsedReplies} because its producer looked dead, the lease is gone and this
@@ -106,7 +112,10 @@ public interface SessionStore extends AutoCloseable {
      */
     Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId, Duration replyLease);
 
-    /** The retained client messages with cseq above {@code afterCseq}, in order: the conversation so far. */
+    /**
+     * The retained client messages with cseq above {@code afterCseq}, in order: the conversation so far, trimmed by
+     * count and age like the log.
+     */
     Flux<ClientMessage> readClient(String sessionId, long afterCseq);
 
     /**

@@ -5,7 +5,9 @@ import dev.tether.protocol.TetherException;
 /** A session store operation that failed. Ask the predicates rather than reading the message. */
 public final class SessionStoreException extends TetherException {
 
-    private enum Kind { NOT_FOUND, HISTORY_TRUNCATED, REPLY_ENDED, UNAVAILABLE, REJECTED }
+    private enum Kind {
+        NOT_FOUND, ALREADY_EXISTS, HISTORY_TRUNCATED, REPLY_ENDED, PART_NOT_NEXT, UNAVAILABLE, REJECTED
+    }
 
     private final Kind kind;
 
@@ -17,6 +19,11 @@ public final class SessionStoreException extends TetherException {
     /** The session does not exist: never created, expired, or removed. Stackless. */
     public static SessionStoreException notFound(String sessionId) {
         return new SessionStoreException(Kind.NOT_FOUND, "session " + sessionId + " not found", null, false);
+    }
+
+    /** A session with this id exists already, so it was not created again. */
+    public static SessionStoreException alreadyExists(String sessionId) {
+        return new SessionStoreException(Kind.ALREADY_EXISTS, "session " + sessionId + " already exists", null, true);
     }
 
     /** Frames after {@code afterSeq} were trimmed: the oldest retained one is {@code firstSeq}. Stackless. */
@@ -32,6 +39,16 @@ public final class SessionStoreException extends TetherException {
     public static SessionStoreException replyEnded(String sessionId, long replyTo) {
         return new SessionStoreException(Kind.REPLY_ENDED, "session " + sessionId + ": the reply to cseq " + replyTo
                 + " has ended", null, false);
+    }
+
+    /**
+     * Part {@code part} of the reply to {@code replyTo} is neither the part stored last nor the next one, of which
+     * {@code stored} are stored: a producer that lost count. Nothing was appended.
+     */
+    public static SessionStoreException partNotNext(String sessionId, long replyTo, long part, long stored) {
+        return new SessionStoreException(Kind.PART_NOT_NEXT, "session " + sessionId + ": part " + part
+                + " of the reply to cseq " + replyTo + " is not the next one: " + stored + " parts are stored",
+                null, true);
     }
 
     /**
@@ -57,12 +74,20 @@ public final class SessionStoreException extends TetherException {
         return kind == Kind.NOT_FOUND;
     }
 
+    public boolean isAlreadyExists() {
+        return kind == Kind.ALREADY_EXISTS;
+    }
+
     public boolean isHistoryTruncated() {
         return kind == Kind.HISTORY_TRUNCATED;
     }
 
     public boolean isReplyEnded() {
         return kind == Kind.REPLY_ENDED;
+    }
+
+    public boolean isPartNotNext() {
+        return kind == Kind.PART_NOT_NEXT;
     }
 
     /** Only an unavailable store is worth trying again. */
@@ -89,6 +114,16 @@ public final class SessionStoreException extends TetherException {
     /** Whether {@code error} says a reply has ended and takes no more frames. */
     public static boolean isReplyEnded(Throwable error) {
         return error instanceof SessionStoreException e && e.isReplyEnded();
+    }
+
+    /** Whether {@code error} says the session to create exists already. */
+    public static boolean isAlreadyExists(Throwable error) {
+        return error instanceof SessionStoreException e && e.isAlreadyExists();
+    }
+
+    /** Whether {@code error} says a reply part was out of order. */
+    public static boolean isPartNotNext(Throwable error) {
+        return error instanceof SessionStoreException e && e.isPartNotNext();
     }
 
     /** Whether {@code error} says frames were trimmed. */

@@ -7,6 +7,7 @@ import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.Cancel;
 import dev.tether.protocol.ClientEvent;
+import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
@@ -106,19 +107,73 @@ public abstract class SessionStoreContract {
 
     @Test
     void unknownSessionIsNotFound() {
-        StepVerifier.create(store.find("never-created")).expectComplete().verify(TIMEOUT);
-        StepVerifier.create(store.append("never-created", delta(1, "x")))
-                .expectErrorMatches(SessionStoreException::isNotFound)
+        assertNamesNoSession("never-created");
+    }
+
+    @Test
+    void anIdNoSessionCanHaveNamesNoneAndNothingIsThrown() {
+        for (String id : List.of("x".repeat(SessionIds.MAX_LENGTH + 1), "")) {
+            assertNamesNoSession(id);
+            StepVerifier.create(store.create(id, SessionTokens.digest("t"), "node-a"))
+                    .expectError(IllegalArgumentException.class).verify(TIMEOUT);
+        }
+        StepVerifier.create(store.append(null, delta(1, "x"))).expectError(NullPointerException.class)
                 .verify(TIMEOUT);
-        StepVerifier.create(store.read("never-created", 0))
-                .expectErrorMatches(SessionStoreException::isNotFound)
+        StepVerifier.create(store.find(null)).expectError(NullPointerException.class).verify(TIMEOUT);
+        assertThat(create(newSessionId()).generation()).as("the store still works").isEqualTo(1);
+    }
+
+    @Test
+    void argumentsOutOfRangeAreErrorsNotThrown() {
+        String id = newSessionId();
+        create(id);
+        storeUserMessages(id, 1, LEASE);
+
+        StepVerifier.create(store.appendOnce(id, "", tick(1))).expectError(IllegalArgumentException.class)
                 .verify(TIMEOUT);
-        StepVerifier.create(store.appendClient("never-created", new UserMessage(1, "hi"), "node-a", LEASE))
-                .expectErrorMatches(SessionStoreException::isNotFound)
+        StepVerifier.create(store.appendReply(id, 0, 0, delta(0, "x"), "node-a", LEASE))
+                .expectError(IllegalArgumentException.class).verify(TIMEOUT);
+        StepVerifier.create(appendReply(id, 1, -1, delta(1, "x"))).expectError(IllegalArgumentException.class)
                 .verify(TIMEOUT);
-        StepVerifier.create(store.attach("never-created", "node-a"))
-                .expectErrorMatches(SessionStoreException::isNotFound)
-                .verify(TIMEOUT);
+        assertThat(store.find(id).block(TIMEOUT).lastSeq()).as("nothing appended").isZero();
+    }
+
+    /** Every operation on {@code id} behaves as on a session that does not exist, and none throws. */
+    private void assertNamesNoSession(String id) {
+        StepVerifier.create(store.find(id)).expectComplete().verify(TIMEOUT);
+        List<Flux<?>> operations = List.of(
+                store.attach(id, "node-a").flux(),
+                store.append(id, delta(1, "x")).flux(),
+                store.appendOnce(id, "push-1", tick(1)).flux(),
+                store.appendReply(id, 1, 0, delta(1, "x"), "node-a", LEASE).flux(),
+                store.read(id, 0),
+                store.follow(id, 0),
+                store.appendClient(id, new UserMessage(1, "hi"), "node-a", LEASE).flux(),
+                store.readClient(id, 0),
+                store.renewReply(id, 1, "node-a", LEASE).flux(),
+                store.findReplyLease(id, 1).flux(),
+                store.endLapsedReplies(id, Set.of(), "node-a", LEASE));
+        for (Flux<?> operation : operations) {
+            StepVerifier.create(operation).expectErrorMatches(SessionStoreException::isNotFound).verify(TIMEOUT);
+        }
+        StepVerifier.create(store.detach(id, 1)).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.remove(id)).expectComplete().verify(TIMEOUT);
+    }
+
+    @Test
+    void creatingASessionThatExistsFailsAndChangesNothing() {
+        String id = newSessionId();
+        create(id);
+        store.append(id, delta(1, "kept")).block(TIMEOUT);
+
+        StepVerifier.create(store.create(id, SessionTokens.digest("another token"), "node-b"))
+                .expectErrorMatches(SessionStoreException::isAlreadyExists).verify(TIMEOUT);
+
+        SessionRecord record = store.find(id).block(TIMEOUT);
+        assertThat(record.tokenDigest()).isEqualTo(SessionTokens.digest("token-" + id));
+        assertThat(record.ownerNode()).isEqualTo("node-a");
+        assertThat(record.generation()).isEqualTo(1);
+        assertThat(record.lastSeq()).isEqualTo(1);
     }
 
     @Test
@@ -192,6 +247,49 @@ public abstract class SessionStoreContract {
                 .expectErrorMatches(SessionStoreException::isHistoryTruncated)
                 .verify(TIMEOUT);
         StepVerifier.create(store.read(id, 8)).expectComplete().verify(TIMEOUT);
+
+        for (long cseq = 1; cseq <= 8; cseq++) {
+            store.appendClient(id, new ClientEvent(cseq, "typing", null), "node-a", LEASE).block(TIMEOUT);
+        }
+        assertThat(store.readClient(id, 0).map(ClientMessage::cseq).collectList().block(TIMEOUT))
+                .as("client messages are bounded by the same count").containsExactly(4L, 5L, 6L, 7L, 8L);
+    }
+
+    @Test
+    void framesAndClientMessagesAreBoundedByAge() throws InterruptedException {
+        Duration maxAge = Duration.ofSeconds(2);
+        store.close();
+        // A grace far longer than the test, so that a store whose TTLs are refreshed by a timer keeps the session.
+        store = createStore(limits().toBuilder().grace(Duration.ofMinutes(1)).historyMaxAge(maxAge).build());
+        String id = newSessionId();
+        create(id);
+        store.append(id, delta(1, "old")).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(1, "old"), "node-a", LEASE).block(TIMEOUT);
+        // Margins of a second on both sides, for a store whose time passes for real.
+        elapse(maxAge);
+        store.append(id, delta(2, "new")).block(TIMEOUT);
+        store.appendClient(id, new ClientEvent(2, "new", null), "node-a", LEASE).block(TIMEOUT);
+        elapse(maxAge.minusSeconds(1));
+
+        SessionRecord record = store.find(id).block(TIMEOUT);
+        assertThat(record.firstSeq()).isEqualTo(2);
+        assertThat(record.lastSeq()).isEqualTo(2);
+        StepVerifier.create(store.read(id, 0))
+                .expectErrorMatches(SessionStoreException::isHistoryTruncated)
+                .verify(TIMEOUT);
+        StepVerifier.create(store.readClient(id, 0).map(ClientMessage::cseq)).as("the old message aged out")
+                .expectNext(2L).expectComplete().verify(TIMEOUT);
+
+        elapse(maxAge);
+        record = store.find(id).block(TIMEOUT);
+        assertThat(record.firstSeq()).as("nothing retained: firstSeq is lastSeq + 1").isEqualTo(3);
+        assertThat(record.retainsAfter(2)).isTrue();
+        assertThat(record.ackedCseq()).as("dedup outlives the messages").isEqualTo(2);
+        StepVerifier.create(store.readClient(id, 0)).expectComplete().verify(TIMEOUT);
+        assertThat(store.appendClient(id, new UserMessage(3, "again"), "node-a", LEASE).block(TIMEOUT))
+                .isEqualTo(new ClientAppend(ClientAppend.Outcome.STORED, 3));
+        StepVerifier.create(store.readClient(id, 0).map(ClientMessage::cseq)).expectNext(3L).expectComplete()
+                .verify(TIMEOUT);
     }
 
     private static Sequenced tick(int n) {
@@ -551,9 +649,9 @@ public abstract class SessionStoreContract {
                 .isEqualTo(1);
         assertThat(appendReply(id, 1, 1, delta(1, " two")).block(TIMEOUT).seq()).isEqualTo(2);
         StepVerifier.create(appendReply(id, 1, 0, delta(1, "one"))).as("not the last part stored")
-                .expectError(IllegalStateException.class).verify(TIMEOUT);
+                .expectErrorMatches(SessionStoreException::isPartNotNext).verify(TIMEOUT);
         StepVerifier.create(appendReply(id, 1, 3, delta(1, " four"))).as("a part skipped")
-                .expectError(IllegalStateException.class).verify(TIMEOUT);
+                .expectErrorMatches(SessionStoreException::isPartNotNext).verify(TIMEOUT);
         store.renewReply(id, 1, "node-a", LEASE).block(TIMEOUT);
         assertThat(appendReply(id, 1, 2, AssistantDone.of(1, DoneReason.COMPLETE)).block(TIMEOUT).seq())
                 .as("a renewal keeps the count").isEqualTo(3);

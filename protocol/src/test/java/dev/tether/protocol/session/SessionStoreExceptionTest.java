@@ -22,6 +22,16 @@ class SessionStoreExceptionTest {
         assertThat(notFound.isRetryable()).isFalse();
         assertThat(truncated.isHistoryTruncated()).isTrue();
         assertThat(truncated.getMessage()).contains("after seq 3", "oldest retained is 7");
+        SessionStoreException exists = SessionStoreException.alreadyExists("s1");
+        SessionStoreException partNotNext = SessionStoreException.partNotNext("s1", 4, 3, 1);
+        assertThat(exists.isAlreadyExists()).isTrue();
+        assertThat(exists.isNotFound() || exists.isRetryable() || exists.isPartNotNext()).isFalse();
+        assertThat(partNotNext.isPartNotNext()).isTrue();
+        assertThat(partNotNext.isReplyEnded() || partNotNext.isRetryable()).isFalse();
+        assertThat(partNotNext.getMessage()).contains("part 3 of the reply to cseq 4", "1 parts are stored");
+        assertThat(SessionStoreException.isAlreadyExists(exists)).isTrue();
+        assertThat(SessionStoreException.isPartNotNext(partNotNext)).isTrue();
+        assertThat(SessionStoreException.isPartNotNext(exists)).isFalse();
         assertThat(SessionStoreException.isNotApplied(rejected)).isTrue();
         assertThat(SessionStoreException.isNotApplied(new IllegalStateException("x"))).isFalse();
     }

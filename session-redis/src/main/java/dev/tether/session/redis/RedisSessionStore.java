@@ -10,11 +10,13 @@ import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.ReplyLease;
+import dev.tether.protocol.session.SessionIds;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
+import dev.tether.protocol.session.StoreArguments;
 import dev.tether.session.redis.internal.Keys;
 import dev.tether.session.redis.internal.LuaScript;
 import dev.tether.session.redis.internal.RedisBackend;
@@ -24,7 +26,6 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.event.connection.DisconnectedEvent;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -82,9 +83,6 @@ public final class RedisSessionStore implements SessionStore {
     /** Frames or messages fetched per read round trip. */
     static final int PAGE = 256;
 
-    /** Epochs stay below 2^53 so that JavaScript clients read them exactly. */
-    private static final long MAX_EPOCH = 1L << 53;
-
     private static final int REGISTRY_BATCH = 500;
     private static final String SEQ_MARKER = "\"seq\":0,";
     private static final String REPLY_TO_MARKER = "\"replyTo\":0,";
@@ -103,7 +101,6 @@ public final class RedisSessionStore implements SessionStore {
      * seq and the replyTo.
      */
     private final List<String> interruptedDone = interruptedDoneTemplate(codec);
-    private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, SessionChannel> channels = new ConcurrentHashMap<>();
     private final Sinks.Many<Boolean> checkNow = Sinks.many().multicast().directBestEffort();
     private final Disposable.Composite timers = Disposables.composite();
@@ -173,27 +170,26 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
-        requireId(sessionId);
         String digest = Base64.getEncoder().encodeToString(tokenDigest);
-        return attachVia(sessionId, "create", () -> run(Scripts.CREATE, "create", keys.all(sessionId),
-                digest, Long.toString(random.nextLong(1, MAX_EPOCH)), nodeId, graceMs), reply -> {
+        return SessionIds.requireNew(sessionId).then(attachVia(sessionId, "create", () -> run(Scripts.CREATE,
+                "create", keys.all(sessionId), digest, Long.toString(SessionRecord.newEpoch()), nodeId, graceMs),
+                reply -> {
                     if (status(reply) == 0) {
-                        throw new IllegalStateException("session " + sessionId + " already exists");
+                        throw SessionStoreException.alreadyExists(sessionId);
                     }
                     return record(sessionId, reply.get(1));
-                });
+                }));
     }
 
     @Override
     public Mono<Attachment> attach(String sessionId, String nodeId) {
-        requireId(sessionId);
-        return attachVia(sessionId, "attach", () -> run(Scripts.ATTACH, "attach", keys.allAndChannel(sessionId),
-                nodeId, graceMs, maxAgeMs, redis.publishCommand()), reply -> {
+        return SessionIds.require(sessionId).then(attachVia(sessionId, "attach", () -> run(Scripts.ATTACH, "attach",
+                keys.allAndChannel(sessionId), nodeId, graceMs, maxAgeMs, redis.publishCommand()), reply -> {
                     if (status(reply) == 0) {
                         throw SessionStoreException.notFound(sessionId);
                     }
                     return record(sessionId, reply.get(1));
-                });
+                }));
     }
 
     /**
@@ -225,43 +221,42 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<SessionRecord> find(String sessionId) {
-        requireId(sessionId);
-        return run(Scripts.FIND, "find", new String[] {keys.meta(sessionId), keys.log(sessionId)}, maxAgeMs)
-                .flatMap(reply -> status(reply) == 0 ? Mono.empty() : Mono.just(record(sessionId, reply.get(1))));
+        return SessionIds.require(sessionId)
+                .then(run(Scripts.FIND, "find", new String[] {keys.meta(sessionId), keys.log(sessionId)}, maxAgeMs))
+                .flatMap(reply -> status(reply) == 0 ? Mono.empty() : Mono.just(record(sessionId, reply.get(1))))
+                .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
 
     @Override
     public Mono<Void> detach(String sessionId, long generation) {
-        requireId(sessionId);
-        return run(Scripts.DETACH, "detach", keys.all(sessionId), Long.toString(generation), graceMs)
+        return SessionIds.require(sessionId)
+                .then(run(Scripts.DETACH, "detach", keys.all(sessionId), Long.toString(generation), graceMs))
                 .flatMap(reply -> {
                     endLocal(sessionId, generation);
                     return status(reply) == 1 ? registry("d", List.of(sessionId)) : Mono.<Void>empty();
-                });
+                })
+                .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
 
     @Override
     public Mono<Void> remove(String sessionId) {
-        requireId(sessionId);
-        return run(Scripts.REMOVE, "remove", keys.allAndChannel(sessionId), redis.publishCommand())
-                .then(registry("r", List.of(sessionId)));
+        return SessionIds.require(sessionId)
+                .then(run(Scripts.REMOVE, "remove", keys.allAndChannel(sessionId), redis.publishCommand()))
+                .then(registry("r", List.of(sessionId)))
+                .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
 
     // ---------------------------------------------------------------- server frames
 
     @Override
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
-        requireId(sessionId);
-        return appendFenced(sessionId, frame, 0, 0, "", Duration.ZERO, "append");
+        return SessionIds.require(sessionId)
+                .then(appendFenced(sessionId, frame, 0, 0, "", Duration.ZERO, "append"));
     }
 
     @Override
     public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
-        requireId(sessionId);
-        if (key == null || key.isEmpty()) {
-            throw new IllegalArgumentException("an idempotency key must not be empty");
-        }
-        return Mono.defer(() -> {
+        return SessionIds.require(sessionId).then(StoreArguments.idempotencyKey(key)).then(Mono.defer(() -> {
             String[] json = split(codec.encode(frame.withSeq(Sequenced.UNASSIGNED)), SEQ_MARKER);
             return run(Scripts.APPEND_ONCE, "appendOnce",
                     new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
@@ -272,20 +267,15 @@ public final class RedisSessionStore implements SessionStore {
                         case 2 -> new OnceAppend((Long) reply.get(1), true);
                         default -> new OnceAppend((Long) reply.get(1), false);
                     });
-        });
+        }));
     }
 
     @Override
     public Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
                                        Duration ttl) {
-        requireId(sessionId);
-        if (replyTo < 1) {
-            throw new IllegalArgumentException("replyTo must be a cseq, got " + replyTo);
-        }
-        if (part < 0) {
-            throw new IllegalArgumentException("part must be 0 or more, got " + part);
-        }
-        return appendFenced(sessionId, frame, replyTo, part, nodeId, ttl, "appendReply");
+        return SessionIds.require(sessionId)
+                .then(StoreArguments.replyPart(replyTo, part))
+                .then(appendFenced(sessionId, frame, replyTo, part, nodeId, ttl, "appendReply"));
     }
 
     /**
@@ -305,8 +295,8 @@ public final class RedisSessionStore implements SessionStore {
                     .map(reply -> switch ((int) status(reply)) {
                         case 0 -> throw SessionStoreException.notFound(sessionId);
                         case 2 -> throw SessionStoreException.replyEnded(sessionId, replyTo);
-                        case 4 -> throw new IllegalStateException("part " + part + " of the reply to cseq " + replyTo
-                                + " is not the next one: " + reply.get(1) + " parts are stored");
+                        case 4 -> throw SessionStoreException.partNotNext(sessionId, replyTo, part,
+                                (Long) reply.get(1));
                         default -> frame.withSeq((Long) reply.get(1));
                     });
         });
@@ -332,8 +322,7 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Flux<Sequenced> read(String sessionId, long afterSeq) {
-        requireId(sessionId);
-        return readAll(sessionId, afterSeq, "read");
+        return SessionIds.require(sessionId).thenMany(readAll(sessionId, afterSeq, "read"));
     }
 
     /** Pages through the log from {@code afterSeq + 1} to the last seq, checking every page for gaps. */
@@ -391,8 +380,7 @@ public final class RedisSessionStore implements SessionStore {
      */
     @Override
     public Flux<Sequenced> follow(String sessionId, long afterSeq) {
-        requireId(sessionId);
-        return Flux.defer(() -> {
+        return SessionIds.require(sessionId).thenMany(Flux.defer(() -> {
             requireOpen("follow");
             SessionChannel channel = acquire(sessionId);
             Follower follower = new Follower();
@@ -428,7 +416,7 @@ public final class RedisSessionStore implements SessionStore {
                         channel.followers.remove(follower);
                         release(channel);
                     });
-        });
+        }));
     }
 
     // ---------------------------------------------------------------- client messages
@@ -436,12 +424,11 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId,
                                            Duration replyLease) {
-        requireId(sessionId);
         // A user message's reply lease is written by the same script, so that no crash can leave it owed unleased.
         String leaseMillis = message instanceof UserMessage ? Long.toString(Math.max(1, replyLease.toMillis())) : "0";
-        return Mono.defer(() -> run(Scripts.APPEND_CLIENT, "appendClient",
+        return SessionIds.require(sessionId).then(Mono.defer(() -> run(Scripts.APPEND_CLIENT, "appendClient",
                 new String[] {keys.meta(sessionId), keys.in(sessionId), keys.leases(sessionId)},
-                Long.toString(message.cseq()), codec.encode(message), maxFrames, leaseMillis, nodeId))
+                Long.toString(message.cseq()), codec.encode(message), maxFrames, leaseMillis, nodeId, maxAgeMs))
                 .map(reply -> {
                     long acked = reply.size() > 1 ? (Long) reply.get(1) : 0;
                     return switch ((int) status(reply)) {
@@ -450,21 +437,20 @@ public final class RedisSessionStore implements SessionStore {
                         case 3 -> new ClientAppend(ClientAppend.Outcome.OUT_OF_ORDER, acked);
                         default -> throw SessionStoreException.notFound(sessionId);
                     };
-                });
+                }));
     }
 
     @Override
     public Flux<ClientMessage> readClient(String sessionId, long afterCseq) {
-        requireId(sessionId);
-        return readClientPage(sessionId, afterCseq)
+        return SessionIds.require(sessionId).thenMany(readClientPage(sessionId, afterCseq)
                 .expandDeep(page -> page.size() < PAGE ? Mono.empty()
                         : readClientPage(sessionId, page.get(page.size() - 1).cseq()))
-                .concatMapIterable(page -> page);
+                .concatMapIterable(page -> page));
     }
 
     private Mono<List<ClientMessage>> readClientPage(String sessionId, long afterCseq) {
         return run(Scripts.READ_CLIENT, "readClient", new String[] {keys.meta(sessionId), keys.in(sessionId)},
-                Long.toString(afterCseq), Integer.toString(PAGE))
+                Long.toString(afterCseq), Integer.toString(PAGE), maxAgeMs)
                 .map(reply -> {
                     if (status(reply) == 0) {
                         throw SessionStoreException.notFound(sessionId);
@@ -481,9 +467,9 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
-        requireId(sessionId);
-        return run(Scripts.RENEW_REPLY, "renewReply", new String[] {keys.meta(sessionId), keys.leases(sessionId)},
-                Long.toString(replyTo), Long.toString(Math.max(1, ttl.toMillis())), nodeId)
+        return SessionIds.require(sessionId)
+                .then(run(Scripts.RENEW_REPLY, "renewReply",
+                        new String[] {keys.meta(sessionId), keys.leases(sessionId)}, Long.toString(replyTo), Long.toString(Math.max(1, ttl.toMillis())), nodeId))
                 .flatMap(reply -> switch ((int) status(reply)) {
                     case 0 -> Mono.error(SessionStoreException.notFound(sessionId));
                     case 2 -> Mono.error(SessionStoreException.replyEnded(sessionId, replyTo));
@@ -493,9 +479,9 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
-        requireId(sessionId);
-        return run(Scripts.FIND_LEASE, "findReplyLease", new String[] {keys.meta(sessionId), keys.leases(sessionId)},
-                Long.toString(replyTo))
+        return SessionIds.require(sessionId)
+                .then(run(Scripts.FIND_LEASE, "findReplyLease",
+                        new String[] {keys.meta(sessionId), keys.leases(sessionId)}, Long.toString(replyTo)))
                 .flatMap(reply -> {
                     if (status(reply) == 0) {
                         return Mono.error(SessionStoreException.notFound(sessionId));
@@ -511,12 +497,11 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
-        requireId(sessionId);
         List<String> args = new ArrayList<>(interruptedDone);
         args.addAll(List.of(maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(Math.max(1, ttl.toMillis())),
                 nodeId));
         producing.forEach(replyTo -> args.add(Long.toString(replyTo)));
-        return run(Scripts.END_LAPSED, "endLapsedReplies",
+        return SessionIds.require(sessionId).thenMany(run(Scripts.END_LAPSED, "endLapsedReplies",
                 new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
                         keys.leases(sessionId)}, args.toArray(String[]::new))
                 .flatMapMany(reply -> {
@@ -530,7 +515,7 @@ public final class RedisSessionStore implements SessionStore {
                                 DoneReason.INTERRUPTED));
                     }
                     return Flux.fromIterable(frames);
-                });
+                }));
     }
 
     // ---------------------------------------------------------------- health
@@ -597,13 +582,6 @@ public final class RedisSessionStore implements SessionStore {
     private void requireOpen(String operation) {
         if (closed) {
             throw SessionStoreException.rejected(operation, new IllegalStateException("the store is closed"));
-        }
-    }
-
-    private static void requireId(String sessionId) {
-        if (sessionId == null || sessionId.isEmpty() || sessionId.length() > 256) {
-            throw new IllegalArgumentException("sessionId must be 1 to 256 characters, got "
-                    + (sessionId == null ? "null" : sessionId.length() + " characters"));
         }
     }
 

@@ -27,29 +27,43 @@ public final class Scripts {
             local function entry_seq(id)
               return tonumber(string.match(id, '^(%d+)'))
             end
-            -- Drops frames older than max_age from the log and returns the new first seq. ft is the append time
-            -- of the first retained frame or older, so the scan runs only when something may be due.
-            local function trim_age(meta, log, first, last, ft, now, max_age)
-              if first > last or now - ft <= max_age then return first end
-              local cutoff = now - max_age
-              local from = first
-              while from <= last do
-                local entries = redis.call('XRANGE', log, from .. '-0', '+', 'COUNT', 100)
+            -- Drops the entries of stream s appended before cutoff, scanning from entry <from>-0 (an entry's
+            -- second field, 't', is its append time); returns the seq and the time of the first entry kept, or
+            -- nil when none is.
+            local function drop_before(s, from, cutoff)
+              while true do
+                local entries = redis.call('XRANGE', s, from .. '-0', '+', 'COUNT', 100)
                 if #entries == 0 then break end
                 for _, e in ipairs(entries) do
                   local t = tonumber(e[2][4])
                   if t and t >= cutoff then
-                    local seq = entry_seq(e[1])
-                    redis.call('XTRIM', log, 'MINID', seq .. '-0')
-                    redis.call('HSET', meta, 'first', seq, 'ft', t)
-                    return seq
+                    redis.call('XTRIM', s, 'MINID', e[1])
+                    return entry_seq(e[1]), t
                   end
                 end
                 from = entry_seq(entries[#entries][1]) + 1
               end
-              redis.call('XTRIM', log, 'MINID', (last + 1) .. '-0')
-              redis.call('HSET', meta, 'first', last + 1, 'ft', now)
-              return last + 1
+              redis.call('XTRIM', s, 'MAXLEN', 0)
+              return nil
+            end
+            -- Drops frames older than max_age from the log and returns the new first seq. ft is the append time
+            -- of the first retained frame or older, so the scan runs only when something may be due.
+            local function trim_age(meta, log, first, last, ft, now, max_age)
+              if first > last or now - ft <= max_age then return first end
+              local seq, t = drop_before(log, first, now - max_age)
+              if not seq then seq, t = last + 1, now end
+              redis.call('HSET', meta, 'first', seq, 'ft', t)
+              return seq
+            end
+            -- Drops client messages older than max_age and returns the append time of the first one kept, or 0
+            -- when none is. The meta's ct is that time or older (0: none kept), so the scan runs only when due.
+            local function trim_client_age(meta, inbox, now, max_age)
+              local ct = tonumber(redis.call('HGET', meta, 'ct')) or 0
+              if ct == 0 or now - ct <= max_age then return ct end
+              local _, t = drop_before(inbox, 0, now - max_age)
+              ct = t or 0
+              redis.call('HSET', meta, 'ct', ct)
+              return ct
             end
             """;
 
@@ -219,36 +233,45 @@ public final class Scripts {
             """);
 
     /**
-     * KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for none), node. Dedup against
-     * the stored acked cseq: {1, acked} stored (with the reply lease, if any); {2, acked} duplicate; {3, acked} out of
-     * order. Nothing is written unless stored.
+     * KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for none), node, maxAgeMs. Dedup
+     * against the stored acked cseq: {1, acked} stored (with the reply lease, if any); {2, acked} duplicate; {3, acked}
+     * out of order. Nothing is written unless stored; storing also trims the messages by count and age, like frames.
      */
     public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", PRELUDE + """
-            local a = redis.call('HGET', KEYS[1], 'ack')
+            local meta, inbox, leases = KEYS[1], KEYS[2], KEYS[3]
+            local cseq, message, max_len = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+            local lease_ms, node, max_age = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+            local a = redis.call('HGET', meta, 'ack')
             if not a then return {0} end
             a = tonumber(a)
-            local cseq = tonumber(ARGV[1])
             if cseq <= a then return {2, a} end
             if cseq > a + 1 then return {3, a} end
-            redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], cseq .. '-0', 'm', ARGV[2])
+            local now = now_ms()
+            if trim_client_age(meta, inbox, now, max_age) == 0 then redis.call('HSET', meta, 'ct', now) end
+            redis.call('XADD', inbox, 'MAXLEN', max_len, cseq .. '-0', 'm', message, 't', now)
             if a == 0 then
-              local ttl = redis.call('PTTL', KEYS[1])
-              if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+              local ttl = redis.call('PTTL', meta)
+              if ttl > 0 then redis.call('PEXPIRE', inbox, ttl) end
             end
-            redis.call('HSET', KEYS[1], 'ack', cseq)
-            local lease = tonumber(ARGV[4])
-            if lease > 0 then
-              redis.call('HSET', KEYS[3], cseq, (now_ms() + lease) .. ':0:0:' .. ARGV[5])
-              local ttl = redis.call('PTTL', KEYS[1])
-              if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
+            redis.call('HSET', meta, 'ack', cseq)
+            if lease_ms > 0 then
+              redis.call('HSET', leases, cseq, (now + lease_ms) .. ':0:0:' .. node)
+              local ttl = redis.call('PTTL', meta)
+              if ttl > 0 then redis.call('PEXPIRE', leases, ttl) end
             end
             return {1, cseq}
             """);
 
-    /** KEYS meta, in; ARGV afterCseq, count. {1, [message JSON...]}. */
-    public static final LuaScript READ_CLIENT = LuaScript.of("read_client", """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-            local entries = redis.call('XRANGE', KEYS[2], (tonumber(ARGV[1]) + 1) .. '-0', '+', 'COUNT', ARGV[2])
+    /**
+     * KEYS meta, in; ARGV afterCseq, count, maxAgeMs. {1, [message JSON...]}: up to count messages from afterCseq + 1,
+     * after dropping those older than maxAgeMs.
+     */
+    public static final LuaScript READ_CLIENT = LuaScript.of("read_client", PRELUDE + """
+            local meta, inbox = KEYS[1], KEYS[2]
+            local after, count, max_age = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+            if redis.call('EXISTS', meta) == 0 then return {0} end
+            trim_client_age(meta, inbox, now_ms(), max_age)
+            local entries = redis.call('XRANGE', inbox, (after + 1) .. '-0', '+', 'COUNT', count)
             local out = {}
             for i, e in ipairs(entries) do out[i] = e[2][2] end
             return {1, out}
