@@ -17,37 +17,32 @@ import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import dev.tether.protocol.session.StoreArguments;
+import dev.tether.session.redis.internal.Follower;
+import dev.tether.session.redis.internal.FrameTemplates;
 import dev.tether.session.redis.internal.Keys;
+import dev.tether.session.redis.internal.LogReader;
 import dev.tether.session.redis.internal.LuaScript;
+import dev.tether.session.redis.internal.Readiness;
 import dev.tether.session.redis.internal.RedisBackend;
+import dev.tether.session.redis.internal.ScriptCalls;
 import dev.tether.session.redis.internal.Scripts;
-import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisException;
-import io.lettuce.core.event.connection.ConnectionActivatedEvent;
-import io.lettuce.core.event.connection.DisconnectedEvent;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import dev.tether.session.redis.internal.SessionChannels;
+import dev.tether.session.redis.internal.SessionMeta;
+import dev.tether.session.redis.internal.SessionRefresher;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * A {@link SessionStore} on Redis, shared by every gateway node, so that a session can be resumed on any node.
@@ -72,43 +67,23 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class RedisSessionStore implements SessionStore {
 
-    /** PINGs that must fail in a row before a Redis that is still connected counts as not ready: 3. */
-    static final int FAILED_PINGS_BEFORE_NOT_READY = 3;
-
-    // Lettuce's message for a command rejected while disconnected (DisconnectedBehavior.REJECT_COMMANDS).
-    private static final String LETTUCE_REJECTED = "Currently not connected";
-
     private static final Logger log = LoggerFactory.getLogger(RedisSessionStore.class);
-
-    /** Frames or messages fetched per read round trip. */
-    static final int PAGE = 256;
-
-    private static final int REGISTRY_BATCH = 500;
-    private static final String SEQ_MARKER = "\"seq\":0,";
-    private static final String REPLY_TO_MARKER = "\"replyTo\":0,";
-
-    private static final Object END = new Object();
-    private static final Object REMOVED = new Object();
-    private static final Object POKE = new Object();
 
     private final RedisSessionStoreOptions options;
     private final SessionLimits limits;
     private final Keys keys;
     private final RedisBackend redis;
     private final FrameCodec codec = new FrameCodec();
-    /**
-     * An {@code assistant_done{interrupted}} in three parts, for the script that ends lapsed replies to fill in the
-     * seq and the replyTo.
-     */
-    private final List<String> interruptedDone = interruptedDoneTemplate(codec);
-    private final ConcurrentHashMap<String, SessionChannel> channels = new ConcurrentHashMap<>();
-    private final Sinks.Many<Boolean> checkNow = Sinks.many().multicast().directBestEffort();
-    private final Disposable.Composite timers = Disposables.composite();
+    private final FrameTemplates templates = new FrameTemplates(codec);
+    private final ScriptCalls calls;
+    private final LogReader reader;
+    private final SessionChannels channels;
+    private final SessionRefresher refresher;
+    private final Readiness readiness;
+    private final Disposable refreshTimer;
     private final String graceMs;
     private final String maxAgeMs;
     private final String maxFrames;
-    private volatile boolean ready;
-    private int failedPings;
     private volatile boolean closed;
 
     private RedisSessionStore(RedisSessionStoreOptions options, RedisBackend redis) {
@@ -119,37 +94,14 @@ public final class RedisSessionStore implements SessionStore {
         this.graceMs = Long.toString(limits.grace().toMillis());
         this.maxAgeMs = Long.toString(limits.historyMaxAge().toMillis());
         this.maxFrames = Integer.toString(limits.historyFrames());
-        redis.pubsub().addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String message) {
-                dispatch(channel, message);
-            }
-
-            @Override
-            public void smessage(String shardChannel, String message) {
-                // The adapter's own smessage drops sharded messages.
-                dispatch(shardChannel, message);
-            }
-        });
+        this.calls = new ScriptCalls(redis, this::checkReadinessNow);
+        this.reader = new LogReader(calls, keys, codec, maxAgeMs);
+        this.channels = new SessionChannels(redis, keys, codec, options.commandTimeout());
+        this.refresher = new SessionRefresher(redis, keys, channels, limits.grace(), this::isReady);
         redis.loadScripts(Scripts.all()).block(options.commandTimeout().multipliedBy(4));
-        this.ready = redis.ping().blockOptional(options.commandTimeout().multipliedBy(2)).orElse(false);
-        timers.add(redis.events().subscribe(event -> {
-            if (event instanceof DisconnectedEvent || event instanceof ConnectionActivatedEvent) {
-                checkNow.tryEmitNext(Boolean.TRUE);
-            }
-        }));
-        timers.add(Flux.merge(Flux.interval(options.healthCheckInterval(), Schedulers.parallel()).map(t -> true),
-                        checkNow.asFlux())
-                .onBackpressureDrop()
-                .concatMap(t -> redis.ping(), 1)
-                .subscribe(this::onPing, e -> log.error("readiness checks stopped", e)));
-        timers.add(Flux.interval(options.ttlRefreshInterval(), Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(t -> tick().onErrorResume(e -> {
-                    log.debug("refresh tick failed: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe());
+        boolean ready = redis.ping().blockOptional(options.commandTimeout().multipliedBy(2)).orElse(false);
+        this.readiness = new Readiness(redis, ready, options.healthCheckInterval(), this::recover);
+        this.refreshTimer = refresher.start(options.ttlRefreshInterval());
     }
 
     /**
@@ -177,7 +129,7 @@ public final class RedisSessionStore implements SessionStore {
                     if (status(reply) == 0) {
                         throw SessionStoreException.alreadyExists(sessionId);
                     }
-                    return record(sessionId, reply.get(1));
+                    return SessionMeta.record(sessionId, reply.get(1));
                 }));
     }
 
@@ -188,7 +140,7 @@ public final class RedisSessionStore implements SessionStore {
                     if (status(reply) == 0) {
                         throw SessionStoreException.notFound(sessionId);
                     }
-                    return record(sessionId, reply.get(1));
+                    return SessionMeta.record(sessionId, reply.get(1));
                 }));
     }
 
@@ -197,25 +149,25 @@ public final class RedisSessionStore implements SessionStore {
      * registers the connection locally for TTL refreshes and takeover notices.
      */
     private Mono<Attachment> attachVia(String sessionId, String operation, Supplier<Mono<List<Object>>> script,
-                                       java.util.function.Function<List<Object>, SessionRecord> parse) {
+                                       Function<List<Object>, SessionRecord> parse) {
         return Mono.defer(() -> {
-            requireOpen(operation);
-            SessionChannel channel = acquire(sessionId);
+            calls.requireOpen(operation);
+            SessionChannels.Channel channel = channels.acquire(sessionId);
             AtomicBoolean holding = new AtomicBoolean(true);
-            return awaitSubscribed(channel, operation)
+            return channel.awaitSubscribed(operation)
                     .then(Mono.defer(script))
                     .map(reply -> {
                         SessionRecord record = parse.apply(reply);
-                        LocalAttachment local = channel.register(record.generation());
+                        SessionChannels.LocalAttachment local = channel.register(record.generation());
                         holding.set(false);
                         return new Attachment(record, record.generation(), local.superseded());
                     })
                     .doFinally(signal -> {
                         if (holding.compareAndSet(true, false)) {
-                            release(channel);
+                            channel.release();
                         }
                     })
-                    .flatMap(attachment -> registry("c", List.of(sessionId)).thenReturn(attachment));
+                    .flatMap(attachment -> refresher.connected(sessionId).thenReturn(attachment));
         });
     }
 
@@ -223,7 +175,7 @@ public final class RedisSessionStore implements SessionStore {
     public Mono<SessionRecord> find(String sessionId) {
         return SessionIds.require(sessionId)
                 .then(run(Scripts.FIND, "find", new String[] {keys.meta(sessionId), keys.log(sessionId)}, maxAgeMs))
-                .flatMap(reply -> status(reply) == 0 ? Mono.empty() : Mono.just(record(sessionId, reply.get(1))))
+                .flatMap(reply -> status(reply) == 0 ? Mono.empty() : Mono.just(SessionMeta.record(sessionId, reply.get(1))))
                 .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
 
@@ -232,8 +184,8 @@ public final class RedisSessionStore implements SessionStore {
         return SessionIds.require(sessionId)
                 .then(run(Scripts.DETACH, "detach", keys.all(sessionId), Long.toString(generation), graceMs))
                 .flatMap(reply -> {
-                    endLocal(sessionId, generation);
-                    return status(reply) == 1 ? registry("d", List.of(sessionId)) : Mono.<Void>empty();
+                    channels.endLocal(sessionId, generation);
+                    return status(reply) == 1 ? refresher.disconnected(sessionId) : Mono.<Void>empty();
                 })
                 .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
@@ -242,7 +194,7 @@ public final class RedisSessionStore implements SessionStore {
     public Mono<Void> remove(String sessionId) {
         return SessionIds.require(sessionId)
                 .then(run(Scripts.REMOVE, "remove", keys.allAndChannel(sessionId), redis.publishCommand()))
-                .then(registry("r", List.of(sessionId)))
+                .then(refresher.removed(sessionId))
                 .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
 
@@ -257,7 +209,7 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
         return SessionIds.require(sessionId).then(StoreArguments.idempotencyKey(key)).then(Mono.defer(() -> {
-            String[] json = split(codec.encode(frame.withSeq(Sequenced.UNASSIGNED)), SEQ_MARKER);
+            String[] json = templates.aroundSeq(frame);
             return run(Scripts.APPEND_ONCE, "appendOnce",
                     new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
                             keys.once(sessionId)},
@@ -285,7 +237,7 @@ public final class RedisSessionStore implements SessionStore {
     private Mono<Sequenced> appendFenced(String sessionId, Sequenced frame, long replyTo, long part, String nodeId,
                                          Duration ttl, String operation) {
         return Mono.defer(() -> {
-            String[] json = split(codec.encode(frame.withSeq(Sequenced.UNASSIGNED)), SEQ_MARKER);
+            String[] json = templates.aroundSeq(frame);
             boolean endsReply = frame instanceof AssistantDone done && done.replyTo() == replyTo;
             return run(Scripts.APPEND, operation,
                     new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
@@ -302,120 +254,25 @@ public final class RedisSessionStore implements SessionStore {
         });
     }
 
-    private static List<String> interruptedDoneTemplate(FrameCodec codec) {
-        String[] seq = split(codec.encode(new AssistantDone(0, 0, DoneReason.INTERRUPTED)), SEQ_MARKER);
-        String[] replyTo = split(seq[1], REPLY_TO_MARKER);
-        return List.of(seq[0], replyTo[0], replyTo[1]);
-    }
-
-    /**
-     * Splits encoded JSON around the value of the field {@code marker} names ({@code "name":0,}), keeping the
-     * quotes, colon and comma on their sides: the script puts the real value between the two parts.
-     */
-    private static String[] split(String json, String marker) {
-        int at = json.indexOf(marker);
-        if (at < 0) {
-            throw new IllegalStateException("no " + marker + " in " + json);
-        }
-        return new String[] {json.substring(0, at + marker.length() - 2), json.substring(at + marker.length() - 1)};
-    }
-
     @Override
     public Flux<Sequenced> read(String sessionId, long afterSeq) {
-        return SessionIds.require(sessionId).thenMany(readAll(sessionId, afterSeq, "read"));
-    }
-
-    /** Pages through the log from {@code afterSeq + 1} to the last seq, checking every page for gaps. */
-    private Flux<Sequenced> readAll(String sessionId, long afterSeq, String operation) {
-        return readPage(sessionId, afterSeq, operation)
-                .expandDeep(page -> page.done() ? Mono.empty() : readPage(sessionId, page.end(), operation))
-                .concatMapIterable(Page::frames);
-    }
-
-    private record Page(List<Sequenced> frames, long end, boolean done) {
-    }
-
-    private Mono<Page> readPage(String sessionId, long afterSeq, String operation) {
-        return run(Scripts.READ, operation, new String[] {keys.meta(sessionId), keys.log(sessionId)},
-                Long.toString(afterSeq), Integer.toString(PAGE), maxAgeMs)
-                .map(reply -> {
-                    if (status(reply) == 0) {
-                        throw SessionStoreException.notFound(sessionId);
-                    }
-                    long first = (Long) reply.get(1);
-                    long last = (Long) reply.get(2);
-                    if (afterSeq >= last) {
-                        return new Page(List.of(), afterSeq, true);
-                    }
-                    if (afterSeq + 1 < first) {
-                        throw SessionStoreException.historyTruncated(sessionId, afterSeq, first);
-                    }
-                    List<?> entries = (List<?>) reply.get(3);
-                    if (entries.isEmpty()) {
-                        // The metadata says these frames exist but the log lost them: never replay partially.
-                        throw SessionStoreException.historyTruncated(sessionId, afterSeq, last + 1);
-                    }
-                    List<Sequenced> frames = new ArrayList<>(entries.size());
-                    long expected = afterSeq + 1;
-                    for (Object entry : entries) {
-                        Sequenced frame = codec.decodeSequenced((String) entry);
-                        if (frame.seq() != expected) {
-                            throw SessionStoreException.historyTruncated(sessionId, expected - 1, frame.seq());
-                        }
-                        frames.add(frame);
-                        expected++;
-                    }
-                    long end = expected - 1;
-                    return new Page(frames, end, end >= last);
-                });
+        return SessionIds.require(sessionId).thenMany(reader.frames(sessionId, afterSeq, "read"));
     }
 
     /**
-     * Subscribes to the session's channel first, then replays the log, then delivers live frames. Live
-     * notifications that arrive during the replay wait in the follower's buffer; afterwards each is delivered only
-     * if it is the next seq, dropped if already delivered, and a gap (a lost or reordered notification) is filled
-     * from the log. The refresh timer and a reconnect to Redis poke every follower to catch up the same way.
-     * Notifications wait in an unbounded buffer while the subscriber is slower than the appends; each holds one
-     * frame that was appended (so bounded by the producers of that session).
+     * Subscribes to the session's channel first, then replays the log, then delivers live frames as
+     * {@link Follower} merges them. The refresh timer and a reconnect to Redis poke every follower to catch up from
+     * the log, in case a notice was lost.
      */
     @Override
     public Flux<Sequenced> follow(String sessionId, long afterSeq) {
         return SessionIds.require(sessionId).thenMany(Flux.defer(() -> {
-            requireOpen("follow");
-            SessionChannel channel = acquire(sessionId);
-            Follower follower = new Follower();
-            channel.followers.add(follower);
-            long[] next = {afterSeq + 1};
-            Flux<Object> history = readAll(sessionId, afterSeq, "follow").map(frame -> {
-                next[0] = frame.seq() + 1;
-                return frame;
-            });
-            Flux<Object> live = follower.sink.asFlux().concatMap(note -> {
-                if (note == REMOVED) {
-                    return Flux.just(END);
-                }
-                if (note instanceof Sequenced frame && frame.seq() < next[0]) {
-                    return Flux.empty();
-                }
-                if (note instanceof Sequenced frame && frame.seq() == next[0]) {
-                    next[0]++;
-                    return Flux.just(frame);
-                }
-                return Flux.defer(() -> readAll(sessionId, next[0] - 1, "follow"))
-                        .map(frame -> {
-                            next[0] = frame.seq() + 1;
-                            return (Object) frame;
-                        })
-                        .onErrorResume(SessionStoreException::isNotFound, e -> Flux.just(END));
-            }, 1);
-            return awaitSubscribed(channel, "follow")
-                    .thenMany(history.concatWith(live))
-                    .takeWhile(item -> item != END)
-                    .cast(Sequenced.class)
-                    .doFinally(signal -> {
-                        channel.followers.remove(follower);
-                        release(channel);
-                    });
+            calls.requireOpen("follow");
+            SessionChannels.Channel channel = channels.acquire(sessionId);
+            Follower follower = channel.follow();
+            return follower.frames(afterSeq, channel.awaitSubscribed("follow"),
+                            after -> reader.frames(sessionId, after, "follow"))
+                    .doFinally(signal -> channel.unfollow(follower));
         }));
     }
 
@@ -442,25 +299,7 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Flux<ClientMessage> readClient(String sessionId, long afterCseq) {
-        return SessionIds.require(sessionId).thenMany(readClientPage(sessionId, afterCseq)
-                .expandDeep(page -> page.size() < PAGE ? Mono.empty()
-                        : readClientPage(sessionId, page.get(page.size() - 1).cseq()))
-                .concatMapIterable(page -> page));
-    }
-
-    private Mono<List<ClientMessage>> readClientPage(String sessionId, long afterCseq) {
-        return run(Scripts.READ_CLIENT, "readClient", new String[] {keys.meta(sessionId), keys.in(sessionId)},
-                Long.toString(afterCseq), Integer.toString(PAGE), maxAgeMs)
-                .map(reply -> {
-                    if (status(reply) == 0) {
-                        throw SessionStoreException.notFound(sessionId);
-                    }
-                    List<ClientMessage> messages = new ArrayList<>();
-                    for (Object entry : (List<?>) reply.get(1)) {
-                        messages.add(codec.decodeClientMessage((String) entry));
-                    }
-                    return messages;
-                });
+        return SessionIds.require(sessionId).thenMany(reader.clientMessages(sessionId, afterCseq));
     }
 
     // ---------------------------------------------------------------- reply leases
@@ -497,7 +336,7 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
-        List<String> args = new ArrayList<>(interruptedDone);
+        List<String> args = new ArrayList<>(templates.interruptedDone());
         args.addAll(List.of(maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(Math.max(1, ttl.toMillis())),
                 nodeId));
         producing.forEach(replyTo -> args.add(Long.toString(replyTo)));
@@ -522,7 +361,7 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public boolean isReady() {
-        return ready && !closed;
+        return readiness.isReady() && !closed;
     }
 
     @Override
@@ -541,313 +380,42 @@ public final class RedisSessionStore implements SessionStore {
             return;
         }
         closed = true;
-        timers.dispose();
-        SessionStoreException gone = SessionStoreException.unavailable("follow",
-                new IllegalStateException("the store was closed"));
-        channels.values().forEach(channel -> channel.followers.forEach(f -> f.fail(gone)));
+        calls.close();
+        readiness.dispose();
+        refreshTimer.dispose();
+        channels.close(SessionStoreException.unavailable("follow", new IllegalStateException("the store was closed")));
         redis.close();
     }
 
     @Override
     public String toString() {
-        return "RedisSessionStore[" + options + ", ready=" + ready + "]";
+        return "RedisSessionStore[" + options + ", ready=" + readiness.isReady() + "]";
     }
 
     // ---------------------------------------------------------------- internals
 
     private Mono<List<Object>> run(LuaScript script, String operation, String[] keys, String... args) {
-        return Mono.defer(() -> {
-            requireOpen(operation);
-            return redis.run(script, keys, args);
-        }).onErrorMap(e -> !(e instanceof SessionStoreException), e -> {
-            if (e instanceof RedisConnectionException) {
-                checkNow.tryEmitNext(Boolean.TRUE);
-            }
-            return failure(operation, e);
-        });
-    }
-
-    /**
-     * A Redis failure as a store failure: {@code rejected} when the command never left this process (Lettuce was
-     * disconnected and rejects commands at once, or could not connect at all), else {@code unavailable}, because a
-     * command that timed out or was in flight when the connection dropped may have run.
-     */
-    static SessionStoreException failure(String operation, Throwable e) {
-        boolean notSent = e instanceof RedisConnectionException
-                || e instanceof RedisException && e.getMessage() != null
-                        && e.getMessage().startsWith(LETTUCE_REJECTED);
-        return notSent ? SessionStoreException.rejected(operation, e) : SessionStoreException.unavailable(operation, e);
-    }
-
-    private void requireOpen(String operation) {
-        if (closed) {
-            throw SessionStoreException.rejected(operation, new IllegalStateException("the store is closed"));
-        }
+        return calls.run(script, operation, keys, args);
     }
 
     private static long status(List<Object> reply) {
-        return (Long) reply.get(0);
+        return ScriptCalls.status(reply);
     }
 
-    private static SessionRecord record(String sessionId, Object hgetall) {
-        List<?> flat = (List<?>) hgetall;
-        Map<String, String> fields = new HashMap<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            fields.put((String) flat.get(i), (String) flat.get(i + 1));
-        }
-        return new SessionRecord(sessionId,
-                Base64.getDecoder().decode(fields.getOrDefault("tok", "")),
-                number(fields, "ep"), number(fields, "first"), number(fields, "last"), number(fields, "ack"),
-                number(fields, "gen"), "1".equals(fields.get("con")), fields.get("own"),
-                Instant.ofEpochMilli(number(fields, "cat")), Instant.ofEpochMilli(number(fields, "seen")));
-    }
-
-    private static long number(Map<String, String> fields, String name) {
-        String value = fields.get(name);
-        return value == null ? 0 : Long.parseLong(value);
-    }
-
-    /** Updates the statistics registry; a failure only delays the counts until the next refresh tick. */
-    private Mono<Void> registry(String op, List<String> sessionIds) {
-        if (sessionIds.isEmpty()) {
-            return Mono.empty();
-        }
-        List<String> args = new ArrayList<>(sessionIds.size() + 2);
-        args.add(op);
-        args.add(graceMs);
-        args.addAll(sessionIds);
-        return redis.run(Scripts.REGISTRY, new String[] {keys.registrySessions(), keys.registryConnected()},
-                        args.toArray(String[]::new))
-                .onErrorResume(e -> {
-                    log.debug("statistics registry update failed: {}", e.toString());
-                    return Mono.empty();
-                })
-                .then();
-    }
-
-    /**
-     * Readiness from one PING: a dropped connection makes the store not ready at once, but a connected Redis only
-     * after {@link #FAILED_PINGS_BEFORE_NOT_READY} PINGs in a row fail. One slow answer under load is not an outage,
-     * and a node that declared itself not ready on it would refuse every client and make the load worse.
-     * Called from one serialized chain.
-     */
-    private void onPing(boolean answered) {
-        if (answered) {
-            failedPings = 0;
-            setReady(true);
-        } else if (++failedPings >= FAILED_PINGS_BEFORE_NOT_READY || !redis.isConnected()) {
-            setReady(false);
-        }
-    }
-
-    private void setReady(boolean now) {
-        boolean was = ready;
-        ready = now;
-        if (now && !was && !closed) {
-            log.info("Redis reachable again; resubscribing {} session channels", channels.size());
-            recover();
-        } else if (!now && was) {
-            log.warn("Redis unreachable; the session store is not ready");
-        }
+    private void checkReadinessNow() {
+        readiness.checkNow();
     }
 
     /** After an outage: subscribe again where needed, then refresh attachments and let followers catch up. */
     private void recover() {
-        List<CompletableFuture<Void>> subscriptions = new ArrayList<>();
-        for (String sessionId : List.copyOf(channels.keySet())) {
-            channels.computeIfPresent(sessionId, (id, channel) -> {
-                channel.subscribed = redis.subscribe(channel.name);
-                subscriptions.add(channel.subscribed);
-                return channel;
-            });
+        if (closed) {
+            return;
         }
-        Mono.fromFuture(CompletableFuture.allOf(subscriptions.toArray(CompletableFuture[]::new)), true)
-                .timeout(options.commandTimeout())
-                .onErrorResume(e -> Mono.empty())
+        log.info("Redis reachable again; resubscribing {} session channels", channels.size());
+        channels.resubscribeAll()
                 .then(redis.loadScripts(Scripts.all()))
-                .then(tick())
+                .then(refresher.tick())
                 .onErrorResume(e -> Mono.empty())
                 .subscribe();
-    }
-
-    /**
-     * The refresh timer: refreshes the TTLs of this node's connected sessions (and learns of takeovers it missed),
-     * updates the registry, and pokes every follower to catch up from the log in case a notification was lost.
-     */
-    private Mono<Void> tick() {
-        if (!ready || closed) {
-            return Mono.empty();
-        }
-        List<LocalAttachment> attachments = new ArrayList<>();
-        channels.values().forEach(channel -> attachments.addAll(channel.attachments));
-        return Flux.fromIterable(attachments)
-                .flatMap(local -> redis.run(Scripts.REFRESH, keys.all(local.channel.sessionId),
-                                Long.toString(local.generation), graceMs)
-                        .flatMap(reply -> {
-                            switch ((int) status(reply)) {
-                                case 1 -> {
-                                    return Mono.just(local.channel.sessionId);
-                                }
-                                case 2 -> local.supersede();
-                                default -> local.end();
-                            }
-                            return Mono.<String>empty();
-                        })
-                        .onErrorResume(e -> Mono.empty()), 64)
-                .buffer(REGISTRY_BATCH)
-                .concatMap(ids -> registry("t", ids))
-                .then(Mono.fromRunnable(() -> channels.values()
-                        .forEach(channel -> channel.followers.forEach(f -> f.push(POKE)))));
-    }
-
-    private void dispatch(String channelName, String message) {
-        String sessionId = keys.sessionOfChannel(channelName);
-        SessionChannel channel = sessionId == null ? null : channels.get(sessionId);
-        if (channel != null) {
-            channel.onMessage(message);
-        }
-    }
-
-    private SessionChannel acquire(String sessionId) {
-        return channels.compute(sessionId, (id, channel) -> {
-            if (channel == null) {
-                channel = new SessionChannel(id, keys.channel(id));
-                channel.subscribed = redis.subscribe(channel.name);
-            } else if (channel.subscribed.isCompletedExceptionally()) {
-                channel.subscribed = redis.subscribe(channel.name);
-            }
-            channel.refs++;
-            return channel;
-        });
-    }
-
-    private void release(SessionChannel channel) {
-        channels.computeIfPresent(channel.sessionId, (id, current) -> {
-            if (current != channel || --current.refs > 0) {
-                return current;
-            }
-            if (!closed) {
-                redis.unsubscribe(current.name);
-            }
-            return null;
-        });
-    }
-
-    private Mono<Void> awaitSubscribed(SessionChannel channel, String operation) {
-        return Mono.fromFuture(channel.subscribed, true)
-                .timeout(options.commandTimeout())
-                .onErrorMap(e -> SessionStoreException.unavailable(operation + " (subscribe)", e));
-    }
-
-    private void endLocal(String sessionId, long generation) {
-        SessionChannel channel = channels.get(sessionId);
-        if (channel != null) {
-            for (LocalAttachment local : channel.attachments) {
-                if (local.generation == generation) {
-                    local.end();
-                }
-            }
-        }
-    }
-
-    /** This node's interest in one session's channel: its followers and its attached connections. */
-    private final class SessionChannel {
-        final String sessionId;
-        final String name;
-        final Set<Follower> followers = ConcurrentHashMap.newKeySet();
-        final List<LocalAttachment> attachments = new CopyOnWriteArrayList<>();
-        final AtomicLong highestGeneration = new AtomicLong();
-        volatile CompletableFuture<Void> subscribed;
-        int refs; // guarded by the channels map's lock for this session
-
-        SessionChannel(String sessionId, String name) {
-            this.sessionId = sessionId;
-            this.name = name;
-        }
-
-        LocalAttachment register(long generation) {
-            LocalAttachment local = new LocalAttachment(this, generation);
-            attachments.add(local);
-            highestGeneration.accumulateAndGet(generation, Math::max);
-            supersedeBelow(highestGeneration.get());
-            return local;
-        }
-
-        void supersedeBelow(long generation) {
-            for (LocalAttachment local : attachments) {
-                if (local.generation < generation) {
-                    local.supersede();
-                }
-            }
-        }
-
-        void onMessage(String message) {
-            if (message.startsWith("g:")) {
-                long generation = Long.parseLong(message.substring(2));
-                highestGeneration.accumulateAndGet(generation, Math::max);
-                supersedeBelow(generation);
-            } else if (message.equals("x")) {
-                followers.forEach(f -> f.push(REMOVED));
-            } else if (!followers.isEmpty()) {
-                Object note;
-                try {
-                    note = codec.decodeSequenced(message);
-                } catch (RuntimeException e) {
-                    log.warn("undecodable notification on {}: {}", name, e.toString());
-                    note = POKE;
-                }
-                for (Follower follower : followers) {
-                    follower.push(note);
-                }
-            }
-        }
-    }
-
-    /** One connection attached through this node. */
-    private final class LocalAttachment {
-        final SessionChannel channel;
-        final long generation;
-        final Sinks.Empty<Void> superseded = Sinks.empty();
-        final AtomicBoolean ended = new AtomicBoolean();
-
-        LocalAttachment(SessionChannel channel, long generation) {
-            this.channel = channel;
-            this.generation = generation;
-        }
-
-        Mono<Void> superseded() {
-            return superseded.asMono();
-        }
-
-        void supersede() {
-            if (ended.compareAndSet(false, true)) {
-                superseded.tryEmitEmpty();
-                forget();
-            }
-        }
-
-        void end() {
-            if (ended.compareAndSet(false, true)) {
-                forget();
-            }
-        }
-
-        private void forget() {
-            channel.attachments.remove(this);
-            release(channel);
-        }
-    }
-
-    /** One {@link #follow} subscription's inbox of notifications, buffered until the replay is done. */
-    private static final class Follower {
-        final Sinks.Many<Object> sink = Sinks.many().unicast().onBackpressureBuffer();
-
-        synchronized void push(Object note) {
-            sink.tryEmitNext(note);
-        }
-
-        synchronized void fail(Throwable error) {
-            sink.tryEmitError(error);
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.tether.session.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.protocol.session.SessionStoreException;
+import dev.tether.session.redis.internal.ScriptCalls;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
@@ -14,17 +15,17 @@ class RedisFailureTest {
     @Test
     void aCommandThatNeverLeftTheProcessIsNotApplied() {
         // Lettuce rejects commands at once while disconnected (REJECT_COMMANDS), or fails to connect at all.
-        assertThat(RedisSessionStore.failure("append",
+        assertThat(ScriptCalls.failure("append",
                 new RedisException("Currently not connected. Commands are rejected.")).isNotApplied()).isTrue();
-        assertThat(RedisSessionStore.failure("append",
+        assertThat(ScriptCalls.failure("append",
                 new RedisConnectionException("Unable to connect to 127.0.0.1:1")).isNotApplied()).isTrue();
     }
 
     @Test
     void aCommandThatMayHaveRunIsOnlyUnavailable() {
-        SessionStoreException timeout = RedisSessionStore.failure("append",
+        SessionStoreException timeout = ScriptCalls.failure("append",
                 new RedisCommandTimeoutException("Command timed out after 2 second(s)"));
-        SessionStoreException dropped = RedisSessionStore.failure("append", new RedisException("Connection closed"));
+        SessionStoreException dropped = ScriptCalls.failure("append", new RedisException("Connection closed"));
 
         assertThat(timeout.isNotApplied()).isFalse();
         assertThat(timeout.isRetryable()).isTrue();

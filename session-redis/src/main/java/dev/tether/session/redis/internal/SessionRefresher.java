@@ -1,0 +1,111 @@
+package dev.tether.session.redis.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The TTLs of this node's connected sessions and the statistics registry. A timer refreshes the TTL of every key of
+ * each session attached through this node to one grace period (and so learns of takeovers whose notice it missed),
+ * and marks them connected in the registry; create, attach, detach and remove update the registry too, one command
+ * each. The counts are eventually consistent: an update that fails is corrected by the next tick.
+ */
+public final class SessionRefresher {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionRefresher.class);
+
+    /** Sessions per registry update from the timer. */
+    private static final int REGISTRY_BATCH = 500;
+
+    private final RedisBackend redis;
+    private final Keys keys;
+    private final SessionChannels channels;
+    private final String graceMs;
+    private final BooleanSupplier active;
+
+    /** Refreshes to one {@code grace}; ticks do nothing unless {@code active} (ready and open). */
+    public SessionRefresher(RedisBackend redis, Keys keys, SessionChannels channels, Duration grace,
+                            BooleanSupplier active) {
+        this.redis = redis;
+        this.keys = keys;
+        this.channels = channels;
+        this.graceMs = Long.toString(grace.toMillis());
+        this.active = active;
+    }
+
+    /** Ticks every {@code interval} until disposed; a failed tick is logged and the next one tries again. */
+    public Disposable start(Duration interval) {
+        return Flux.interval(interval, Schedulers.parallel())
+                .onBackpressureDrop()
+                .concatMap(t -> tick().onErrorResume(e -> {
+                    log.debug("refresh tick failed: {}", e.toString());
+                    return Mono.empty();
+                }), 1)
+                .subscribe();
+    }
+
+    /**
+     * One tick: refreshes the TTLs of this node's connected sessions (superseding or ending the attachments that
+     * are no longer current), updates the registry, and pokes every follower to catch up from the log in case a
+     * notice was lost.
+     */
+    public Mono<Void> tick() {
+        if (!active.getAsBoolean()) {
+            return Mono.empty();
+        }
+        return Flux.fromIterable(channels.attachments())
+                .flatMap(local -> redis.run(Scripts.REFRESH, keys.all(local.sessionId()),
+                                Long.toString(local.generation()), graceMs)
+                        .flatMap(reply -> {
+                            switch ((int) (long) (Long) reply.get(0)) {
+                                case 1 -> {
+                                    return Mono.just(local.sessionId());
+                                }
+                                case 2 -> local.supersede();
+                                default -> local.end();
+                            }
+                            return Mono.<String>empty();
+                        })
+                        .onErrorResume(e -> Mono.empty()), 64)
+                .buffer(REGISTRY_BATCH)
+                .concatMap(ids -> registry("t", ids))
+                .then(Mono.fromRunnable(channels::pokeFollowers));
+    }
+
+    /** Counts the session as connected (created or attached). */
+    public Mono<Void> connected(String sessionId) {
+        return registry("c", List.of(sessionId));
+    }
+
+    /** Counts the session as disconnected, in its grace period. */
+    public Mono<Void> disconnected(String sessionId) {
+        return registry("d", List.of(sessionId));
+    }
+
+    /** Stops counting the session. */
+    public Mono<Void> removed(String sessionId) {
+        return registry("r", List.of(sessionId));
+    }
+
+    /** Updates the registry; a failure only delays the counts until the next tick. */
+    private Mono<Void> registry(String op, List<String> sessionIds) {
+        List<String> args = new ArrayList<>(sessionIds.size() + 2);
+        args.add(op);
+        args.add(graceMs);
+        args.addAll(sessionIds);
+        return redis.run(Scripts.REGISTRY, new String[] {keys.registrySessions(), keys.registryConnected()},
+                        args.toArray(String[]::new))
+                .onErrorResume(e -> {
+                    log.debug("statistics registry update failed: {}", e.toString());
+                    return Mono.empty();
+                })
+                .then();
+    }
+}
