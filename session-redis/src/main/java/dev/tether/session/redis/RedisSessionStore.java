@@ -20,6 +20,7 @@ import dev.tether.protocol.session.StoreArguments;
 import dev.tether.session.redis.internal.Follower;
 import dev.tether.session.redis.internal.FrameTemplates;
 import dev.tether.session.redis.internal.Keys;
+import dev.tether.session.redis.internal.Lease;
 import dev.tether.session.redis.internal.LogReader;
 import dev.tether.session.redis.internal.LuaScript;
 import dev.tether.session.redis.internal.Readiness;
@@ -30,7 +31,6 @@ import dev.tether.session.redis.internal.SessionChannels;
 import dev.tether.session.redis.internal.SessionMeta;
 import dev.tether.session.redis.internal.SessionRefresher;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -328,9 +328,7 @@ public final class RedisSessionStore implements SessionStore {
                     if (reply.size() < 2) {
                         return Mono.empty();
                     }
-                    // "<expiryMs>:<parts>:<lastSeq>:<node>"; a node id may itself contain ':'.
-                    String[] lease = ((String) reply.get(1)).split(":", 4);
-                    return Mono.just(new ReplyLease(replyTo, lease[3], Instant.ofEpochMilli(Long.parseLong(lease[0]))));
+                    return Mono.just(Lease.parse((String) reply.get(1)).toReplyLease(replyTo));
                 });
     }
 

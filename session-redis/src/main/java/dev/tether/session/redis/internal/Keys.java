@@ -6,10 +6,10 @@ import java.util.Arrays;
  * The key layout. Every key of one session carries the hash tag {@code {sessionId}}, so a session lives in one
  * Redis Cluster slot and its scripts never cross slots:
  * <ul>
- *   <li>{@code <prefix>:{id}:meta}: hash of metadata (token digest, epoch, generation, owner, seqs, ...);</li>
+ *   <li>{@code <prefix>:{id}:meta}: hash of metadata, the fields {@link SessionMeta} lists;</li>
  *   <li>{@code <prefix>:{id}:log}: stream of sequenced frames, entry id {@code <seq>-0};</li>
  *   <li>{@code <prefix>:{id}:in}: stream of stored client messages, entry id {@code <cseq>-0};</li>
- *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo -> "<expiryMs>:<parts>:<lastSeq>:<node>"};</li>
+ *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo ->} a {@link Lease} in its stored form;</li>
  *   <li>{@code <prefix>:{id}:once}: sorted set of the idempotency keys of frames still retained, scored by
  *   their seq;</li>
  *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key.</li>

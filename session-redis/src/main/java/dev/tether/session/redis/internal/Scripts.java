@@ -1,12 +1,16 @@
 package dev.tether.session.redis.internal;
 
+import java.util.List;
+
 /**
  * The Lua scripts behind every store operation. Each runs atomically on the node that owns the session's slot and
- * costs one round trip; all of a script's keys share the session's hash tag.
+ * costs one round trip; all of a script's keys share the session's hash tag. Each binds its KEYS and ARGV to named
+ * locals first; helpers shared by several scripts are prepended to them as text.
  *
  * <p>Replies are arrays whose first element is a status: 0 means the session's metadata does not exist, 2 from a
- * script that touches a reply's lease means the reply has ended (its lease is gone).
- * Times come from the server's {@code TIME}, so that nodes with skewed clocks agree.
+ * script that touches a reply's lease means the reply has ended (its lease is gone). Times come from the server's
+ * {@code TIME}, so that nodes with skewed clocks agree. The metadata's fields are listed in {@link SessionMeta}, the
+ * lease's format in {@link Lease}.
  */
 public final class Scripts {
 
@@ -14,16 +18,20 @@ public final class Scripts {
     }
 
     /** Every script, for loading them into the server's cache up front. */
-    public static java.util.List<LuaScript> all() {
-        return java.util.List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT,
+    public static List<LuaScript> all() {
+        return List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT,
                 READ_CLIENT, RENEW_REPLY, FIND_LEASE, END_LAPSED, REMOVE, REGISTRY, STATS);
     }
 
-    private static final String PRELUDE = """
+    private static final String CLOCK = """
             local function now_ms()
               local t = redis.call('TIME')
               return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             end
+            """;
+
+    /** Trimming by age, of the log (its meta's first and ft) and of the client messages (its meta's ct). */
+    private static final String TRIM = CLOCK + """
             local function entry_seq(id)
               return tonumber(string.match(id, '^(%d+)'))
             end
@@ -67,8 +75,8 @@ public final class Scripts {
             end
             """;
 
-    /** The prelude plus {@code append_frame}, for the scripts that append server frames. */
-    private static final String APPEND_PRELUDE = PRELUDE + """
+    /** {@link #TRIM} plus {@code append_frame}, for the scripts that append server frames. */
+    private static final String APPEND_FRAME = TRIM + """
             -- Appends a frame, its JSON split around the seq, as entry <seq>-0 (trimmed to max_len), trims by age,
             -- publishes it and returns its seq. v is the meta's {last, first, ft}, or nil to read it here; the
             -- session's metadata must exist. TTLs are left alone: the refresh timer owns them.
@@ -93,151 +101,179 @@ public final class Scripts {
             end
             """;
 
-    /** KEYS meta, log, in, leases, once; ARGV tokenDigest, epoch, node, graceMs. {0} when the id is taken. */
-    public static final LuaScript CREATE = LuaScript.of("create", PRELUDE + """
-            if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
-            redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+    /** The one reading and writing of a lease, {@code <expiryMs>:<parts>:<lastSeq>:<node>} (see {@link Lease}). */
+    private static final String LEASES = """
+            local function lease_parse(s)
+              local expiry, parts, last_seq, node = string.match(s, '^(%d+):(%d+):(%d+):(.*)$')
+              if not expiry then return nil end
+              return {expiry = tonumber(expiry), parts = tonumber(parts), last_seq = tonumber(last_seq), node = node}
+            end
+            local function lease_format(expiry, parts, last_seq, node)
+              return expiry .. ':' .. parts .. ':' .. last_seq .. ':' .. node
+            end
+            """;
+
+    /**
+     * Creates a session: KEYS meta, log, in, leases, once; ARGV tokenDigest (Base64), epoch, node, graceMs. Clears
+     * any leftover keys and writes the metadata, connected as generation 1, for one grace period. {1, HGETALL}, or
+     * {0} when the id is taken.
+     */
+    public static final LuaScript CREATE = LuaScript.of("create", CLOCK + """
+            local meta, log, inbox, leases, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+            local token_digest, epoch, node, grace_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+            if redis.call('EXISTS', meta) == 1 then return {0} end
+            redis.call('DEL', log, inbox, leases, once)
             local now = now_ms()
-            redis.call('HSET', KEYS[1], 'tok', ARGV[1], 'ep', ARGV[2], 'gen', 1, 'own', ARGV[3], 'con', 1,
-              'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'cat', now, 'seen', now)
-            redis.call('PEXPIRE', KEYS[1], ARGV[4])
-            return {1, redis.call('HGETALL', KEYS[1])}
+            redis.call('HSET', meta, 'tok', token_digest, 'ep', epoch, 'gen', 1, 'own', node, 'con', 1,
+              'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'ct', 0, 'cat', now, 'seen', now)
+            redis.call('PEXPIRE', meta, grace_ms)
+            return {1, redis.call('HGETALL', meta)}
             """);
 
-    /** KEYS meta, log; ARGV maxAgeMs. {1, HGETALL}. */
-    public static final LuaScript FIND = LuaScript.of("find", PRELUDE + """
-            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+    /** Reads a session: KEYS meta, log; ARGV maxAgeMs. Trims the log by age first. {1, HGETALL}. */
+    public static final LuaScript FIND = LuaScript.of("find", TRIM + """
+            local meta, log = KEYS[1], KEYS[2]
+            local max_age = tonumber(ARGV[1])
+            local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
-            trim_age(KEYS[1], KEYS[2], tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now_ms(),
-              tonumber(ARGV[1]))
-            return {1, redis.call('HGETALL', KEYS[1])}
+            trim_age(meta, log, tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now_ms(), max_age)
+            return {1, redis.call('HGETALL', meta)}
             """);
 
     /**
-     * KEYS meta, log, in, leases, once, channel; ARGV node, graceMs, maxAgeMs, publish command. Bumps the generation,
-     * publishes {@code g:<generation>} (the takeover notice) and returns {1, HGETALL}.
+     * Attaches a connection: KEYS meta, log, in, leases, once, channel; ARGV node, graceMs, maxAgeMs, publish command.
+     * Bumps the generation, marks the session connected to node, gives every key one grace period, publishes
+     * {@code g:<generation>} (the takeover notice) and returns {1, HGETALL}.
      */
-    public static final LuaScript ATTACH = LuaScript.of("attach", PRELUDE + """
-            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+    public static final LuaScript ATTACH = LuaScript.of("attach", TRIM + """
+            local meta, log, inbox, leases, once, channel = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+            local node, grace_ms, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+            local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local now = now_ms()
-            trim_age(KEYS[1], KEYS[2], tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now, tonumber(ARGV[3]))
-            local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
-            redis.call('HSET', KEYS[1], 'own', ARGV[1], 'con', 1, 'seen', now)
-            for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
-            redis.call(ARGV[4], KEYS[6], 'g:' .. gen)
-            return {1, redis.call('HGETALL', KEYS[1])}
+            trim_age(meta, log, tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now, max_age)
+            local gen = redis.call('HINCRBY', meta, 'gen', 1)
+            redis.call('HSET', meta, 'own', node, 'con', 1, 'seen', now)
+            for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, grace_ms) end
+            redis.call(publish, channel, 'g:' .. gen)
+            return {1, redis.call('HGETALL', meta)}
             """);
 
     /**
-     * KEYS meta, log, in, leases, once; ARGV generation, graceMs. {1} detached and grace started; {2} stale generation,
-     * nothing changed.
+     * Detaches a connection: KEYS meta, log, in, leases, once; ARGV generation, graceMs. {1} detached and the grace
+     * period started on every key; {2} a stale generation, nothing changed.
      */
-    public static final LuaScript DETACH = LuaScript.of("detach", PRELUDE + """
-            local g = redis.call('HGET', KEYS[1], 'gen')
+    public static final LuaScript DETACH = LuaScript.of("detach", CLOCK + """
+            local meta, log, inbox, leases, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+            local generation, grace_ms = tonumber(ARGV[1]), ARGV[2]
+            local g = redis.call('HGET', meta, 'gen')
             if not g then return {0} end
-            if tonumber(g) ~= tonumber(ARGV[1]) then return {2} end
-            redis.call('HSET', KEYS[1], 'con', 0, 'seen', now_ms())
-            for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            if tonumber(g) ~= generation then return {2} end
+            redis.call('HSET', meta, 'con', 0, 'seen', now_ms())
+            for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, grace_ms) end
             return {1}
             """);
 
     /**
-     * KEYS meta, log, in, leases, once; ARGV generation, ttlMs. The timer's TTL refresh of a connected session:
+     * The timer's TTL refresh of a connected session: KEYS meta, log, in, leases, once; ARGV generation, ttlMs.
      * {1} refreshed; {2, generation} taken over by a later generation; {3} no longer connected.
      */
     public static final LuaScript REFRESH = LuaScript.of("refresh", """
-            local v = redis.call('HMGET', KEYS[1], 'gen', 'con')
+            local meta, log, inbox, leases, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+            local generation, ttl_ms = tonumber(ARGV[1]), ARGV[2]
+            local v = redis.call('HMGET', meta, 'gen', 'con')
             if not v[1] then return {0} end
-            if tonumber(v[1]) ~= tonumber(ARGV[1]) then return {2, tonumber(v[1])} end
+            if tonumber(v[1]) ~= generation then return {2, tonumber(v[1])} end
             if v[2] ~= '1' then return {3} end
-            for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+            for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, ttl_ms) end
             return {1}
             """);
 
     /**
-     * KEYS meta, log, channel, leases; ARGV frame JSON before the seq, frame JSON after it, maxFrames, maxAgeMs,
-     * publish command, the replyTo whose lease fences the append (0 for none), the lease's new ttlMs (0 when the
-     * frame ends the reply), node, the frame's part number in the reply. {1, seq} appended; {2} the fencing reply
-     * has ended, nothing appended; {3, seq} the part is the one stored last, not appended again; {4, parts} the part
-     * is not the next one. The append renews the lease, or deletes it when the frame ends the reply, in the same
-     * step. A lease is {@code "<expiryMs>:<parts>:<lastSeq>:<node>"}: when it lapses, how many parts of the reply are
-     * stored and the seq of the last one, and who produces it.
+     * Appends a server frame: KEYS meta, log, channel, leases; ARGV the frame's JSON before the seq and after it,
+     * maxFrames, maxAgeMs, publish command, the replyTo whose lease fences the append (0 for none), the lease's new
+     * ttlMs (0 when the frame ends the reply), node, the frame's part number in the reply. {1, seq} appended; {2}
+     * the fencing reply has ended, nothing appended; {3, seq} the part is the one stored last, not appended again;
+     * {4, parts} the part is not the next one. The append renews the lease in node's name, or deletes it when the
+     * frame ends the reply, in the same step.
      */
-    public static final LuaScript APPEND = LuaScript.of("append", APPEND_PRELUDE + """
-            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+    public static final LuaScript APPEND = LuaScript.of("append", APPEND_FRAME + LEASES + """
+            local meta, log, channel, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+            local before, after, max_len, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
+              ARGV[5]
+            local reply, ttl, node, part = ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
+            local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local now = now_ms()
-            local reply = ARGV[6]
-            local after_append = nil
+            local lease = nil
             if reply ~= '0' then
-              local lease = redis.call('HGET', KEYS[4], reply)
-              if not lease then return {2} end
-              local parts, last_seq = string.match(lease, '^%d+:(%d+):(%d+):')
-              parts = tonumber(parts)
-              local part = tonumber(ARGV[9])
-              if part == parts - 1 then return {3, tonumber(last_seq)} end
-              if part ~= parts then return {4, parts} end
-              after_append = parts + 1
+              local stored = redis.call('HGET', leases, reply)
+              if not stored then return {2} end
+              lease = lease_parse(stored)
+              if part == lease.parts - 1 then return {3, lease.last_seq} end
+              if part ~= lease.parts then return {4, lease.parts} end
             end
-            local seq = append_frame(KEYS[1], KEYS[2], KEYS[3], v, now, ARGV[1], ARGV[2], tonumber(ARGV[3]),
-              tonumber(ARGV[4]), ARGV[5])
-            if after_append then
-              local ttl = tonumber(ARGV[7])
+            local seq = append_frame(meta, log, channel, v, now, before, after, max_len, max_age, publish)
+            if lease then
               if ttl == 0 then
-                redis.call('HDEL', KEYS[4], reply)
+                redis.call('HDEL', leases, reply)
               else
-                redis.call('HSET', KEYS[4], reply, (now + ttl) .. ':' .. after_append .. ':' .. seq .. ':' .. ARGV[8])
+                redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts + 1, seq, node))
               end
             end
             return {1, seq}
             """);
 
     /**
-     * KEYS meta, log, channel, once; ARGV frame JSON before the seq, frame JSON after it, maxFrames, maxAgeMs,
-     * publish command, idempotency key. {2, seq} when a frame still retained was appended under the key, and then
-     * nothing is appended; else {1, seq} appended, with the key remembered and the keys of frames no longer retained
-     * forgotten.
+     * Appends a server frame once per idempotency key: KEYS meta, log, channel, once; ARGV the frame's JSON before
+     * the seq and after it, maxFrames, maxAgeMs, publish command, idempotency key. {2, seq} when a frame still
+     * retained was appended under the key, and then nothing is appended; else {1, seq} appended, with the key
+     * remembered and the keys of frames no longer retained forgotten.
      */
-    public static final LuaScript APPEND_ONCE = LuaScript.of("append_once", APPEND_PRELUDE + """
-            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+    public static final LuaScript APPEND_ONCE = LuaScript.of("append_once", APPEND_FRAME + """
+            local meta, log, channel, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+            local before, after, max_len, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
+              ARGV[5]
+            local key = ARGV[6]
+            local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
-            local seen = redis.call('ZSCORE', KEYS[4], ARGV[6])
+            local seen = redis.call('ZSCORE', once, key)
             if seen and tonumber(seen) >= tonumber(v[2]) then return {2, tonumber(seen)} end
-            local seq = append_frame(KEYS[1], KEYS[2], KEYS[3], v, now_ms(), ARGV[1], ARGV[2], tonumber(ARGV[3]),
-              tonumber(ARGV[4]), ARGV[5])
-            redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. redis.call('HGET', KEYS[1], 'first'))
-            redis.call('ZADD', KEYS[4], seq, ARGV[6])
-            local ttl = redis.call('PTTL', KEYS[1])
-            if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
+            local seq = append_frame(meta, log, channel, v, now_ms(), before, after, max_len, max_age, publish)
+            redis.call('ZREMRANGEBYSCORE', once, '-inf', '(' .. redis.call('HGET', meta, 'first'))
+            redis.call('ZADD', once, seq, key)
+            local ttl = redis.call('PTTL', meta)
+            if ttl > 0 then redis.call('PEXPIRE', once, ttl) end
             return {1, seq}
             """);
 
     /**
-     * KEYS meta, log; ARGV afterSeq, count, maxAgeMs. {1, firstSeq, lastSeq, [frame JSON...]} with up to count
-     * frames from afterSeq + 1, read atomically with the metadata they are checked against.
+     * Reads a page of the log: KEYS meta, log; ARGV afterSeq, count, maxAgeMs. {1, firstSeq, lastSeq, [frame
+     * JSON...]} with up to count frames from afterSeq + 1, read atomically with the metadata they are checked against,
+     * after trimming by age.
      */
-    public static final LuaScript READ = LuaScript.of("read", PRELUDE + """
-            local v = redis.call('HMGET', KEYS[1], 'last', 'first', 'ft')
+    public static final LuaScript READ = LuaScript.of("read", TRIM + """
+            local meta, log = KEYS[1], KEYS[2]
+            local after, count, max_age = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+            local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local last = tonumber(v[1])
-            local first = trim_age(KEYS[1], KEYS[2], tonumber(v[2]), last, tonumber(v[3]) or 0, now_ms(),
-              tonumber(ARGV[3]))
-            local after = tonumber(ARGV[1])
+            local first = trim_age(meta, log, tonumber(v[2]), last, tonumber(v[3]) or 0, now_ms(), max_age)
             local out = {}
             if after < last and after + 1 >= first then
-              local entries = redis.call('XRANGE', KEYS[2], (after + 1) .. '-0', '+', 'COUNT', ARGV[2])
+              local entries = redis.call('XRANGE', log, (after + 1) .. '-0', '+', 'COUNT', count)
               for i, e in ipairs(entries) do out[i] = e[2][2] end
             end
             return {1, first, last, out}
             """);
 
     /**
-     * KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for none), node, maxAgeMs. Dedup
-     * against the stored acked cseq: {1, acked} stored (with the reply lease, if any); {2, acked} duplicate; {3, acked}
-     * out of order. Nothing is written unless stored; storing also trims the messages by count and age, like frames.
+     * Stores a client message: KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for
+     * none), node, maxAgeMs. Dedup against the stored acked cseq: {1, acked} stored (with the reply lease, if any);
+     * {2, acked} duplicate; {3, acked} out of order. Nothing is written unless stored; storing also trims the
+     * messages by count and age, like frames.
      */
-    public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", PRELUDE + """
+    public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", TRIM + LEASES + """
             local meta, inbox, leases = KEYS[1], KEYS[2], KEYS[3]
             local cseq, message, max_len = tonumber(ARGV[1]), ARGV[2], ARGV[3]
             local lease_ms, node, max_age = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
@@ -255,7 +291,7 @@ public final class Scripts {
             end
             redis.call('HSET', meta, 'ack', cseq)
             if lease_ms > 0 then
-              redis.call('HSET', leases, cseq, (now + lease_ms) .. ':0:0:' .. node)
+              redis.call('HSET', leases, cseq, lease_format(now + lease_ms, 0, 0, node))
               local ttl = redis.call('PTTL', meta)
               if ttl > 0 then redis.call('PEXPIRE', leases, ttl) end
             end
@@ -263,10 +299,10 @@ public final class Scripts {
             """);
 
     /**
-     * KEYS meta, in; ARGV afterCseq, count, maxAgeMs. {1, [message JSON...]}: up to count messages from afterCseq + 1,
-     * after dropping those older than maxAgeMs.
+     * Reads a page of client messages: KEYS meta, in; ARGV afterCseq, count, maxAgeMs. {1, [message JSON...]}: up to
+     * count messages from afterCseq + 1, after dropping those older than maxAgeMs.
      */
-    public static final LuaScript READ_CLIENT = LuaScript.of("read_client", PRELUDE + """
+    public static final LuaScript READ_CLIENT = LuaScript.of("read_client", TRIM + """
             local meta, inbox = KEYS[1], KEYS[2]
             local after, count, max_age = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
             if redis.call('EXISTS', meta) == 0 then return {0} end
@@ -278,104 +314,115 @@ public final class Scripts {
             """);
 
     /**
-     * KEYS meta, leases; ARGV replyTo, ttlMs, node. Moves an existing lease's expiry to ttl from the server's now,
-     * keeping its progress; {2} when there is no lease (the reply ended), which is never created here.
+     * Renews a reply's lease: KEYS meta, leases; ARGV replyTo, ttlMs, node. Moves an existing lease's expiry to ttl
+     * from the server's now, in node's name, keeping its progress; {2} when there is no lease (the reply ended),
+     * which is never created here.
      */
-    public static final LuaScript RENEW_REPLY = LuaScript.of("renew_reply", PRELUDE + """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-            local lease = redis.call('HGET', KEYS[2], ARGV[1])
-            if not lease then return {2} end
-            local progress = string.match(lease, '^%d+:(%d+:%d+):')
-            redis.call('HSET', KEYS[2], ARGV[1], (now_ms() + tonumber(ARGV[2])) .. ':' .. progress .. ':' .. ARGV[3])
+    public static final LuaScript RENEW_REPLY = LuaScript.of("renew_reply", CLOCK + LEASES + """
+            local meta, leases = KEYS[1], KEYS[2]
+            local reply, ttl, node = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+            if redis.call('EXISTS', meta) == 0 then return {0} end
+            local stored = redis.call('HGET', leases, reply)
+            if not stored then return {2} end
+            local lease = lease_parse(stored)
+            redis.call('HSET', leases, reply, lease_format(now_ms() + ttl, lease.parts, lease.last_seq, node))
             return {1}
             """);
 
-    /**
-     * KEYS meta, leases; ARGV replyTo. {1, "<expiryMs>:<parts>:<lastSeq>:<node>"}, or {1} when the reply has no
-     * lease.
-     */
+    /** Reads a reply's lease: KEYS meta, leases; ARGV replyTo. {1, lease}, or {1} when the reply has no lease. */
     public static final LuaScript FIND_LEASE = LuaScript.of("find_lease", """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-            local lease = redis.call('HGET', KEYS[2], ARGV[1])
+            local meta, leases = KEYS[1], KEYS[2]
+            local reply = ARGV[1]
+            if redis.call('EXISTS', meta) == 0 then return {0} end
+            local lease = redis.call('HGET', leases, reply)
             if not lease then return {1} end
             return {1, lease}
             """);
 
     /**
-     * KEYS meta, log, channel, leases; ARGV the done frame's JSON before the seq, between the seq and the replyTo,
-     * after the replyTo, maxFrames, maxAgeMs, publish command, ttlMs, node, then the replyTos the caller is still
-     * producing. Every lease expired by the server's now is deleted and its reply ended with the done frame, in
-     * replyTo order, except those being produced, which are renewed. {1, [seq, replyTo, ...]} of the frames appended.
+     * Ends the replies whose lease lapsed: KEYS meta, log, channel, leases; ARGV the done frame's JSON before the
+     * seq, between the seq and the replyTo, and after the replyTo, maxFrames, maxAgeMs, publish command, ttlMs, node,
+     * then the replyTos the caller is still producing. Every lease expired by the server's now is deleted and its
+     * reply ended with the done frame, in replyTo order, except those being produced, which are renewed in node's
+     * name. {1, [seq, replyTo, ...]} of the frames appended.
      */
-    public static final LuaScript END_LAPSED = LuaScript.of("end_lapsed", APPEND_PRELUDE + """
-            if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-            local now = now_ms()
+    public static final LuaScript END_LAPSED = LuaScript.of("end_lapsed", APPEND_FRAME + LEASES + """
+            local meta, log, channel, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+            local done_before, done_middle, done_after = ARGV[1], ARGV[2], ARGV[3]
+            local max_len, max_age, publish = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+            local ttl, node = tonumber(ARGV[7]), ARGV[8]
             local producing = {}
             for i = 9, #ARGV do producing[ARGV[i]] = true end
-            local all = redis.call('HGETALL', KEYS[4])
+            if redis.call('EXISTS', meta) == 0 then return {0} end
+            local now = now_ms()
+            local all = redis.call('HGETALL', leases)
             local lapsed = {}
             for i = 1, #all, 2 do
-              local expiry = tonumber(string.match(all[i + 1], '^(%d+)'))
-              if expiry and expiry <= now then
-                if producing[all[i]] then
-                  local progress = string.match(all[i + 1], '^%d+:(%d+:%d+):')
-                  redis.call('HSET', KEYS[4], all[i], (now + tonumber(ARGV[7])) .. ':' .. progress .. ':' .. ARGV[8])
+              local reply, lease = all[i], lease_parse(all[i + 1])
+              if lease and lease.expiry <= now then
+                if producing[reply] then
+                  redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts, lease.last_seq, node))
                 else
-                  lapsed[#lapsed + 1] = all[i]
+                  lapsed[#lapsed + 1] = reply
                 end
               end
             end
             table.sort(lapsed, function(a, b) return tonumber(a) < tonumber(b) end)
             local out = {}
             for _, reply in ipairs(lapsed) do
-              redis.call('HDEL', KEYS[4], reply)
-              out[#out + 1] = append_frame(KEYS[1], KEYS[2], KEYS[3], nil, now, ARGV[1], ARGV[2] .. reply .. ARGV[3],
-                tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6])
+              redis.call('HDEL', leases, reply)
+              out[#out + 1] = append_frame(meta, log, channel, nil, now, done_before,
+                done_middle .. reply .. done_after, max_len, max_age, publish)
               out[#out + 1] = tonumber(reply)
             end
             return {1, out}
             """);
 
     /**
-     * KEYS meta, log, in, leases, once, channel; ARGV publish command. Deletes everything and publishes {@code x}.
+     * Removes a session: KEYS meta, log, in, leases, once, channel; ARGV publish command. Deletes every key and
+     * publishes {@code x}. {1, keys deleted}.
      */
     public static final LuaScript REMOVE = LuaScript.of("remove", """
-            local n = redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
-            redis.call(ARGV[1], KEYS[6], 'x')
+            local meta, log, inbox, leases, once, channel = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+            local publish = ARGV[1]
+            local n = redis.call('DEL', meta, log, inbox, leases, once)
+            redis.call(publish, channel, 'x')
             return {1, n}
             """);
 
     /**
-     * KEYS registry sessions, registry connected; ARGV op, ttlMs, sessionId... where op is {@code c} (connected),
-     * {@code d} (disconnected), {@code r} (removed) or {@code t} (the refresh tick: connected, and prune expired
-     * entries). Scores are expiry times.
+     * Updates the statistics registry: KEYS registry sessions, registry connected; ARGV op, ttlMs, sessionId...
+     * where op is {@code c} (connected), {@code d} (disconnected), {@code r} (removed) or {@code t} (the refresh
+     * tick: connected, and prune expired entries). Scores are expiry times. {1}.
      */
-    public static final LuaScript REGISTRY = LuaScript.of("registry", PRELUDE + """
+    public static final LuaScript REGISTRY = LuaScript.of("registry", CLOCK + """
+            local sessions, connected = KEYS[1], KEYS[2]
+            local op, ttl = ARGV[1], tonumber(ARGV[2])
             local now = now_ms()
-            local expiry = now + tonumber(ARGV[2])
-            local op = ARGV[1]
+            local expiry = now + ttl
             for i = 3, #ARGV do
               local id = ARGV[i]
               if op == 'r' then
-                redis.call('ZREM', KEYS[1], id)
-                redis.call('ZREM', KEYS[2], id)
+                redis.call('ZREM', sessions, id)
+                redis.call('ZREM', connected, id)
               else
-                redis.call('ZADD', KEYS[1], expiry, id)
-                if op == 'd' then redis.call('ZREM', KEYS[2], id) else redis.call('ZADD', KEYS[2], expiry, id) end
+                redis.call('ZADD', sessions, expiry, id)
+                if op == 'd' then redis.call('ZREM', connected, id) else redis.call('ZADD', connected, expiry, id) end
               end
             end
             if op == 't' then
-              redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-              redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+              redis.call('ZREMRANGEBYSCORE', sessions, '-inf', now)
+              redis.call('ZREMRANGEBYSCORE', connected, '-inf', now)
             end
             return {1}
             """);
 
-    /** KEYS registry sessions, registry connected. {total, connected} after pruning expired entries. */
-    public static final LuaScript STATS = LuaScript.of("stats", PRELUDE + """
+    /** Counts sessions: KEYS registry sessions, registry connected. {total, connected} after pruning expired ones. */
+    public static final LuaScript STATS = LuaScript.of("stats", CLOCK + """
+            local sessions, connected = KEYS[1], KEYS[2]
             local now = now_ms()
-            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-            return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2])}
+            redis.call('ZREMRANGEBYSCORE', sessions, '-inf', now)
+            redis.call('ZREMRANGEBYSCORE', connected, '-inf', now)
+            return {redis.call('ZCARD', sessions), redis.call('ZCARD', connected)}
             """);
 }

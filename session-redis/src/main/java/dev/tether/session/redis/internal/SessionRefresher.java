@@ -64,7 +64,7 @@ public final class SessionRefresher {
                 .flatMap(local -> redis.run(Scripts.REFRESH, keys.all(local.sessionId()),
                                 Long.toString(local.generation()), graceMs)
                         .flatMap(reply -> {
-                            switch ((int) (long) (Long) reply.get(0)) {
+                            switch ((int) ScriptCalls.status(reply)) {
                                 case 1 -> {
                                     return Mono.just(local.sessionId());
                                 }
