@@ -1,10 +1,8 @@
 package dev.tether.gateway;
 
-import dev.tether.protocol.AssistantDone;
+import dev.tether.gateway.internal.MemorySession;
 import dev.tether.protocol.ClientMessage;
-import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.Sequenced;
-import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
@@ -19,13 +17,7 @@ import dev.tether.protocol.session.StoreArguments;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +30,6 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -46,10 +37,10 @@ import reactor.core.scheduler.Schedulers;
  * The embedded session store: every session in this JVM's memory, so sessions survive reconnects to this node but
  * not a restart of it.
  *
- * <p>Each session is guarded by its own lock, held only for in-memory work, so every operation completes at once and
- * never blocks an event loop. Disconnected sessions are removed after the grace period by one periodic sweep on a
- * {@link Scheduler}; between sweeps an expired session is already treated as gone. Time is read from an injected
- * {@link Clock}, so tests can move it.
+ * <p>Each session ({@link MemorySession}) is guarded by its own lock, held only for in-memory work, so every
+ * operation completes at once and never blocks an event loop. Disconnected sessions are removed after the grace
+ * period by one periodic sweep on a {@link Scheduler}; between sweeps an expired session is already treated as gone.
+ * Time is read from an injected {@link Clock}, so tests can move it.
  */
 public final class InMemorySessionStore implements SessionStore {
 
@@ -61,7 +52,7 @@ public final class InMemorySessionStore implements SessionStore {
     private final SessionLimits limits;
     private final Clock clock;
     private final Disposable sweeper;
-    private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, MemorySession> sessions = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private InMemorySessionStore(Builder builder) {
@@ -93,11 +84,12 @@ public final class InMemorySessionStore implements SessionStore {
             Objects.requireNonNull(tokenDigest, "tokenDigest");
             Objects.requireNonNull(nodeId, "nodeId");
             Instant now = clock.instant();
-            Session session = new Session(sessionId, tokenDigest.clone(), SessionRecord.newEpoch(), nodeId, now);
-            Session previous = sessions.putIfAbsent(sessionId, session);
+            MemorySession session = new MemorySession(sessionId, tokenDigest.clone(), SessionRecord.newEpoch(), nodeId,
+                    now, limits);
+            MemorySession previous = sessions.putIfAbsent(sessionId, session);
             if (previous != null) {
                 synchronized (previous) {
-                    if (!previous.removed && !previous.expired(now, limits.grace())) {
+                    if (!previous.isRemoved() && !previous.expired(now, limits.grace())) {
                         throw SessionStoreException.alreadyExists(sessionId);
                     }
                     removeLocked(previous);
@@ -121,25 +113,12 @@ public final class InMemorySessionStore implements SessionStore {
     @Override
     public Mono<Attachment> attach(String sessionId, String nodeId) {
         Objects.requireNonNull(nodeId, "nodeId");
-        return locked(sessionId, (session, now) -> {
-            session.superseded.tryEmitEmpty();
-            session.superseded = Sinks.empty();
-            session.generation++;
-            session.connected = true;
-            session.ownerNode = nodeId;
-            session.lastSeenAt = now;
-            return session.attachment();
-        });
+        return locked(sessionId, (session, now) -> session.attach(nodeId, now));
     }
 
     @Override
     public Mono<Void> detach(String sessionId, long generation) {
-        return ifPresent(sessionId, session -> {
-            if (!session.removed && session.generation == generation && session.connected) {
-                session.connected = false;
-                session.lastSeenAt = clock.instant();
-            }
-        });
+        return ifPresent(sessionId, session -> session.detach(generation, clock.instant()));
     }
 
     @Override
@@ -152,27 +131,14 @@ public final class InMemorySessionStore implements SessionStore {
     @Override
     public Mono<Sequenced> append(String sessionId, Sequenced frame) {
         Objects.requireNonNull(frame, "frame");
-        return locked(sessionId, (session, now) -> appendLocked(session, frame, now));
+        return locked(sessionId, (session, now) -> session.append(frame, now));
     }
 
     @Override
     public Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame) {
         Objects.requireNonNull(frame, "frame");
-        return StoreArguments.idempotencyKey(key).then(locked(sessionId, (session, now) -> {
-            Long seen = session.onceKeys.get(key);
-            if (seen != null && seen >= session.firstSeq()) {
-                return new OnceAppend(seen, true);
-            }
-            long seq = appendLocked(session, frame, now).seq();
-            // In insertion order, which is seq order: forget the keys of frames no longer retained.
-            long first = session.firstSeq();
-            Iterator<Long> seqs = session.onceKeys.values().iterator();
-            while (seqs.hasNext() && seqs.next() < first) {
-                seqs.remove();
-            }
-            session.onceKeys.put(key, seq);
-            return new OnceAppend(seq, false);
-        }));
+        return StoreArguments.idempotencyKey(key)
+                .then(locked(sessionId, (session, now) -> session.appendOnce(key, frame, now)));
     }
 
     @Override
@@ -180,38 +146,8 @@ public final class InMemorySessionStore implements SessionStore {
                                        Duration ttl) {
         Objects.requireNonNull(frame, "frame");
         Objects.requireNonNull(ttl, "ttl");
-        return StoreArguments.replyPart(replyTo, part).then(locked(sessionId, (session, now) -> {
-            Lease lease = session.leases.get(replyTo);
-            if (lease == null) {
-                throw SessionStoreException.replyEnded(sessionId, replyTo);
-            }
-            if (part == lease.parts() - 1) {
-                return frame.withSeq(lease.lastSeq());
-            }
-            if (part != lease.parts()) {
-                throw SessionStoreException.partNotNext(sessionId, replyTo, part, lease.parts());
-            }
-            Sequenced stored = appendLocked(session, frame, now);
-            if (frame instanceof AssistantDone done && done.replyTo() == replyTo) {
-                session.leases.remove(replyTo);
-            } else {
-                session.leases.put(replyTo, new Lease(nodeId, now.plus(ttl), part + 1, stored.seq()));
-            }
-            return stored;
-        }));
-    }
-
-    private Sequenced appendLocked(Session session, Sequenced frame, Instant now) {
-        Sequenced stored = frame.withSeq(++session.lastSeq);
-        session.frames.addLast(new Entry<>(stored.seq(), stored, now));
-        session.trim(now, limits);
-        if (!session.followers.isEmpty()) {
-            // Emitting under the lock is what keeps every follower in seq order across concurrent appenders.
-            for (FluxSink<Sequenced> follower : List.copyOf(session.followers)) {
-                follower.next(stored);
-            }
-        }
-        return stored;
+        return StoreArguments.replyPart(replyTo, part)
+                .then(locked(sessionId, (session, now) -> session.appendReply(replyTo, part, frame, nodeId, ttl, now)));
     }
 
     @Override
@@ -223,7 +159,7 @@ public final class InMemorySessionStore implements SessionStore {
     @Override
     public Flux<Sequenced> follow(String sessionId, long afterSeq) {
         return SessionIds.require(sessionId).thenMany(Flux.create(sink -> {
-            Session session = sessions.get(sessionId);
+            MemorySession session = sessions.get(sessionId);
             if (session == null) {
                 sink.error(SessionStoreException.notFound(sessionId));
                 return;
@@ -234,7 +170,7 @@ public final class InMemorySessionStore implements SessionStore {
                     sink.error(SessionStoreException.notFound(sessionId));
                     return;
                 }
-                session.trim(now, limits);
+                session.trim(now);
                 List<Sequenced> history;
                 try {
                     history = session.retained(afterSeq);
@@ -245,14 +181,14 @@ public final class InMemorySessionStore implements SessionStore {
                 // History and registration happen under one lock: no append can fall between them.
                 sink.onDispose(() -> {
                     synchronized (session) {
-                        session.followers.remove(sink);
+                        session.unfollow(sink);
                     }
                 });
                 for (Sequenced frame : history) {
                     sink.next(frame);
                 }
                 if (!sink.isCancelled()) {
-                    session.followers.add(sink);
+                    session.follow(sink);
                 }
             }
         }, FluxSink.OverflowStrategy.BUFFER));
@@ -264,35 +200,13 @@ public final class InMemorySessionStore implements SessionStore {
     public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId,
                                            Duration replyLease) {
         Objects.requireNonNull(message, "message");
-        return locked(sessionId, (session, now) -> {
-            long cseq = message.cseq();
-            if (cseq <= session.ackedCseq) {
-                return new ClientAppend(ClientAppend.Outcome.DUPLICATE, session.ackedCseq);
-            }
-            if (cseq != session.ackedCseq + 1) {
-                return new ClientAppend(ClientAppend.Outcome.OUT_OF_ORDER, session.ackedCseq);
-            }
-            session.ackedCseq = cseq;
-            session.clientMessages.addLast(new Entry<>(cseq, message, now));
-            if (message instanceof UserMessage) {
-                session.leases.put(cseq, new Lease(nodeId, now.plus(replyLease), 0, 0));
-            }
-            session.trim(now, limits);
-            return new ClientAppend(ClientAppend.Outcome.STORED, cseq);
-        });
+        return locked(sessionId, (session, now) -> session.appendClient(message, nodeId, replyLease, now));
     }
 
     @Override
     public Flux<ClientMessage> readClient(String sessionId, long afterCseq) {
-        return locked(sessionId, (session, now) -> {
-            List<ClientMessage> messages = new ArrayList<>();
-            for (Entry<ClientMessage> entry : session.clientMessages) {
-                if (entry.seq > afterCseq) {
-                    messages.add(entry.value);
-                }
-            }
-            return messages;
-        }).flatMapIterable(messages -> messages);
+        return locked(sessionId, (session, now) -> session.clientMessagesAfter(afterCseq))
+                .flatMapIterable(messages -> messages);
     }
 
     // ---------------------------------------------------------------- reply leases
@@ -301,46 +215,22 @@ public final class InMemorySessionStore implements SessionStore {
     public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
         Objects.requireNonNull(ttl, "ttl");
         return locked(sessionId, (session, now) -> {
-            Lease lease = session.leases.get(replyTo);
-            if (lease == null) {
-                throw SessionStoreException.replyEnded(sessionId, replyTo);
-            }
-            session.leases.put(replyTo, lease.renewed(nodeId, now.plus(ttl)));
+            session.renewReply(replyTo, nodeId, now.plus(ttl));
             return null;
         }).then();
     }
 
     @Override
     public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
-        return locked(sessionId, (session, now) -> {
-            Lease lease = session.leases.get(replyTo);
-            return lease == null ? null : new ReplyLease(replyTo, lease.nodeId(), lease.expiresAt());
-        });
+        return locked(sessionId, (session, now) -> session.findReplyLease(replyTo));
     }
 
     @Override
     public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
         Objects.requireNonNull(producing, "producing");
         Objects.requireNonNull(ttl, "ttl");
-        return locked(sessionId, (session, now) -> {
-            List<Long> lapsed = new ArrayList<>();
-            session.leases.forEach((replyTo, lease) -> {
-                if (!lease.expiresAt().isAfter(now)) {
-                    lapsed.add(replyTo);
-                }
-            });
-            lapsed.sort(null);
-            List<Sequenced> ended = new ArrayList<>(lapsed.size());
-            for (long replyTo : lapsed) {
-                if (producing.contains(replyTo)) {
-                    session.leases.put(replyTo, session.leases.get(replyTo).renewed(nodeId, now.plus(ttl)));
-                } else {
-                    session.leases.remove(replyTo);
-                    ended.add(appendLocked(session, AssistantDone.of(replyTo, DoneReason.INTERRUPTED), now));
-                }
-            }
-            return ended;
-        }).flatMapIterable(ended -> ended);
+        return locked(sessionId, (session, now) -> session.endLapsedReplies(producing, nodeId, ttl, now))
+                .flatMapIterable(ended -> ended);
     }
 
     // ---------------------------------------------------------------- health
@@ -356,10 +246,10 @@ public final class InMemorySessionStore implements SessionStore {
             Instant now = clock.instant();
             long connected = 0;
             long disconnected = 0;
-            for (Session session : sessions.values()) {
+            for (MemorySession session : sessions.values()) {
                 synchronized (session) {
                     if (usable(session, now)) {
-                        if (session.connected) {
+                        if (session.isConnected()) {
                             connected++;
                         } else {
                             disconnected++;
@@ -375,7 +265,7 @@ public final class InMemorySessionStore implements SessionStore {
     public void close() {
         closed = true;
         sweeper.dispose();
-        for (Session session : sessions.values()) {
+        for (MemorySession session : sessions.values()) {
             synchronized (session) {
                 removeLocked(session);
             }
@@ -387,10 +277,10 @@ public final class InMemorySessionStore implements SessionStore {
         try {
             Instant now = clock.instant();
             int expired = 0;
-            for (Session session : sessions.values()) {
+            for (MemorySession session : sessions.values()) {
                 synchronized (session) {
                     if (usable(session, now)) {
-                        session.trim(now, limits);
+                        session.trim(now);
                     } else {
                         expired++;
                     }
@@ -408,9 +298,9 @@ public final class InMemorySessionStore implements SessionStore {
     // ---------------------------------------------------------------- internals
 
     /** Runs {@code work} under the lock of the session, if there is one; completes either way. */
-    private Mono<Void> ifPresent(String sessionId, Consumer<Session> work) {
+    private Mono<Void> ifPresent(String sessionId, Consumer<MemorySession> work) {
         return SessionIds.require(sessionId).then(Mono.<Void>fromRunnable(() -> {
-            Session session = sessions.get(sessionId);
+            MemorySession session = sessions.get(sessionId);
             if (session != null) {
                 synchronized (session) {
                     work.accept(session);
@@ -420,9 +310,9 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     /** Runs {@code work} under the session's lock, or fails with not-found. */
-    private <T> Mono<T> locked(String sessionId, BiFunction<Session, Instant, T> work) {
+    private <T> Mono<T> locked(String sessionId, BiFunction<MemorySession, Instant, T> work) {
         return SessionIds.require(sessionId).then(Mono.fromCallable(() -> {
-            Session session = sessions.get(sessionId);
+            MemorySession session = sessions.get(sessionId);
             if (session == null) {
                 throw SessionStoreException.notFound(sessionId);
             }
@@ -431,15 +321,15 @@ public final class InMemorySessionStore implements SessionStore {
                 if (!usable(session, now)) {
                     throw SessionStoreException.notFound(sessionId);
                 }
-                session.trim(now, limits);
+                session.trim(now);
                 return work.apply(session, now);
             }
         }));
     }
 
     /** Whether the session is alive; an expired one is removed on the spot. Call under its lock. */
-    private boolean usable(Session session, Instant now) {
-        if (session.removed) {
+    private boolean usable(MemorySession session, Instant now) {
+        if (session.isRemoved()) {
             return false;
         }
         if (session.expired(now, limits.grace())) {
@@ -449,103 +339,9 @@ public final class InMemorySessionStore implements SessionStore {
         return true;
     }
 
-    private void removeLocked(Session session) {
-        if (session.removed) {
-            return;
-        }
-        session.removed = true;
-        sessions.remove(session.id, session);
-        for (FluxSink<Sequenced> follower : List.copyOf(session.followers)) {
-            follower.complete();
-        }
-        session.followers.clear();
-    }
-
-    record Entry<T>(long seq, T value, Instant at) {
-    }
-
-    /** One session's state; every field is guarded by the instance's monitor. */
-    /** A reply's lease, and how far the reply got: parts stored, and the seq of the last one. */
-    private record Lease(String nodeId, Instant expiresAt, long parts, long lastSeq) {
-
-        Lease renewed(String node, Instant until) {
-            return new Lease(node, until, parts, lastSeq);
-        }
-    }
-
-    private static final class Session {
-        final String id;
-        final byte[] tokenDigest;
-        final long epoch;
-        final Instant createdAt;
-        final ArrayDeque<Entry<Sequenced>> frames = new ArrayDeque<>();
-        final ArrayDeque<Entry<ClientMessage>> clientMessages = new ArrayDeque<>();
-        final Map<Long, Lease> leases = new HashMap<>();
-        // Idempotency key -> seq of the frame appended under it, oldest first.
-        final LinkedHashMap<String, Long> onceKeys = new LinkedHashMap<>();
-        final List<FluxSink<Sequenced>> followers = new ArrayList<>();
-        Instant lastSeenAt;
-        long lastSeq;
-        long ackedCseq;
-        long generation = 1;
-        boolean connected = true;
-        String ownerNode;
-        Sinks.Empty<Void> superseded = Sinks.empty();
-        boolean removed;
-
-        Session(String id, byte[] tokenDigest, long epoch, String ownerNode, Instant now) {
-            this.id = id;
-            this.tokenDigest = tokenDigest;
-            this.epoch = epoch;
-            this.ownerNode = ownerNode;
-            this.createdAt = now;
-            this.lastSeenAt = now;
-        }
-
-        boolean expired(Instant now, Duration grace) {
-            return !connected && !lastSeenAt.plus(grace).isAfter(now);
-        }
-
-        long firstSeq() {
-            return frames.isEmpty() ? lastSeq + 1 : frames.peekFirst().seq;
-        }
-
-        void trim(Instant now, SessionLimits limits) {
-            Instant oldest = now.minus(limits.historyMaxAge());
-            trim(frames, limits.historyFrames(), oldest);
-            trim(clientMessages, limits.historyFrames(), oldest);
-        }
-
-        private static void trim(ArrayDeque<? extends Entry<?>> log, int max, Instant oldest) {
-            while (log.size() > max) {
-                log.pollFirst();
-            }
-            while (!log.isEmpty() && log.peekFirst().at().isBefore(oldest)) {
-                log.pollFirst();
-            }
-        }
-
-        List<Sequenced> retained(long afterSeq) {
-            long firstSeq = firstSeq();
-            if (afterSeq < lastSeq && afterSeq + 1 < firstSeq) {
-                throw SessionStoreException.historyTruncated(id, afterSeq, firstSeq);
-            }
-            List<Sequenced> result = new ArrayList<>();
-            for (Entry<Sequenced> entry : frames) {
-                if (entry.seq > afterSeq) {
-                    result.add(entry.value);
-                }
-            }
-            return result;
-        }
-
-        SessionRecord record() {
-            return new SessionRecord(id, tokenDigest.clone(), epoch, firstSeq(), lastSeq, ackedCseq, generation,
-                    connected, ownerNode, createdAt, lastSeenAt);
-        }
-
-        Attachment attachment() {
-            return new Attachment(record(), generation, superseded.asMono());
+    private void removeLocked(MemorySession session) {
+        if (session.remove()) {
+            sessions.remove(session.id(), session);
         }
     }
 

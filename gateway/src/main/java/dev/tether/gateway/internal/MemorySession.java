@@ -1,0 +1,309 @@
+package dev.tether.gateway.internal;
+
+import dev.tether.protocol.AssistantDone;
+import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.Sequenced;
+import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.session.Attachment;
+import dev.tether.protocol.session.ClientAppend;
+import dev.tether.protocol.session.OnceAppend;
+import dev.tether.protocol.session.ReplyLease;
+import dev.tether.protocol.session.SessionLimits;
+import dev.tether.protocol.session.SessionRecord;
+import dev.tether.protocol.session.SessionStoreException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One session of the in-memory store: its log, client messages, reply leases, idempotency keys, followers and
+ * metadata, and every operation on them. Not thread-safe: the store calls each method under the instance's monitor,
+ * which is what makes each operation one atomic step.
+ */
+public final class MemorySession {
+
+    private final String id;
+    private final byte[] tokenDigest;
+    private final long epoch;
+    private final Instant createdAt;
+    private final SessionLimits limits;
+    private final ArrayDeque<Entry<Sequenced>> frames = new ArrayDeque<>();
+    private final ArrayDeque<Entry<ClientMessage>> clientMessages = new ArrayDeque<>();
+    private final Map<Long, Lease> leases = new HashMap<>();
+    // Idempotency key -> seq of the frame appended under it, oldest first.
+    private final LinkedHashMap<String, Long> onceKeys = new LinkedHashMap<>();
+    private final List<FluxSink<Sequenced>> followers = new ArrayList<>();
+    private Instant lastSeenAt;
+    private long lastSeq;
+    private long ackedCseq;
+    private long generation = 1;
+    private boolean connected = true;
+    private String ownerNode;
+    private Sinks.Empty<Void> superseded = Sinks.empty();
+    private boolean removed;
+
+    /** A new session with an empty log, attached to {@code ownerNode}'s connection as generation 1. */
+    public MemorySession(String id, byte[] tokenDigest, long epoch, String ownerNode, Instant now,
+                         SessionLimits limits) {
+        this.id = id;
+        this.tokenDigest = tokenDigest;
+        this.epoch = epoch;
+        this.ownerNode = ownerNode;
+        this.createdAt = now;
+        this.lastSeenAt = now;
+        this.limits = limits;
+    }
+
+    private record Entry<T>(long seq, T value, Instant at) {
+    }
+
+    /** A reply's lease, and how far the reply got: parts stored, and the seq of the last one. */
+    private record Lease(String nodeId, Instant expiresAt, long parts, long lastSeq) {
+
+        Lease renewed(String node, Instant until) {
+            return new Lease(node, until, parts, lastSeq);
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public boolean isRemoved() {
+        return removed;
+    }
+
+    public boolean isConnected() {
+        return connected;
+    }
+
+    /** Whether its grace period ran out: disconnected for {@code grace} or longer. */
+    public boolean expired(Instant now, Duration grace) {
+        return !connected && !lastSeenAt.plus(grace).isAfter(now);
+    }
+
+    public SessionRecord record() {
+        return new SessionRecord(id, tokenDigest.clone(), epoch, firstSeq(), lastSeq, ackedCseq, generation,
+                connected, ownerNode, createdAt, lastSeenAt);
+    }
+
+    public Attachment attachment() {
+        return new Attachment(record(), generation, superseded.asMono());
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** Makes {@code nodeId}'s connection the only one: the previous attachment is superseded. */
+    public Attachment attach(String nodeId, Instant now) {
+        superseded.tryEmitEmpty();
+        superseded = Sinks.empty();
+        generation++;
+        connected = true;
+        ownerNode = nodeId;
+        lastSeenAt = now;
+        return attachment();
+    }
+
+    /** Disconnects the session if {@code generation} is still the current connection. */
+    public void detach(long generation, Instant now) {
+        if (!removed && this.generation == generation && connected) {
+            connected = false;
+            lastSeenAt = now;
+        }
+    }
+
+    /** Marks the session removed and completes its followers; true if it was not removed before. */
+    public boolean remove() {
+        if (removed) {
+            return false;
+        }
+        removed = true;
+        for (FluxSink<Sequenced> follower : List.copyOf(followers)) {
+            follower.complete();
+        }
+        followers.clear();
+        return true;
+    }
+
+    // ---------------------------------------------------------------- server frames
+
+    /** Appends a frame with the next seq and hands it to every follower, in seq order. */
+    public Sequenced append(Sequenced frame, Instant now) {
+        Sequenced stored = frame.withSeq(++lastSeq);
+        frames.addLast(new Entry<>(stored.seq(), stored, now));
+        trim(now);
+        if (!followers.isEmpty()) {
+            // Emitting under the lock is what keeps every follower in seq order across concurrent appenders.
+            for (FluxSink<Sequenced> follower : List.copyOf(followers)) {
+                follower.next(stored);
+            }
+        }
+        return stored;
+    }
+
+    /** Appends unless a frame still retained was appended under {@code key}. */
+    public OnceAppend appendOnce(String key, Sequenced frame, Instant now) {
+        Long seen = onceKeys.get(key);
+        if (seen != null && seen >= firstSeq()) {
+            return new OnceAppend(seen, true);
+        }
+        long seq = append(frame, now).seq();
+        // In insertion order, which is seq order: forget the keys of frames no longer retained.
+        long first = firstSeq();
+        Iterator<Long> seqs = onceKeys.values().iterator();
+        while (seqs.hasNext() && seqs.next() < first) {
+            seqs.remove();
+        }
+        onceKeys.put(key, seq);
+        return new OnceAppend(seq, false);
+    }
+
+    /** Appends part {@code part} of a leased reply, renewing its lease, or ending it with the reply's done. */
+    public Sequenced appendReply(long replyTo, long part, Sequenced frame, String nodeId, Duration ttl, Instant now) {
+        Lease lease = leases.get(replyTo);
+        if (lease == null) {
+            throw SessionStoreException.replyEnded(id, replyTo);
+        }
+        if (part == lease.parts() - 1) {
+            return frame.withSeq(lease.lastSeq());
+        }
+        if (part != lease.parts()) {
+            throw SessionStoreException.partNotNext(id, replyTo, part, lease.parts());
+        }
+        Sequenced stored = append(frame, now);
+        if (frame instanceof AssistantDone done && done.replyTo() == replyTo) {
+            leases.remove(replyTo);
+        } else {
+            leases.put(replyTo, new Lease(nodeId, now.plus(ttl), part + 1, stored.seq()));
+        }
+        return stored;
+    }
+
+    /**
+     * The retained frames after {@code afterSeq}; fails with history truncated when frame {@code afterSeq + 1} is no
+     * longer retained.
+     */
+    public List<Sequenced> retained(long afterSeq) {
+        long firstSeq = firstSeq();
+        if (afterSeq < lastSeq && afterSeq + 1 < firstSeq) {
+            throw SessionStoreException.historyTruncated(id, afterSeq, firstSeq);
+        }
+        List<Sequenced> result = new ArrayList<>();
+        for (Entry<Sequenced> entry : frames) {
+            if (entry.seq > afterSeq) {
+                result.add(entry.value);
+            }
+        }
+        return result;
+    }
+
+    /** Delivers every later append to {@code follower}, until {@link #unfollow}. */
+    public void follow(FluxSink<Sequenced> follower) {
+        followers.add(follower);
+    }
+
+    public void unfollow(FluxSink<Sequenced> follower) {
+        followers.remove(follower);
+    }
+
+    // ---------------------------------------------------------------- client messages
+
+    /** Stores the message if its cseq is the next one, leasing a user message's reply to {@code nodeId}. */
+    public ClientAppend appendClient(ClientMessage message, String nodeId, Duration replyLease, Instant now) {
+        long cseq = message.cseq();
+        if (cseq <= ackedCseq) {
+            return new ClientAppend(ClientAppend.Outcome.DUPLICATE, ackedCseq);
+        }
+        if (cseq != ackedCseq + 1) {
+            return new ClientAppend(ClientAppend.Outcome.OUT_OF_ORDER, ackedCseq);
+        }
+        ackedCseq = cseq;
+        clientMessages.addLast(new Entry<>(cseq, message, now));
+        if (message instanceof UserMessage) {
+            leases.put(cseq, new Lease(nodeId, now.plus(replyLease), 0, 0));
+        }
+        trim(now);
+        return new ClientAppend(ClientAppend.Outcome.STORED, cseq);
+    }
+
+    /** The retained client messages after {@code afterCseq}. */
+    public List<ClientMessage> clientMessagesAfter(long afterCseq) {
+        List<ClientMessage> messages = new ArrayList<>();
+        for (Entry<ClientMessage> entry : clientMessages) {
+            if (entry.seq > afterCseq) {
+                messages.add(entry.value);
+            }
+        }
+        return messages;
+    }
+
+    // ---------------------------------------------------------------- reply leases
+
+    /** Moves the lease's expiry to {@code until} in {@code nodeId}'s name; fails with reply ended without a lease. */
+    public void renewReply(long replyTo, String nodeId, Instant until) {
+        Lease lease = leases.get(replyTo);
+        if (lease == null) {
+            throw SessionStoreException.replyEnded(id, replyTo);
+        }
+        leases.put(replyTo, lease.renewed(nodeId, until));
+    }
+
+    /** The lease of the reply to {@code replyTo}, or null when there is none. */
+    public ReplyLease findReplyLease(long replyTo) {
+        Lease lease = leases.get(replyTo);
+        return lease == null ? null : new ReplyLease(replyTo, lease.nodeId(), lease.expiresAt());
+    }
+
+    /** Ends the lapsed replies with an interrupted done each, renewing those in {@code producing} instead. */
+    public List<Sequenced> endLapsedReplies(Set<Long> producing, String nodeId, Duration ttl, Instant now) {
+        List<Long> lapsed = new ArrayList<>();
+        leases.forEach((replyTo, lease) -> {
+            if (!lease.expiresAt().isAfter(now)) {
+                lapsed.add(replyTo);
+            }
+        });
+        lapsed.sort(null);
+        List<Sequenced> ended = new ArrayList<>(lapsed.size());
+        for (long replyTo : lapsed) {
+            if (producing.contains(replyTo)) {
+                leases.put(replyTo, leases.get(replyTo).renewed(nodeId, now.plus(ttl)));
+            } else {
+                leases.remove(replyTo);
+                ended.add(append(AssistantDone.of(replyTo, DoneReason.INTERRUPTED), now));
+            }
+        }
+        return ended;
+    }
+
+    // ---------------------------------------------------------------- retention
+
+    /** Drops frames and client messages beyond the count, or older than the age limit. */
+    public void trim(Instant now) {
+        Instant oldest = now.minus(limits.historyMaxAge());
+        trim(frames, limits.historyFrames(), oldest);
+        trim(clientMessages, limits.historyFrames(), oldest);
+    }
+
+    private static void trim(ArrayDeque<? extends Entry<?>> log, int max, Instant oldest) {
+        while (log.size() > max) {
+            log.pollFirst();
+        }
+        while (!log.isEmpty() && log.peekFirst().at().isBefore(oldest)) {
+            log.pollFirst();
+        }
+    }
+
+    private long firstSeq() {
+        return frames.isEmpty() ? lastSeq + 1 : frames.peekFirst().seq;
+    }
+}
