@@ -1,5 +1,6 @@
 package dev.tether.client;
 
+import dev.tether.protocol.Checks;
 import dev.tether.protocol.Protocol;
 import java.net.URI;
 import java.time.Duration;
@@ -245,22 +246,19 @@ public final class TetherClientOptions {
 
         /** The first reconnect backoff, from 1 ms to 1 hour; default {@link #DEFAULT_RECONNECT_BASE_DELAY}. */
         public Builder reconnectBaseDelay(Duration delay) {
-            this.reconnectBaseDelay = within("reconnectBaseDelay", delay, Duration.ofMillis(1), Duration.ofHours(1));
+            this.reconnectBaseDelay = Checks.between("reconnectBaseDelay", delay, Duration.ofMillis(1), Duration.ofHours(1));
             return this;
         }
 
         /** The largest reconnect backoff, from 1 ms to 1 hour; default {@link #DEFAULT_RECONNECT_MAX_DELAY}. */
         public Builder reconnectMaxDelay(Duration delay) {
-            this.reconnectMaxDelay = within("reconnectMaxDelay", delay, Duration.ofMillis(1), Duration.ofHours(1));
+            this.reconnectMaxDelay = Checks.between("reconnectMaxDelay", delay, Duration.ofMillis(1), Duration.ofHours(1));
             return this;
         }
 
         /** The backoff jitter factor, from 0.0 to 1.0; default {@link #DEFAULT_RECONNECT_JITTER}. */
         public Builder reconnectJitter(double jitter) {
-            if (!(jitter >= 0.0 && jitter <= 1.0)) {
-                throw new IllegalArgumentException("reconnectJitter must be between 0.0 and 1.0, got " + jitter);
-            }
-            this.reconnectJitter = jitter;
+            this.reconnectJitter = Checks.between("reconnectJitter", jitter, 0.0, 1.0);
             return this;
         }
 
@@ -287,47 +285,37 @@ public final class TetherClientOptions {
          * {@link #DEFAULT_HEARTBEAT_MARGIN}.
          */
         public Builder heartbeatMargin(Duration margin) {
-            this.heartbeatMargin = within("heartbeatMargin", margin, Duration.ZERO, Duration.ofMinutes(10));
+            this.heartbeatMargin = Checks.between("heartbeatMargin", margin, Duration.ZERO, Duration.ofMinutes(10));
             return this;
         }
 
         /** Unacknowledged messages the outbox holds, from 1 to 1,000,000; default {@link #DEFAULT_OUTBOX_CAPACITY}. */
         public Builder outboxCapacity(int capacity) {
-            if (capacity < 1 || capacity > 1_000_000) {
-                throw new IllegalArgumentException("outboxCapacity must be between 1 and 1000000, got " + capacity);
-            }
-            this.outboxCapacity = capacity;
+            this.outboxCapacity = Checks.between("outboxCapacity", capacity, 1, 1_000_000);
             return this;
         }
 
         /** Received frames acknowledged together, from 1 to 100,000; default {@link #DEFAULT_ACK_BATCH_SIZE}. */
         public Builder ackBatchSize(int frames) {
-            if (frames < 1 || frames > 100_000) {
-                throw new IllegalArgumentException("ackBatchSize must be between 1 and 100000, got " + frames);
-            }
-            this.ackBatchSize = frames;
+            this.ackBatchSize = Checks.between("ackBatchSize", frames, 1, 100_000);
             return this;
         }
 
         /** The longest wait before acknowledging, from 0 to 1 minute; default {@link #DEFAULT_ACK_DELAY}. */
         public Builder ackDelay(Duration delay) {
-            this.ackDelay = within("ackDelay", delay, Duration.ZERO, Duration.ofMinutes(1));
+            this.ackDelay = Checks.between("ackDelay", delay, Duration.ZERO, Duration.ofMinutes(1));
             return this;
         }
 
         /** Time allowed to receive {@code welcome}, from 1 ms to 10 minutes; default {@link #DEFAULT_HANDSHAKE_TIMEOUT}. */
         public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeout = within("handshakeTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
+            this.handshakeTimeout = Checks.between("handshakeTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
             return this;
         }
 
         /** Largest frame in bytes, from 1024 to 16 MiB; default {@link #DEFAULT_MAX_FRAME_BYTES}. */
         public Builder maxFrameBytes(int bytes) {
-            if (bytes < MIN_FRAME_BYTES || bytes > MAX_FRAME_BYTES) {
-                throw new IllegalArgumentException("maxFrameBytes must be between " + MIN_FRAME_BYTES + " and "
-                        + MAX_FRAME_BYTES + ", got " + bytes);
-            }
-            this.maxFrameBytes = bytes;
+            this.maxFrameBytes = Checks.between("maxFrameBytes", bytes, MIN_FRAME_BYTES, MAX_FRAME_BYTES);
             return this;
         }
 
@@ -362,14 +350,6 @@ public final class TetherClientOptions {
                         + ") must not exceed reconnectMaxDelay (" + reconnectMaxDelay + ")");
             }
             return new TetherClientOptions(this);
-        }
-
-        private static Duration within(String name, Duration value, Duration min, Duration max) {
-            Objects.requireNonNull(value, name);
-            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
-            }
-            return value;
         }
     }
 }

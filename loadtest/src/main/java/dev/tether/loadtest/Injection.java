@@ -1,5 +1,7 @@
 package dev.tether.loadtest;
 
+import dev.tether.protocol.Checks;
+import dev.tether.protocol.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -41,7 +43,11 @@ public sealed interface Injection {
             return atOnce();
         }
         if (value.startsWith("ramp:")) {
-            return ramp(Durations.parse("inject ramp", value.substring(5)));
+            try {
+                return ramp(Durations.parse(value.substring(5)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("inject ramp: " + e.getMessage(), e);
+            }
         }
         if (value.startsWith("rate:")) {
             String rate = value.substring(5);
@@ -79,10 +85,7 @@ public sealed interface Injection {
     /** Clients spread evenly over {@code duration}. */
     record Ramp(Duration duration) implements Injection {
         public Ramp {
-            Objects.requireNonNull(duration, "duration");
-            if (duration.compareTo(Duration.ofMillis(1)) < 0 || duration.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("ramp duration must be between 1ms and 1h, got " + duration);
-            }
+            Checks.between("ramp duration", duration, Duration.ofMillis(1), Duration.ofHours(1));
         }
 
         @Override
@@ -107,10 +110,7 @@ public sealed interface Injection {
     /** Clients started at {@code perSecond}. */
     record Rate(double perSecond) implements Injection {
         public Rate {
-            if (!(perSecond >= 0.01 && perSecond <= 1_000_000)) {
-                throw new IllegalArgumentException("inject rate must be between 0.01 and 1000000 per second, got "
-                        + perSecond);
-            }
+            Checks.between("inject rate", perSecond, 0.01, 1_000_000.0);
         }
 
         @Override

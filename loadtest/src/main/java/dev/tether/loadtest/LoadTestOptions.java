@@ -1,6 +1,8 @@
 package dev.tether.loadtest;
 
 import dev.tether.gateway.HandlerOptions;
+import dev.tether.gateway.PushApiOptions;
+import dev.tether.protocol.Checks;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -175,10 +177,7 @@ public final class LoadTestOptions {
 
         /** Gateways to start in this JVM on loopback, sharing one in-memory store, from 0 to 16; default 0. */
         public Builder embeddedGateways(int count) {
-            if (count < 0 || count > 16) {
-                throw new IllegalArgumentException("embedded-gateways must be between 0 and 16, got " + count);
-            }
-            this.embeddedGateways = count;
+            this.embeddedGateways = Checks.between("embeddedGateways", count, 0, 16);
             return this;
         }
 
@@ -194,10 +193,7 @@ public final class LoadTestOptions {
 
         /** The publish API's bearer key, at least 16 characters (the gateway's minimum). */
         public Builder apiKey(String key) {
-            if (key != null && key.length() < 16) {
-                throw new IllegalArgumentException("api-key must be at least 16 characters, got " + key.length());
-            }
-            this.apiKey = key;
+            this.apiKey = key == null ? null : PushApiOptions.withApiKey(key).apiKey().orElseThrow();
             return this;
         }
 
@@ -215,20 +211,13 @@ public final class LoadTestOptions {
 
         /** The embedded gateways' pause between echoed words, from 0 to 10 s; default {@link #DEFAULT_ECHO_DELAY}. */
         public Builder echoDelay(Duration delay) {
-            Objects.requireNonNull(delay, "echoDelay");
-            if (delay.isNegative() || delay.compareTo(Duration.ofSeconds(10)) > 0) {
-                throw new IllegalArgumentException("echo-delay must be between 0ms and 10s, got " + delay);
-            }
-            this.echoDelay = delay;
+            this.echoDelay = Checks.between("echoDelay", delay, Duration.ZERO, Duration.ofSeconds(10));
             return this;
         }
 
         /** Publish requests in flight at once, from 1 to 10,000; default {@link #DEFAULT_PRODUCER_CONCURRENCY}. */
         public Builder producerConcurrency(int requests) {
-            if (requests < 1 || requests > 10_000) {
-                throw new IllegalArgumentException("producer-concurrency must be between 1 and 10000, got " + requests);
-            }
-            this.producerConcurrency = requests;
+            this.producerConcurrency = Checks.between("producerConcurrency", requests, 1, 10_000);
             return this;
         }
 
@@ -240,10 +229,7 @@ public final class LoadTestOptions {
 
         /** Unmeasured clients run before the scenario, from 0 to 10,000; default {@link #DEFAULT_WARMUP_CLIENTS}. */
         public Builder warmupClients(int clients) {
-            if (clients < 0 || clients > 10_000) {
-                throw new IllegalArgumentException("warmup must be between 0 and 10000 clients, got " + clients);
-            }
-            this.warmupClients = clients;
+            this.warmupClients = Checks.between("warmupClients", clients, 0, 10_000);
             return this;
         }
 

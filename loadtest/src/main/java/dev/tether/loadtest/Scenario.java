@@ -1,6 +1,8 @@
 package dev.tether.loadtest;
 
 import dev.tether.client.TetherClientOptions;
+import dev.tether.protocol.Checks;
+import dev.tether.protocol.Durations;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -248,10 +250,7 @@ public final class Scenario {
 
         /** The number of virtual clients, from 1 to 1,000,000; default {@link #DEFAULT_CLIENTS}. */
         public Builder clients(long clients) {
-            if (clients < 1 || clients > 1_000_000) {
-                throw new IllegalArgumentException("clients must be between 1 and 1000000, got " + clients);
-            }
-            this.clients = clients;
+            this.clients = Checks.between("clients", clients, 1L, 1_000_000L);
             return this;
         }
 
@@ -263,20 +262,13 @@ public final class Scenario {
 
         /** User messages per second per client, from 0 (none) to 100; default {@link #DEFAULT_MESSAGE_RATE}. */
         public Builder messageRate(double perSecond) {
-            if (!(perSecond >= 0 && perSecond <= 100)) {
-                throw new IllegalArgumentException("messageRate must be between 0 and 100 per second, got " + perSecond);
-            }
-            this.messageRate = perSecond;
+            this.messageRate = Checks.between("messageRate", perSecond, 0.0, 100.0);
             return this;
         }
 
         /** One pushed event per client every {@code interval}, from 1 ms to 1 hour; default none. */
         public Builder events(Duration interval) {
-            Objects.requireNonNull(interval, "eventInterval");
-            if (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("eventInterval must be between 1ms and 1h, got " + interval);
-            }
-            this.eventInterval = interval;
+            this.eventInterval = Checks.between("eventInterval", interval, Duration.ofMillis(1), Duration.ofHours(1));
             return this;
         }
 
@@ -288,7 +280,7 @@ public final class Scenario {
 
         /** How long the load is held after the injection, from 0 to 24 hours; default {@link #DEFAULT_HOLD}. */
         public Builder hold(Duration hold) {
-            this.hold = within("hold", hold, Duration.ZERO, Duration.ofHours(24));
+            this.hold = Checks.between("hold", hold, Duration.ZERO, Duration.ofHours(24));
             return this;
         }
 
@@ -298,7 +290,7 @@ public final class Scenario {
          */
         public Builder fault(Fault fault, Duration after) {
             this.fault = Objects.requireNonNull(fault, "fault");
-            this.faultAfter = within("faultAfter", after, Duration.ZERO, Duration.ofHours(24));
+            this.faultAfter = Checks.between("faultAfter", after, Duration.ZERO, Duration.ofHours(24));
             return this;
         }
 
@@ -310,29 +302,26 @@ public final class Scenario {
         /** Each client closes its session after {@code lifetime}, from 100 ms to 24 hours; default never. */
         public Builder lifetime(Duration lifetime) {
             this.lifetime = lifetime == null ? null
-                    : within("lifetime", lifetime, Duration.ofMillis(100), Duration.ofHours(24));
+                    : Checks.between("lifetime", lifetime, Duration.ofMillis(100), Duration.ofHours(24));
             return this;
         }
 
         /** The longest wait for outstanding replies and events, from 0 to 1 hour; default {@link #DEFAULT_DRAIN_TIMEOUT}. */
         public Builder drainTimeout(Duration timeout) {
-            this.drainTimeout = within("drainTimeout", timeout, Duration.ZERO, Duration.ofHours(1));
+            this.drainTimeout = Checks.between("drainTimeout", timeout, Duration.ZERO, Duration.ofHours(1));
             return this;
         }
 
         /** The client reconnect jitter, from 0.0 to 1.0; default {@link #DEFAULT_RECONNECT_JITTER}. */
         public Builder reconnectJitter(double jitter) {
-            if (!(jitter >= 0.0 && jitter <= 1.0)) {
-                throw new IllegalArgumentException("reconnectJitter must be between 0.0 and 1.0, got " + jitter);
-            }
-            this.reconnectJitter = jitter;
+            this.reconnectJitter = Checks.between("reconnectJitter", jitter, 0.0, 1.0);
             return this;
         }
 
         /** The client's first and largest reconnect backoff, each from 1 ms to 1 hour, base at most max. */
         public Builder reconnectBackoff(Duration base, Duration max) {
-            Duration b = within("reconnectBase", base, Duration.ofMillis(1), Duration.ofHours(1));
-            Duration m = within("reconnectMax", max, Duration.ofMillis(1), Duration.ofHours(1));
+            Duration b = Checks.between("reconnectBase", base, Duration.ofMillis(1), Duration.ofHours(1));
+            Duration m = Checks.between("reconnectMax", max, Duration.ofMillis(1), Duration.ofHours(1));
             if (b.compareTo(m) > 0) {
                 throw new IllegalArgumentException("reconnectBase (" + b + ") must not exceed reconnectMax (" + m + ")");
             }
@@ -343,10 +332,7 @@ public final class Scenario {
 
         /** Reconnect attempts before a client gives up, 0 or more; default {@link #DEFAULT_RECONNECT_ATTEMPTS}. */
         public Builder reconnectAttempts(long attempts) {
-            if (attempts < 0) {
-                throw new IllegalArgumentException("reconnectAttempts must be >= 0, got " + attempts);
-            }
-            this.reconnectAttempts = attempts;
+            this.reconnectAttempts = Checks.atLeast("reconnectAttempts", attempts, 0);
             return this;
         }
 
@@ -358,15 +344,6 @@ public final class Scenario {
 
         public Scenario build() {
             return new Scenario(this);
-        }
-
-        private static Duration within(String name, Duration value, Duration min, Duration max) {
-            Objects.requireNonNull(value, name);
-            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new IllegalArgumentException(name + " must be between " + Durations.format(min) + " and "
-                        + Durations.format(max) + ", got " + value);
-            }
-            return value;
         }
     }
 }

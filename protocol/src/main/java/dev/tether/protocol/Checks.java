@@ -28,6 +28,14 @@ public final class Checks {
         return value;
     }
 
+    /** {@code value}, if it is {@code min} or more. */
+    public static long atLeast(String name, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be >= " + min + ", got " + value);
+        }
+        return value;
+    }
+
     /** {@code value}, if it lies from {@code min} to {@code max} inclusive (NaN never does). */
     public static double between(String name, double value, double min, double max) {
         if (!(value >= min && value <= max)) {

@@ -29,6 +29,7 @@ class ChecksTest {
                 .hasMessage("jitter must be between 0.0 and 1.0, got NaN");
         assertThatThrownBy(() -> Checks.between("heartbeat", Duration.ZERO, Duration.ofMillis(10), Duration.ofHours(1)))
                 .hasMessage("heartbeat must be between 10ms and 1h, got 0ms");
+        assertThatThrownBy(() -> Checks.atLeast("attempts", -1, 0)).hasMessage("attempts must be >= 0, got -1");
         assertThatThrownBy(() -> Checks.positive("grace", Duration.ZERO)).hasMessage("grace must be > 0, got 0ms");
         assertThatThrownBy(() -> Checks.nonBlank("host", " ")).hasMessage("host must not be empty");
         assertThatThrownBy(() -> Checks.between("heartbeat", null, Duration.ZERO, Duration.ZERO))

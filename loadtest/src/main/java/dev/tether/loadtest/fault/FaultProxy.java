@@ -1,5 +1,6 @@
 package dev.tether.loadtest.fault;
 
+import dev.tether.protocol.Checks;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -439,7 +440,7 @@ public final class FaultProxy implements Disposable {
 
             /** The port to listen on, 0 (ephemeral) to 65535. */
             public Builder port(int port) {
-                this.port = checkPort("port", port);
+                this.port = Checks.between("port", port, 0, 65_535);
                 return this;
             }
 
@@ -452,20 +453,13 @@ public final class FaultProxy implements Disposable {
             /** Where to forward connections: {@code host}, and a {@code port} from 1 to 65535. */
             public Builder target(String host, int port) {
                 Objects.requireNonNull(host, "host");
-                if (port < 1) {
-                    throw new IllegalArgumentException("target port must be in [1, 65535], got " + port);
-                }
-                return target(new InetSocketAddress(host, checkPort("target port", port)));
+                return target(new InetSocketAddress(host, Checks.between("target port", port, 1, 65_535)));
             }
 
             /** Timeout for connecting to the upstream, from 1 ms to 1 hour. */
             public Builder connectTimeout(Duration connectTimeout) {
-                Objects.requireNonNull(connectTimeout, "connectTimeout");
-                if (connectTimeout.toMillis() < 1 || connectTimeout.compareTo(Duration.ofHours(1)) > 0) {
-                    throw new IllegalArgumentException(
-                            "connectTimeout must be in [1ms, 1h], got " + connectTimeout);
-                }
-                this.connectTimeout = connectTimeout;
+                this.connectTimeout = Checks.between("connectTimeout", connectTimeout, Duration.ofMillis(1),
+                        Duration.ofHours(1));
                 return this;
             }
 
@@ -474,10 +468,7 @@ public final class FaultProxy implements Disposable {
              * {@link FaultProxy#cutAfterDownstreamBytes(long)}.
              */
             public Builder cutDownstreamAfterBytes(long bytes) {
-                if (bytes < 1) {
-                    throw new IllegalArgumentException("cutDownstreamAfterBytes must be >= 1, got " + bytes);
-                }
-                this.cutDownstreamAfterBytes = bytes;
+                this.cutDownstreamAfterBytes = Checks.atLeast("cutDownstreamAfterBytes", bytes, 1);
                 return this;
             }
 
@@ -489,22 +480,12 @@ public final class FaultProxy implements Disposable {
 
             /** I/O threads, from 1 to 256. */
             public Builder ioThreads(int ioThreads) {
-                if (ioThreads < 1 || ioThreads > 256) {
-                    throw new IllegalArgumentException("ioThreads must be in [1, 256], got " + ioThreads);
-                }
-                this.ioThreads = ioThreads;
+                this.ioThreads = Checks.between("ioThreads", ioThreads, 1, 256);
                 return this;
             }
 
             public Options build() {
                 return new Options(this);
-            }
-
-            private static int checkPort(String name, int port) {
-                if (port < 0 || port > 65535) {
-                    throw new IllegalArgumentException(name + " must be in [0, 65535], got " + port);
-                }
-                return port;
             }
         }
     }

@@ -126,16 +126,16 @@ public final class LoadRuns {
 
     /** Runs the command line; returns the exit code. */
     public static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-        CommandLine.Invocation invocation;
+        LoadTestCommand.Invocation invocation;
         try {
-            invocation = CommandLine.parse(args, env);
+            invocation = LoadTestCommand.parse(args, env);
         } catch (IllegalArgumentException e) {
             err.println("tether-loadtest: " + e.getMessage());
             err.println("Run with --help to see every option.");
             return EXIT_USAGE;
         }
-        if (invocation.help()) {
-            out.print(CommandLine.usage());
+        if (invocation.output() != null) {
+            out.print(invocation.output());
             return EXIT_PASS;
         }
         if (!invocation.compare().isEmpty()) {

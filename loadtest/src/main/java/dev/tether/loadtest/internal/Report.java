@@ -2,7 +2,7 @@ package dev.tether.loadtest.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.tether.loadtest.Durations;
+import dev.tether.protocol.Durations;
 import dev.tether.loadtest.Fault;
 import dev.tether.loadtest.LoadTestOptions;
 import dev.tether.loadtest.RunResult;

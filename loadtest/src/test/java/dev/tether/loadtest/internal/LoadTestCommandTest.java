@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class CommandLineTest {
+class LoadTestCommandTest {
 
     private static LoadTestOptions parse(String... args) {
-        return CommandLine.parse(List.of(args), Map.of()).options();
+        return LoadTestCommand.parse(List.of(args), Map.of()).options();
     }
 
     @Test
@@ -66,15 +66,15 @@ class CommandLineTest {
     void theStormRunsWithoutAProducerWhenNoPublishApiIsGiven() {
         LoadTestOptions options = parse("--scenario", "storm", "--embedded-gateways", "1");
 
-        assertThat(options.scenario().eventInterval()).contains(CommandLine.STORM_EVENT_INTERVAL);
+        assertThat(options.scenario().eventInterval()).contains(LoadTestCommand.STORM_EVENT_INTERVAL);
         assertThat(options.producerEnabled()).isFalse();
         assertThat(options.scenario().fault()).isEqualTo(Fault.proxyCut());
     }
 
     @Test
     void theApiKeyComesFromTheEnvironment() {
-        LoadTestOptions options = CommandLine.parse(List.of("--scenario", "storm", "--embedded-gateways", "2"),
-                Map.of(CommandLine.API_KEY_ENV, "0123456789abcdef")).options();
+        LoadTestOptions options = LoadTestCommand.parse(List.of("--scenario", "storm", "--embedded-gateways", "2"),
+                Map.of(LoadTestCommand.API_KEY_ENV, "0123456789abcdef")).options();
 
         assertThat(options.apiKey()).contains("0123456789abcdef");
         assertThat(options.producerEnabled()).isTrue();
@@ -106,13 +106,13 @@ class CommandLineTest {
         assertThatThrownBy(() -> parse("--embedded-gateways", "1", "--clients", "0"))
                 .hasMessageContaining("clients must be between 1 and 1000000");
         assertThatThrownBy(() -> parse("--embedded-gateways", "1", "--inject", "ramp:soon"))
-                .hasMessageContaining("must be a duration");
+                .hasMessageContaining("inject ramp: expected a duration like 20ms, 3s, 5m or 1h");
         assertThatThrownBy(() -> parse("--embedded-gateways", "1", "--inject", "burst"))
                 .hasMessageContaining("inject must be at-once, ramp:<duration> or rate:<per-second>");
         assertThatThrownBy(() -> parse("--embedded-gateways", "1", "--jitter", "2"))
                 .hasMessageContaining("reconnectJitter must be between 0.0 and 1.0");
         assertThatThrownBy(() -> parse("--embedded-gateways", "1", "--message-rate", "fast"))
-                .hasMessageContaining("--message-rate must be a number");
+                .hasMessageContaining("'--message-rate': expected a number, got \"fast\"");
         assertThatThrownBy(() -> parse("--target", "http://h/ws"))
                 .hasMessageContaining("target must be a ws:// URI");
         assertThatThrownBy(() -> parse("--embedded-gateways", "1", "--publish-url", "http://h:1"))
@@ -124,17 +124,23 @@ class CommandLineTest {
         assertThatThrownBy(() -> parse("--clients", "5"))
                 .hasMessageContaining("--target ws://... or --embedded-gateways N");
         assertThatThrownBy(() -> parse("--embedded-gateways", "1", "--frobnicate"))
-                .hasMessageContaining("unknown option --frobnicate");
+                .hasMessageContaining("Unknown option: '--frobnicate'");
         assertThatThrownBy(() -> parse("--embedded-gateways"))
-                .hasMessageContaining("--embedded-gateways needs a value");
+                .hasMessageContaining("Missing required parameter for option '--embedded-gateways'");
+        assertThatThrownBy(() -> parse("--embedded-gateways", "1", "--duration", "1.5s"))
+                .as("durations are whole numbers, as the gateway's flags are")
+                .hasMessageContaining("'--duration': expected a duration like 20ms, 3s, 5m or 1h, got \"1.5s\"");
+        assertThatThrownBy(() -> parse("--compare", "a.json"))
+                .hasMessageContaining("--compare");
     }
 
     @Test
     void helpAndCompare() {
-        assertThat(CommandLine.parse(List.of("--help"), Map.of()).help()).isTrue();
-        assertThat(CommandLine.parse(List.of("--compare", "a.json", "b.json"), Map.of()).compare())
+        assertThat(LoadTestCommand.parse(List.of("--help"), Map.of()).output()).contains("Usage: tether-loadtest");
+        assertThat(LoadTestCommand.parse(List.of("--version"), Map.of()).output()).startsWith("tether-loadtest ");
+        assertThat(LoadTestCommand.parse(List.of("--compare", "a.json", "b.json"), Map.of()).compare())
                 .containsExactly(Path.of("a.json"), Path.of("b.json"));
-        assertThat(CommandLine.usage()).contains("--scenario steady|storm|churn", "--kill-cmd", "--compare-jitter");
+        assertThat(LoadTestCommand.usage()).contains("--scenario=steady|storm|churn", "--kill-cmd", "--compare-jitter");
     }
 
     @Test
