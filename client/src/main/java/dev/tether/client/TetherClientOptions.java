@@ -246,13 +246,15 @@ public final class TetherClientOptions {
 
         /** The first reconnect backoff, from 1 ms to 1 hour; default {@link #DEFAULT_RECONNECT_BASE_DELAY}. */
         public Builder reconnectBaseDelay(Duration delay) {
-            this.reconnectBaseDelay = Checks.between("reconnectBaseDelay", delay, Duration.ofMillis(1), Duration.ofHours(1));
+            this.reconnectBaseDelay = Checks.between("reconnectBaseDelay", delay,
+                    Duration.ofMillis(1), Duration.ofHours(1));
             return this;
         }
 
         /** The largest reconnect backoff, from 1 ms to 1 hour; default {@link #DEFAULT_RECONNECT_MAX_DELAY}. */
         public Builder reconnectMaxDelay(Duration delay) {
-            this.reconnectMaxDelay = Checks.between("reconnectMaxDelay", delay, Duration.ofMillis(1), Duration.ofHours(1));
+            this.reconnectMaxDelay = Checks.between("reconnectMaxDelay", delay,
+                    Duration.ofMillis(1), Duration.ofHours(1));
             return this;
         }
 
@@ -309,7 +311,8 @@ public final class TetherClientOptions {
 
         /** Time allowed to receive {@code welcome}, from 1 ms to 10 minutes; default {@link #DEFAULT_HANDSHAKE_TIMEOUT}. */
         public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeout = Checks.between("handshakeTimeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(10));
+            this.handshakeTimeout = Checks.between("handshakeTimeout", timeout,
+                    Duration.ofMillis(1), Duration.ofMinutes(10));
             return this;
         }
 

@@ -225,7 +225,8 @@ class ResumeUnderCutsIT {
     // ------------------------------------------------------------------ fixtures and checks
 
     private void startGateway(UnaryOperator<GatewayConfig.Builder> customizer) {
-        GatewayConfig config = customizer.apply(GatewayConfig.builder().server(s -> s.host("127.0.0.1").port(0))).build();
+        GatewayConfig config = customizer.apply(GatewayConfig.builder().server(s -> s.host("127.0.0.1").port(0)))
+                .build();
         store = InMemorySessionStore.builder().limits(config.sessionLimits())
                 .sweepInterval(Duration.ofMillis(100)).build();
         gateway = TetherGateway.builder(config).store(store).build().start().block(TIMEOUT);
