@@ -518,7 +518,8 @@ public abstract class SessionStoreContract {
 
         appendReply(id, 2, 0, AssistantDone.of(2, DoneReason.COMPLETE)).block(TIMEOUT);
         elapse(Duration.ofMillis(200));
-        store.renewReply(id, 3, "node-a", Duration.ofMillis(300)).block(TIMEOUT);
+        // Renewed past the test's end: reply 3 must not lapse, however slowly a real store's time passes.
+        store.renewReply(id, 3, "node-a", LEASE).block(TIMEOUT);
         elapse(Duration.ofMillis(200));
 
         assertThat(endLapsed(id)).as("seq 1 is reply 2's done; reply 3 was renewed")
@@ -567,14 +568,15 @@ public abstract class SessionStoreContract {
     void storingAUserMessageLeasesItsReplyInTheSameStep() throws InterruptedException {
         String id = newSessionId();
         create(id);
-        Duration lease = Duration.ofMillis(300);
+        // Long enough that nothing lapses during the four calls on a real store, even a slow one.
+        Duration lease = Duration.ofSeconds(1);
 
         store.appendClient(id, new UserMessage(1, "hi"), "node-a", lease).block(TIMEOUT);
         store.appendClient(id, new UserMessage(1, "hi"), "node-b", LEASE).block(TIMEOUT);
         store.appendClient(id, new ClientEvent(2, "typing", null), "node-a", lease).block(TIMEOUT);
         store.appendClient(id, new Cancel(3, 1), "node-a", lease).block(TIMEOUT);
         assertThat(endLapsed(id)).isEmpty();
-        elapse(Duration.ofMillis(500));
+        elapse(Duration.ofMillis(1200));
 
         assertThat(endLapsed(id))
                 .as("only the user message's reply, leased when it was stored; the duplicate took no lease")
@@ -611,7 +613,8 @@ public abstract class SessionStoreContract {
         create(id);
         storeUserMessages(id, 2, Duration.ofMillis(300));
         elapse(Duration.ofMillis(200));
-        store.appendReply(id, 1, 0, delta(1, "still writing"), "node-a", Duration.ofMillis(300)).block(TIMEOUT);
+        // Renewed past the test's end, so the verdict holds however slowly a real store's time passes.
+        store.appendReply(id, 1, 0, delta(1, "still writing"), "node-a", LEASE).block(TIMEOUT);
         elapse(Duration.ofMillis(200));
 
         assertThat(endLapsed(id)).as("reply 2 lapsed; reply 1 was renewed by its append")
