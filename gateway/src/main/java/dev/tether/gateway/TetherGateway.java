@@ -12,7 +12,7 @@ import reactor.core.scheduler.Schedulers;
  * A Tether gateway node: a WebSocket server whose sessions outlive their connections.
  *
  * <pre>{@code
- * GatewayHandle gateway = TetherGateway.start(GatewayConfig.builder().port(0).build()).block();
+ * GatewayHandle gateway = TetherGateway.start(GatewayConfig.builder().server(s -> s.port(0)).build()).block();
  * ... gateway.port() ...
  * gateway.shutdown(Duration.ofSeconds(5)).block();
  * }</pre>

@@ -2,7 +2,7 @@ package dev.tether.gateway.internal;
 
 import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.ConversationHandler;
-import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.ReplyOptions;
 import dev.tether.gateway.ReplyPart;
 import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
@@ -39,7 +39,7 @@ import reactor.util.retry.Retry;
  * a handler's Flux is backpressured and a reply waiting for the store is paused, not buffered. Each part is stored
  * under its number in the reply, which makes {@link SessionStore#appendReply} idempotent: a part whose store call
  * failed, even ambiguously (a timeout, or a connection lost with the command in flight, which may have stored it),
- * is simply sent again with backoff until the store answers, for at most {@link GatewayConfig#replies()}.
+ * is simply sent again with backoff until the store answers, for at most {@link ReplyOptions#maxPause()}.
  * Only then does the reply end: with {@code failed} if that can still be stored, otherwise its lease lapses and the
  * node serving the session ends it {@code interrupted}.
  */
