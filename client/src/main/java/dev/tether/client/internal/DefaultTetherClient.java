@@ -3,33 +3,19 @@ package dev.tether.client.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.client.ConnectionClosedException;
 import dev.tether.client.ConnectionEvent;
-import dev.tether.client.ConnectionFailedException;
 import dev.tether.client.ConnectionState;
 import dev.tether.client.OutboxFullException;
-import dev.tether.client.OutboxOnResumeFailure;
 import dev.tether.client.SessionHandle;
 import dev.tether.client.StateChange;
 import dev.tether.client.TetherClient;
 import dev.tether.client.TetherClientException;
 import dev.tether.client.TetherClientOptions;
-import dev.tether.protocol.Bye;
 import dev.tether.protocol.Cancel;
-import dev.tether.protocol.ClientAck;
 import dev.tether.protocol.ClientEvent;
-import dev.tether.protocol.ClientFrame;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.CloseCode;
-import dev.tether.protocol.ErrorCode;
-import dev.tether.protocol.ErrorFrame;
 import dev.tether.protocol.FrameCodec;
-import dev.tether.protocol.FrameException;
-import dev.tether.protocol.Hello;
-import dev.tether.protocol.Ping;
-import dev.tether.protocol.Pong;
-import dev.tether.protocol.ResumeFailure;
 import dev.tether.protocol.Sequenced;
-import dev.tether.protocol.ServerAck;
-import dev.tether.protocol.ServerFrame;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
 import java.net.URI;
@@ -38,8 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,16 +32,14 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.publisher.SynchronousSink;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * The client: one lifecycle Flux per {@link #connect()}, each subscription of which is one connection, retried
  * with {@link Reconnect}; the session, outbox and delivery tracker outlive the connections.
  *
- * <p>Threading: every piece of mutable state is guarded by {@link #lock}, held only for short sections that never
- * block (writes go to a per-connection unicast sink that Reactor Netty drains on its event loop). The sinks behind
- * {@link #messages()}, {@link #states()} and {@link #events()} are emitted to only while holding the lock, so their
- * signals are serialized and ordered; the lock is reentrant, so a subscriber may call back into the client.
+ * <p>Threading: every piece of mutable state, here and in the {@link ClientSession}, {@link ClientStreams} and
+ * {@link Link} it owns, is guarded by {@link #lock}, held only for short sections that never block (writes go to a
+ * per-connection unicast sink that Reactor Netty drains on its event loop).
  */
 final class DefaultTetherClient implements TetherClient {
 
@@ -65,32 +47,20 @@ final class DefaultTetherClient implements TetherClient {
 
     private static final FrameCodec CODEC = new FrameCodec();
 
-    /** Frames buffered for a slow or absent messages() subscriber before the client resumes instead. */
-    static final int MESSAGE_BUFFER = 1024;
-
-    private static final int EVENT_BUFFER = 256;
-
     // Sizing a message with the longest possible cseq gives an upper bound that renumbering can never exceed.
     private static final long WIDEST_CSEQ = Long.MAX_VALUE;
 
     private final TetherClientOptions options;
     private final Transport transport;
-    private final Scheduler scheduler;
     private final List<URI> endpoints;
 
-    private final Sinks.Many<Sequenced> messages = Sinks.many().multicast().onBackpressureBuffer(MESSAGE_BUFFER, false);
-    private final Sinks.Many<StateChange> states = Sinks.many().replay().latest();
-    private final Sinks.Many<ConnectionEvent> events = Sinks.many().multicast().onBackpressureBuffer(EVENT_BUFFER, false);
-
     private final Object lock = new Object();
+    private final Link.Owner linkOwner = new LinkOwner();
 
     // Everything below is guarded by lock.
-    private ConnectionState state = ConnectionState.IDLE;
-    private String sessionId;
-    private String token;
-    private long epoch;
+    private final ClientStreams streams = new ClientStreams();
+    private final ClientSession session;
     private final Outbox outbox;
-    private final InboundTracker tracker;
     private Run run;
     private Link link;
     private long connectAttempts;
@@ -100,16 +70,9 @@ final class DefaultTetherClient implements TetherClient {
     DefaultTetherClient(TetherClientOptions options, Transport transport) {
         this.options = Objects.requireNonNull(options, "options");
         this.transport = Objects.requireNonNull(transport, "transport");
-        this.scheduler = options.scheduler();
         this.endpoints = options.endpoints();
-        Optional<SessionHandle> resume = options.resumeFrom();
-        this.outbox = new Outbox(options.outboxCapacity(), resume.isEmpty());
-        this.tracker = new InboundTracker(resume.map(SessionHandle::lastSeq).orElse(0L));
-        resume.ifPresent(handle -> {
-            sessionId = handle.sessionId();
-            token = handle.token();
-            epoch = handle.epoch();
-        });
+        this.session = new ClientSession(options);
+        this.outbox = session.outbox();
     }
 
     // ------------------------------------------------------------------------------------------------ public API
@@ -118,14 +81,14 @@ final class DefaultTetherClient implements TetherClient {
     public Mono<Void> connect() {
         return Mono.defer(() -> {
             synchronized (lock) {
-                if (state == ConnectionState.CLOSED || closeRequested) {
+                if (streams.state() == ConnectionState.CLOSED || closeRequested) {
                     return Mono.error(TetherClientException.clientClosed());
                 }
                 if (run == null) {
                     start();
                 }
             }
-            return states.asFlux()
+            return streams.states()
                     .map(StateChange::current)
                     .filter(current -> current != ConnectionState.CONNECTING
                             && current != ConnectionState.RECONNECTING)
@@ -168,32 +131,30 @@ final class DefaultTetherClient implements TetherClient {
 
     @Override
     public Flux<Sequenced> messages() {
-        return messages.asFlux();
+        return streams.messages();
     }
 
     @Override
     public Flux<StateChange> states() {
-        return states.asFlux();
+        return streams.states();
     }
 
     @Override
     public ConnectionState state() {
         synchronized (lock) {
-            return state;
+            return streams.state();
         }
     }
 
     @Override
     public Flux<ConnectionEvent> events() {
-        return events.asFlux();
+        return streams.events();
     }
 
     @Override
     public Optional<SessionHandle> session() {
         synchronized (lock) {
-            return sessionId == null
-                    ? Optional.empty()
-                    : Optional.of(new SessionHandle(sessionId, token, epoch, tracker.lastSeq()));
+            return session.handle();
         }
     }
 
@@ -201,11 +162,11 @@ final class DefaultTetherClient implements TetherClient {
     public Mono<Void> disconnect() {
         return Mono.fromRunnable(() -> {
             synchronized (lock) {
-                if (state == ConnectionState.CLOSED || run == null) {
+                if (streams.state() == ConnectionState.CLOSED || run == null) {
                     return;
                 }
                 stopRun();
-                transition(ConnectionState.IDLE);
+                streams.transition(ConnectionState.IDLE);
             }
         });
     }
@@ -215,16 +176,13 @@ final class DefaultTetherClient implements TetherClient {
         return Mono.defer(() -> {
             List<Outbox.Entry> failed = List.of();
             synchronized (lock) {
-                if (state != ConnectionState.CLOSED && !closeRequested) {
+                if (streams.state() != ConnectionState.CLOSED && !closeRequested) {
                     closeRequested = true;
                     Link current = link;
-                    if (current != null && current.welcomed) {
+                    if (current != null && current.isWelcomed()) {
                         // The gateway answers bye by closing with 1000, which ends the lifecycle normally.
-                        current.stopping = true;
-                        current.write(new Bye());
                         Run closing = run;
-                        current.byeTimer = scheduler.schedule(() -> forceClose(closing),
-                                options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                        current.bye(() -> forceClose(closing));
                     } else {
                         stopRun();
                         failed = finishClosed();
@@ -232,7 +190,7 @@ final class DefaultTetherClient implements TetherClient {
                 }
             }
             failAll(failed, TetherClientException.clientClosed());
-            return states.asFlux().then();
+            return streams.states().then();
         });
     }
 
@@ -246,10 +204,10 @@ final class DefaultTetherClient implements TetherClient {
             }
             Sinks.One<Long> result = Sinks.one();
             synchronized (lock) {
-                if (state == ConnectionState.CLOSED || closeRequested) {
+                if (streams.state() == ConnectionState.CLOSED || closeRequested) {
                     return Mono.error(TetherClientException.clientClosed());
                 }
-                if (state == ConnectionState.FAILED) {
+                if (streams.state() == ConnectionState.FAILED) {
                     return Mono.error(TetherClientException.notConnected(lastFailure));
                 }
                 ClientMessage message;
@@ -258,7 +216,7 @@ final class DefaultTetherClient implements TetherClient {
                 } catch (OutboxFullException full) {
                     return Mono.error(full);
                 }
-                if (link != null && link.welcomed) {
+                if (link != null && link.isWelcomed()) {
                     link.write(message);
                 }
             }
@@ -273,7 +231,7 @@ final class DefaultTetherClient implements TetherClient {
         Run started = new Run();
         run = started;
         lastFailure = null;
-        transition(ConnectionState.CONNECTING);
+        streams.transition(ConnectionState.CONNECTING);
         Reconnect.Listener listener = new Reconnect.Listener() {
             @Override
             public void retrying(long attempt, Throwable failure) {
@@ -281,7 +239,7 @@ final class DefaultTetherClient implements TetherClient {
                     if (run == started) {
                         log.debug("connection attempt failed, reconnecting (attempt {}): {}", attempt,
                                 failure.toString());
-                        transition(ConnectionState.RECONNECTING);
+                        streams.transition(ConnectionState.RECONNECTING);
                     }
                 }
             }
@@ -290,7 +248,8 @@ final class DefaultTetherClient implements TetherClient {
             public void waiting(long attempt, Duration delay) {
                 synchronized (lock) {
                     if (run == started) {
-                        emit(new ConnectionEvent.Reconnecting(attempt, options.maxReconnectAttempts(), delay));
+                        streams.emit(new ConnectionEvent.Reconnecting(attempt, options.maxReconnectAttempts(),
+                                delay));
                     }
                 }
             }
@@ -317,7 +276,7 @@ final class DefaultTetherClient implements TetherClient {
         }
         stopping.stopped = true;
         if (link != null) {
-            link.stopping = true;
+            link.stop();
         }
         if (stopping.subscription != null) {
             stopping.subscription.dispose();
@@ -327,7 +286,7 @@ final class DefaultTetherClient implements TetherClient {
     private void forceClose(Run closing) {
         List<Outbox.Entry> failed = List.of();
         synchronized (lock) {
-            if (run == closing && state != ConnectionState.CLOSED) {
+            if (run == closing && streams.state() != ConnectionState.CLOSED) {
                 log.debug("the gateway did not close after bye; closing the connection");
                 stopRun();
                 failed = finishClosed();
@@ -349,24 +308,14 @@ final class DefaultTetherClient implements TetherClient {
                 failure = TetherClientException.clientClosed();
                 failed = finishClosed();
             } else {
-                failure = asFailure(error);
+                failure = Reconnect.givenUp(error);
                 log.warn("giving up on the connection: {}", failure.getMessage());
                 lastFailure = failure;
                 failed = outbox.drain();
-                transition(ConnectionState.FAILED);
+                streams.transition(ConnectionState.FAILED);
             }
         }
         failAll(failed, failure);
-    }
-
-    private static ConnectionFailedException asFailure(Throwable error) {
-        if (error instanceof ConnectionFailedException failed) {
-            return failed;
-        }
-        if (error instanceof ConnectionClosedException closed) {
-            return TetherClientException.terminalClose(closed);
-        }
-        return TetherClientException.connectionFailed(error);
     }
 
     private void lifecycleEnded(Run ended) {
@@ -379,7 +328,7 @@ final class DefaultTetherClient implements TetherClient {
             if (closeRequested) {
                 failed = finishClosed();
             } else {
-                transition(ConnectionState.IDLE);
+                streams.transition(ConnectionState.IDLE);
             }
         }
         failAll(failed, TetherClientException.clientClosed());
@@ -387,15 +336,13 @@ final class DefaultTetherClient implements TetherClient {
 
     /** Moves to CLOSED and completes every Flux; returns the sends to fail. Holds the lock. */
     private List<Outbox.Entry> finishClosed() {
-        if (state == ConnectionState.CLOSED) {
+        if (streams.state() == ConnectionState.CLOSED) {
             return List.of();
         }
         closeRequested = true;
         List<Outbox.Entry> pending = outbox.drain();
-        transition(ConnectionState.CLOSED);
-        messages.tryEmitComplete();
-        events.tryEmitComplete();
-        states.tryEmitComplete();
+        streams.transition(ConnectionState.CLOSED);
+        streams.complete();
         return pending;
     }
 
@@ -420,295 +367,46 @@ final class DefaultTetherClient implements TetherClient {
     }
 
     private Flux<Welcome> runLink(Run owner, Transport.Connection connection) {
-        Link current = new Link();
+        Link current = new Link(options, lock, session.outbox(), session.tracker(), linkOwner);
         synchronized (lock) {
             if (run != owner) {
                 return Flux.empty();
             }
             link = current;
-            Hello hello = sessionId == null
-                    ? Hello.fresh()
-                    : Hello.resume(new Hello.Resume(sessionId, token, epoch, tracker.lastSeq()));
-            current.resumeRequested = hello.resume() != null;
-            tracker.helloSent();
-            current.write(hello);
+            current.hello(session.hello());
         }
-        Flux<Welcome> inbound = connection.receive()
-                // The first timeout is the handshake's; every frame heard restarts the heartbeat's.
-                .timeout(Mono.delay(options.handshakeTimeout(), scheduler),
-                        frame -> Mono.delay(current.idleTimeout(), scheduler))
-                .onErrorMap(TimeoutException.class, timeout -> current.welcomed
-                        ? TetherClientException.heartbeatTimeout(current.idleTimeout())
-                        : TetherClientException.handshakeTimeout(options.handshakeTimeout()))
-                .<Welcome>handle((text, sink) -> onText(current, text, sink))
-                .concatWith(Mono.defer(() -> closeOutcome(current, connection)))
-                // Completing the outbound lets the frames already queued be flushed before the connection closes.
-                .doFinally(signal -> {
-                    synchronized (lock) {
-                        current.out.tryEmitComplete();
-                    }
-                });
-        Mono<Welcome> outbound = connection.send(current.out.asFlux()).then(Mono.empty());
-        return Flux.merge(inbound, outbound)
-                .doOnError(error -> current.failure = error)
-                // Before the end is passed on, so that Closed precedes the state change it causes.
-                .doOnTerminate(() -> linkEnded(current))
-                .doOnCancel(() -> linkEnded(current));
-    }
-
-    private Mono<Welcome> closeOutcome(Link current, Transport.Connection connection) {
-        return connection.closeStatus()
-                .defaultIfEmpty(new Transport.CloseStatus(CloseCode.ABNORMAL.code(), "connection lost"))
-                .flatMap(status -> {
-                    synchronized (lock) {
-                        current.closeStatus = status;
-                        if (current.stopping) {
-                            return Mono.empty();
-                        }
-                    }
-                    return Mono.error(TetherClientException.closedByPeer(status.code(), status.reason()));
-                });
-    }
-
-    private void linkEnded(Link ended) {
-        synchronized (lock) {
-            if (ended.ended) {
-                return;
-            }
-            ended.ended = true;
-            if (link == ended) {
-                link = null;
-            }
-            ended.disposeTimers();
-            ended.out.tryEmitComplete();
-            Transport.CloseStatus status = ended.closeStatus;
-            if (status != null) {
-                emit(new ConnectionEvent.Closed(status.code(), status.reason()));
-            } else {
-                Throwable failure = ended.failure;
-                emit(new ConnectionEvent.Closed(CloseCode.ABNORMAL.code(),
-                        failure == null ? "closed by the client" : String.valueOf(failure.getMessage())));
-            }
-        }
-    }
-
-    private void onText(Link current, String text, SynchronousSink<Welcome> sink) {
-        ServerFrame frame;
-        try {
-            frame = CODEC.decodeServer(text);
-        } catch (FrameException invalid) {
-            // A newer gateway may send types this client does not know; a broken frame is reported and skipped,
-            // and if it was a sequenced one the gap that follows makes the client resume.
-            log.warn("ignoring a frame from the gateway: {}", invalid.getMessage());
-            return;
-        }
-        switch (frame) {
-            case Welcome welcome -> onWelcome(current, welcome, sink);
-            case Sequenced sequenced -> onSequenced(current, sequenced, sink);
-            case ServerAck ack -> onServerAck(current, ack);
-            case ErrorFrame error -> onErrorFrame(current, error);
-            case Ping ping -> {
-                synchronized (lock) {
-                    if (link == current) {
-                        current.write(new Pong(ping.t()));
-                    }
-                }
-            }
-            case Pong pong -> {
-                // Hearing it is the point: the timeout in runLink restarted.
-            }
-        }
+        return current.run(connection);
     }
 
     private void onWelcome(Link current, Welcome welcome, SynchronousSink<Welcome> sink) {
-        if (current.welcomed) {
-            sink.error(TetherClientException.unexpectedFrame("a second welcome"));
-            return;
-        }
-        List<Outbox.Entry> acked = List.of();
-        List<Outbox.Entry> lost = List.of();
-        ResumeFailure failure = null;
+        ClientSession.Handshake handshake;
         synchronized (lock) {
-            if (link != current) {
+            if (current.hasEnded()) {
                 return;
             }
-            long replayed = 0;
-            if (current.resumeRequested && welcome.resumed()) {
-                replayed = Math.max(0, welcome.lastSeq() - tracker.lastSeq());
-                acked = outbox.resumed(welcome.ackedCseq());
-            } else {
-                if (current.resumeRequested) {
-                    failure = welcome.reason() != null ? welcome.reason() : ResumeFailure.NOT_FOUND;
-                    log.info("session {} could not be resumed ({}); a new session started", sessionId,
-                            failure.wireName());
-                    if (options.outboxOnResumeFailure() == OutboxOnResumeFailure.FAIL) {
-                        lost = outbox.drain();
-                    }
-                }
-                tracker.reset();
-                outbox.renumber(welcome.ackedCseq() + 1);
-            }
-            sessionId = welcome.sessionId();
-            token = welcome.token();
-            epoch = welcome.epoch();
-            current.heartbeat = Duration.ofMillis(welcome.heartbeatMs());
-            current.welcomed = true;
+            handshake = session.welcome(welcome, current.resumeRequested());
+            current.welcomed(Duration.ofMillis(welcome.heartbeatMs()));
             lastFailure = null;
             // The outcome of the resume first: whoever waits for CONNECTED (connect() does) then knows it.
-            if (current.resumeRequested) {
-                emit(new ConnectionEvent.Resumed(welcome.resumed(), failure, replayed));
+            if (current.resumeRequested()) {
+                streams.emit(new ConnectionEvent.Resumed(welcome.resumed(), handshake.failure(),
+                        handshake.replayed()));
             }
-            transition(ConnectionState.CONNECTED);
-            List<ClientMessage> resend = outbox.unacked();
-            resend.forEach(current::write);
-            if (!resend.isEmpty()) {
-                emit(new ConnectionEvent.OutboxFlushed(resend.size()));
+            streams.transition(ConnectionState.CONNECTED);
+            int resent = current.resendUnacked();
+            if (resent > 0) {
+                streams.emit(new ConnectionEvent.OutboxFlushed(resent));
             }
-            long every = welcome.heartbeatMs();
-            current.pings = Flux.interval(Duration.ofMillis(every), Duration.ofMillis(every), scheduler)
-                    .subscribe(tick -> ping(current));
         }
-        acked.forEach(Outbox.Entry::complete);
-        if (failure != null && !lost.isEmpty()) {
-            failAll(lost, TetherClientException.sessionLost(failure));
+        handshake.acked().forEach(Outbox.Entry::complete);
+        if (handshake.failure() != null) {
+            failAll(handshake.lost(), TetherClientException.sessionLost(handshake.failure()));
         }
         // Emitting after each handshake is what restarts the reconnect attempt count.
         sink.next(welcome);
     }
 
-    private void onSequenced(Link current, Sequenced frame, SynchronousSink<Welcome> sink) {
-        synchronized (lock) {
-            if (link != current) {
-                return;
-            }
-            if (!current.welcomed) {
-                sink.error(TetherClientException.unexpectedFrame(frame.type() + " before welcome"));
-                return;
-            }
-            switch (tracker.classify(frame.seq())) {
-                case DUPLICATE -> scheduleAck(current);
-                case GAP -> sink.error(TetherClientException.sequenceGap(tracker.expected(), frame.seq()));
-                case NEXT -> {
-                    Sinks.EmitResult result = messages.tryEmitNext(frame);
-                    if (result == Sinks.EmitResult.FAIL_OVERFLOW) {
-                        // Not delivered, so not counted: the resume replays it from the session log.
-                        sink.error(TetherClientException.slowConsumer(MESSAGE_BUFFER));
-                        return;
-                    }
-                    if (result.isFailure()) {
-                        // The client is closed and nobody can receive it any more.
-                        return;
-                    }
-                    tracker.delivered(frame.seq());
-                    scheduleAck(current);
-                }
-            }
-        }
-    }
-
-    private void onServerAck(Link current, ServerAck ack) {
-        List<Outbox.Entry> done;
-        synchronized (lock) {
-            if (link != current) {
-                return;
-            }
-            done = outbox.ack(ack.cseq());
-        }
-        done.forEach(Outbox.Entry::complete);
-    }
-
-    private void onErrorFrame(Link current, ErrorFrame error) {
-        synchronized (lock) {
-            if (link != current) {
-                return;
-            }
-            log.debug("gateway reported {}: {}", error.code().wireName(), error.message());
-            emit(new ConnectionEvent.ServerError(error.code(), error.message()));
-            if (error.code() == ErrorCode.OUT_OF_ORDER && current.welcomed) {
-                // The gateway missed a message before the one it rejected: send everything it has not stored.
-                outbox.unacked().forEach(current::write);
-            } else if (error.code() == ErrorCode.STORE_UNAVAILABLE && current.welcomed) {
-                scheduleResend(current);
-            }
-        }
-    }
-
-    /**
-     * Resends what the gateway has not stored after the reconnect base delay: its store failed, so the messages
-     * were neither stored nor acknowledged, and the connection may stay open. The gateway drops duplicates, so
-     * resending a message it did store after all is safe. Holds the lock.
-     */
-    private void scheduleResend(Link current) {
-        if (current.resendTimer != null) {
-            return;
-        }
-        current.resendTimer = scheduler.schedule(() -> {
-            synchronized (lock) {
-                current.resendTimer = null;
-                if (link == current) {
-                    outbox.unacked().forEach(current::write);
-                }
-            }
-        }, options.reconnectBaseDelay().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void ping(Link current) {
-        synchronized (lock) {
-            if (link == current) {
-                current.write(new Ping(scheduler.now(TimeUnit.MILLISECONDS)));
-            }
-        }
-    }
-
-    /** Acknowledges now if a batch is full, else within the ack delay. Holds the lock. */
-    private void scheduleAck(Link current) {
-        if (!tracker.ackDue()) {
-            return;
-        }
-        if (tracker.unacknowledged() >= options.ackBatchSize() || options.ackDelay().isZero()) {
-            sendAck(current);
-            return;
-        }
-        if (current.ackTimer == null) {
-            current.ackTimer = scheduler.schedule(() -> {
-                synchronized (lock) {
-                    current.ackTimer = null;
-                    if (link == current && tracker.ackDue()) {
-                        sendAck(current);
-                    }
-                }
-            }, options.ackDelay().toMillis(), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void sendAck(Link current) {
-        current.write(new ClientAck(tracker.takeAck()));
-        if (current.ackTimer != null) {
-            current.ackTimer.dispose();
-            current.ackTimer = null;
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ helpers
-
-    /** Holds the lock. */
-    private void transition(ConnectionState next) {
-        if (state == next) {
-            return;
-        }
-        StateChange change = new StateChange(state, next);
-        state = next;
-        log.debug("state {}", change);
-        states.tryEmitNext(change);
-    }
-
-    /** Holds the lock. */
-    private void emit(ConnectionEvent event) {
-        Sinks.EmitResult result = events.tryEmitNext(event);
-        if (result == Sinks.EmitResult.FAIL_OVERFLOW) {
-            log.debug("events() subscriber too slow, dropped {}", event);
-        }
-    }
 
     private static void failAll(List<Outbox.Entry> entries, Throwable error) {
         entries.forEach(entry -> entry.fail(error));
@@ -720,40 +418,29 @@ final class DefaultTetherClient implements TetherClient {
         volatile boolean stopped;
     }
 
-    /** One connection and what belongs to it alone. */
-    private final class Link {
-        final Sinks.Many<String> out = Sinks.many().unicast().onBackpressureBuffer();
-        volatile boolean welcomed;
-        volatile Duration heartbeat = Duration.ZERO;
-        volatile Throwable failure;
-        boolean resumeRequested;
-        boolean stopping;
-        boolean ended;
-        Transport.CloseStatus closeStatus;
-        Disposable pings;
-        Disposable ackTimer;
-        Disposable byeTimer;
-        Disposable resendTimer;
+    /** What the client's links call back. */
+    private final class LinkOwner implements Link.Owner {
 
-        /** Queues a frame for this connection. Holds the lock, which serializes the sink's producers. */
-        void write(ClientFrame frame) {
-            out.tryEmitNext(CODEC.encode(frame));
+        @Override
+        public void welcomed(Link current, Welcome welcome, SynchronousSink<Welcome> sink) {
+            onWelcome(current, welcome, sink);
         }
 
-        Duration idleTimeout() {
-            return welcomed ? heartbeat.plus(options.heartbeatMargin()) : options.handshakeTimeout();
+        @Override
+        public Sinks.EmitResult deliver(Sequenced frame) {
+            return streams.deliver(frame);
         }
 
-        void disposeTimers() {
-            for (Disposable timer : new Disposable[] {pings, ackTimer, byeTimer, resendTimer}) {
-                if (timer != null) {
-                    timer.dispose();
-                }
+        @Override
+        public void emit(ConnectionEvent event) {
+            streams.emit(event);
+        }
+
+        @Override
+        public void ended(Link ended) {
+            if (link == ended) {
+                link = null;
             }
-            pings = null;
-            ackTimer = null;
-            byeTimer = null;
-            resendTimer = null;
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.tether.client.internal;
 
 import dev.tether.client.ConnectionClosedException;
+import dev.tether.client.ConnectionFailedException;
 import dev.tether.client.TetherClientException;
 import dev.tether.client.TetherClientOptions;
 import dev.tether.protocol.TetherException;
@@ -107,6 +108,17 @@ final class Reconnect {
         }
         // I/O errors, refused connections and failed upgrades are what reconnecting is for.
         return true;
+    }
+
+    /** What the client reports when it stops reconnecting after {@code error}. */
+    static ConnectionFailedException givenUp(Throwable error) {
+        if (error instanceof ConnectionFailedException failed) {
+            return failed;
+        }
+        if (error instanceof ConnectionClosedException closed) {
+            return TetherClientException.terminalClose(closed);
+        }
+        return TetherClientException.connectionFailed(error);
     }
 
     /**

@@ -34,7 +34,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -50,14 +52,27 @@ class DefaultTetherClientTest {
     private final List<StateChange> states = new CopyOnWriteArrayList<>();
     private final List<ConnectionEvent> events = new CopyOnWriteArrayList<>();
     private final List<Sequenced> delivered = new CopyOnWriteArrayList<>();
+    private final List<Throwable> dropped = new CopyOnWriteArrayList<>();
     private DefaultTetherClient client;
+
+    // An exception thrown in one of the client's callbacks (an illegal state move, say) would only be logged by
+    // Reactor as dropped; it fails the test instead.
+    @BeforeEach
+    void catchDroppedErrors() {
+        Hooks.onErrorDropped(dropped::add);
+    }
 
     @AfterEach
     void tearDown() {
-        if (client != null) {
-            client.disconnect().block(VERIFY);
+        try {
+            if (client != null) {
+                client.disconnect().block(VERIFY);
+            }
+            time.dispose();
+        } finally {
+            Hooks.resetOnErrorDropped();
         }
-        time.dispose();
+        assertThat(dropped).as("errors Reactor dropped").isEmpty();
     }
 
     private TetherClientOptions.Builder options() {
