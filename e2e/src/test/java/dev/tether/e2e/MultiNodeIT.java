@@ -9,6 +9,7 @@ import dev.tether.e2e.testing.GatewayNode;
 import dev.tether.e2e.testing.GatewayProcesses;
 import dev.tether.e2e.testing.RawSocket;
 import dev.tether.loadtest.fault.FaultProxy;
+import dev.tether.loadtest.fault.FaultProxyOptions;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.Hello;
@@ -160,7 +161,7 @@ class MultiNodeIT {
                 redisNode(redis.server().uri(), "--heartbeat", "30s"));
         GatewayNode a = nodes.get(0);
         GatewayNode b = nodes.get(1);
-        FaultProxy proxy = FaultProxy.start(FaultProxy.Options.builder().target("127.0.0.1", a.port()).build())
+        FaultProxy proxy = FaultProxy.start(FaultProxyOptions.builder().target("127.0.0.1", a.port()).build())
                 .block(TIMEOUT);
         gateways.closeAfter(proxy::dispose);
         Clients first = client(List.of(URI.create("ws://127.0.0.1:" + proxy.port() + "/ws")), null);

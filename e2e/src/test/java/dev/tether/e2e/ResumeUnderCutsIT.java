@@ -12,6 +12,7 @@ import dev.tether.gateway.GatewayHandle;
 import dev.tether.gateway.InMemorySessionStore;
 import dev.tether.gateway.TetherGateway;
 import dev.tether.loadtest.fault.FaultProxy;
+import dev.tether.loadtest.fault.FaultProxyOptions;
 import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientMessage;
@@ -230,7 +231,7 @@ class ResumeUnderCutsIT {
         store = InMemorySessionStore.builder().limits(config.sessionLimits())
                 .sweepInterval(Duration.ofMillis(100)).build();
         gateway = TetherGateway.builder(config).store(store).build().start().block(TIMEOUT);
-        proxy = FaultProxy.start(FaultProxy.Options.builder().target("127.0.0.1", gateway.port()).build())
+        proxy = FaultProxy.start(FaultProxyOptions.builder().target("127.0.0.1", gateway.port()).build())
                 .block(TIMEOUT);
     }
 

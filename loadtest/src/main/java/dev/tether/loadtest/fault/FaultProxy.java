@@ -1,6 +1,5 @@
 package dev.tether.loadtest.fault;
 
-import dev.tether.protocol.Checks;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -16,7 +15,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -37,13 +35,14 @@ import reactor.core.publisher.Mono;
  * at most about one write-buffer high-water mark (Netty's default, 64 KiB) is held per direction.
  *
  * <p>Every method may be called from any thread; faults act on each connection on that connection's event loop.
- * Start one with {@link #start(Options)}; release it with {@link #dispose()} or {@link #disposeNow(Duration)}.
+ * Start one with {@link #start(FaultProxyOptions)}; release it with {@link #dispose()} or
+ * {@link #disposeNow(Duration)}.
  */
 public final class FaultProxy implements Disposable {
 
     private static final Duration MAX_REFUSAL = Duration.ofDays(365);
 
-    private final Options options;
+    private final FaultProxyOptions options;
     private final EventLoopGroup group;
     private final Channel server;
     private final Set<ProxyLink> links = ConcurrentHashMap.newKeySet();
@@ -60,7 +59,7 @@ public final class FaultProxy implements Disposable {
     private volatile boolean refusing;
     private volatile boolean disposed;
 
-    private FaultProxy(Options options, EventLoopGroup group, Channel server) {
+    private FaultProxy(FaultProxyOptions options, EventLoopGroup group, Channel server) {
         this.options = options;
         this.group = group;
         this.server = server;
@@ -73,7 +72,7 @@ public final class FaultProxy implements Disposable {
      * @param options where to listen and where to forward
      * @return the listening proxy, or an error if the port cannot be bound
      */
-    public static Mono<FaultProxy> start(Options options) {
+    public static Mono<FaultProxy> start(FaultProxyOptions options) {
         Objects.requireNonNull(options, "options");
         return Mono.defer(() -> {
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(), NioIoHandler.newFactory());
@@ -113,8 +112,8 @@ public final class FaultProxy implements Disposable {
         return address().getPort();
     }
 
-    /** The options this proxy was started with; {@link Options#target()} is the initial target. */
-    public Options options() {
+    /** The options this proxy was started with; {@link FaultProxyOptions#target()} is the initial target. */
+    public FaultProxyOptions options() {
         return options;
     }
 
@@ -327,166 +326,5 @@ public final class FaultProxy implements Disposable {
 
     void dropped(int bytes) {
         bytesDropped.add(bytes);
-    }
-
-    /**
-     * How a {@link FaultProxy} listens and where it forwards. Immutable; build with {@link #builder()} and derive
-     * variants with {@link #toBuilder()}.
-     */
-    public static final class Options {
-
-        /** Default listening host: the IPv4 loopback address. */
-        public static final String DEFAULT_HOST = "127.0.0.1";
-
-        /** Default listening port: 0, an ephemeral port chosen by the system. */
-        public static final int DEFAULT_PORT = 0;
-
-        /** Default timeout for connecting to the upstream: 5 seconds. */
-        public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
-
-        /** Default number of I/O threads: the number of available processors. */
-        public static final int DEFAULT_IO_THREADS = Runtime.getRuntime().availableProcessors();
-
-        private final String host;
-        private final int port;
-        private final InetSocketAddress target;
-        private final Duration connectTimeout;
-        private final long cutDownstreamAfterBytes;
-        private final int ioThreads;
-
-        private Options(Builder builder) {
-            this.host = builder.host;
-            this.port = builder.port;
-            this.target = Objects.requireNonNull(builder.target, "target must be set");
-            this.connectTimeout = builder.connectTimeout;
-            this.cutDownstreamAfterBytes = builder.cutDownstreamAfterBytes;
-            this.ioThreads = builder.ioThreads;
-        }
-
-        public static Builder builder() {
-            return new Builder();
-        }
-
-        /** A builder starting from these options. */
-        public Builder toBuilder() {
-            Builder builder = new Builder();
-            builder.host = host;
-            builder.port = port;
-            builder.target = target;
-            builder.connectTimeout = connectTimeout;
-            builder.cutDownstreamAfterBytes = cutDownstreamAfterBytes;
-            builder.ioThreads = ioThreads;
-            return builder;
-        }
-
-        /** The host to listen on; default {@link #DEFAULT_HOST}. */
-        public String host() {
-            return host;
-        }
-
-        /** The port to listen on, 0 for an ephemeral one; default {@link #DEFAULT_PORT}. */
-        public int port() {
-            return port;
-        }
-
-        /** Where connections are forwarded to until {@link FaultProxy#retarget(InetSocketAddress)}. */
-        public InetSocketAddress target() {
-            return target;
-        }
-
-        /** Timeout for connecting to the upstream; default {@link #DEFAULT_CONNECT_TIMEOUT}. */
-        public Duration connectTimeout() {
-            return connectTimeout;
-        }
-
-        /** Bytes after which every connection is cut downstream, if set; by default connections are not cut. */
-        public OptionalLong cutDownstreamAfterBytes() {
-            return cutDownstreamAfterBytes > 0 ? OptionalLong.of(cutDownstreamAfterBytes) : OptionalLong.empty();
-        }
-
-        /** I/O threads; default {@link #DEFAULT_IO_THREADS}. */
-        public int ioThreads() {
-            return ioThreads;
-        }
-
-        @Override
-        public String toString() {
-            return "FaultProxy.Options[host=" + host + ", port=" + port + ", target=" + target
-                    + ", connectTimeout=" + connectTimeout + ", cutDownstreamAfterBytes="
-                    + cutDownstreamAfterBytes() + ", ioThreads=" + ioThreads + "]";
-        }
-
-        /** Builds {@link Options}; each setter validates its argument. */
-        public static final class Builder {
-            private String host = DEFAULT_HOST;
-            private int port = DEFAULT_PORT;
-            private InetSocketAddress target;
-            private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-            private long cutDownstreamAfterBytes;
-            private int ioThreads = DEFAULT_IO_THREADS;
-
-            private Builder() {
-            }
-
-            /** The host to listen on, not blank. */
-            public Builder host(String host) {
-                Objects.requireNonNull(host, "host");
-                if (host.isBlank()) {
-                    throw new IllegalArgumentException("host must not be blank");
-                }
-                this.host = host;
-                return this;
-            }
-
-            /** The port to listen on, 0 (ephemeral) to 65535. */
-            public Builder port(int port) {
-                this.port = Checks.between("port", port, 0, 65_535);
-                return this;
-            }
-
-            /** Where to forward connections; required. */
-            public Builder target(InetSocketAddress target) {
-                this.target = Objects.requireNonNull(target, "target");
-                return this;
-            }
-
-            /** Where to forward connections: {@code host}, and a {@code port} from 1 to 65535. */
-            public Builder target(String host, int port) {
-                Objects.requireNonNull(host, "host");
-                return target(new InetSocketAddress(host, Checks.between("target port", port, 1, 65_535)));
-            }
-
-            /** Timeout for connecting to the upstream, from 1 ms to 1 hour. */
-            public Builder connectTimeout(Duration connectTimeout) {
-                this.connectTimeout = Checks.between("connectTimeout", connectTimeout, Duration.ofMillis(1),
-                        Duration.ofHours(1));
-                return this;
-            }
-
-            /**
-             * Cuts every connection after it has forwarded {@code bytes} bytes to the client, 1 or more; see
-             * {@link FaultProxy#cutAfterDownstreamBytes(long)}.
-             */
-            public Builder cutDownstreamAfterBytes(long bytes) {
-                this.cutDownstreamAfterBytes = Checks.atLeast("cutDownstreamAfterBytes", bytes, 1);
-                return this;
-            }
-
-            /** Connections are not cut after a number of bytes (the default). */
-            public Builder noDownstreamCut() {
-                this.cutDownstreamAfterBytes = 0;
-                return this;
-            }
-
-            /** I/O threads, from 1 to 256. */
-            public Builder ioThreads(int ioThreads) {
-                this.ioThreads = Checks.between("ioThreads", ioThreads, 1, 256);
-                return this;
-            }
-
-            public Options build() {
-                return new Options(this);
-            }
-        }
     }
 }

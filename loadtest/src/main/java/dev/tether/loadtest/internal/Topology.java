@@ -8,6 +8,7 @@ import dev.tether.gateway.TetherGateway;
 import dev.tether.loadtest.Fault;
 import dev.tether.loadtest.LoadTestOptions;
 import dev.tether.loadtest.fault.FaultProxy;
+import dev.tether.loadtest.fault.FaultProxyOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -73,7 +74,7 @@ final class Topology implements AutoCloseable {
                 continue;
             }
             int port = target.getPort() > 0 ? target.getPort() : (target.getScheme().equals("wss") ? 443 : 80);
-            FaultProxy proxy = FaultProxy.start(FaultProxy.Options.builder()
+            FaultProxy proxy = FaultProxy.start(FaultProxyOptions.builder()
                             .target(new InetSocketAddress(target.getHost(), port))
                             .build())
                     .block(START_TIMEOUT);

@@ -48,7 +48,7 @@ class FaultProxyIT {
     @BeforeEach
     void start() {
         echo = echoServer();
-        proxy = startProxy(FaultProxy.Options.builder().target(echo.address()).ioThreads(2).build());
+        proxy = startProxy(FaultProxyOptions.builder().target(echo.address()).ioThreads(2).build());
     }
 
     @AfterEach
@@ -139,7 +139,7 @@ class FaultProxyIT {
     @Test
     void optionsCanCutEveryNewConnection() throws IOException {
         proxy.disposeNow(TIMEOUT);
-        proxy = startProxy(FaultProxy.Options.builder().target(echo.address()).cutDownstreamAfterBytes(5).build());
+        proxy = startProxy(FaultProxyOptions.builder().target(echo.address()).cutDownstreamAfterBytes(5).build());
         for (int i = 0; i < 3; i++) {
             Socket client = connect();
             client.getOutputStream().write("0123456789".getBytes(StandardCharsets.UTF_8));
@@ -306,7 +306,7 @@ class FaultProxyIT {
         return payload;
     }
 
-    private static FaultProxy startProxy(FaultProxy.Options options) {
+    private static FaultProxy startProxy(FaultProxyOptions options) {
         return FaultProxy.start(options).block(TIMEOUT);
     }
 
