@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntSupplier;
 
 /**
  * One Redis server for tests: either a {@code redis-server} process this class started from the PATH (which can be
@@ -52,11 +53,16 @@ public final class RedisServer implements AutoCloseable {
      * another port.
      */
     public static RedisServer startLocal(String... extraArgs) {
+        return startLocal(Ports::free, extraArgs);
+    }
+
+    /** {@link #startLocal(String...)} on the ports {@code ports} gives, one per attempt. */
+    static RedisServer startLocal(IntSupplier ports, String... extraArgs) {
         IllegalStateException last = null;
         for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
             RedisServer server;
             try {
-                server = new RedisServer("127.0.0.1", Ports.free(), Files.createTempDirectory("tether-redis-"),
+                server = new RedisServer("127.0.0.1", ports.getAsInt(), Files.createTempDirectory("tether-redis-"),
                         List.of(extraArgs), true, null);
             } catch (IOException e) {
                 throw new IllegalStateException("cannot start redis-server", e);
