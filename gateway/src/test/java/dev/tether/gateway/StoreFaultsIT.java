@@ -98,18 +98,6 @@ class StoreFaultsIT {
     }
 
     @Test
-    void healthReportsNotReadyWhenTheStoreStopsAnswering() {
-        gateway.gateway();
-        gateway.faults().silent(true);
-
-        int status = HttpClient.create().get().uri(gateway.healthUri())
-                .responseSingle((head, body) -> body.asString().thenReturn(head.status().code()))
-                .block(TIMEOUT);
-
-        assertThat(status).isEqualTo(503);
-    }
-
-    @Test
     void replyWhoseLeaseLapsedIsMarkedInterruptedOnResume() {
         TestSocket first = gateway.connect();
         first.send(Hello.fresh());

@@ -7,16 +7,23 @@ import dev.tether.protocol.Protocol;
 import dev.tether.protocol.session.SessionStats;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
-/** {@code GET /health}: whether a node is ready, for load balancers, and what it is doing, for operators. */
+/**
+ * {@code GET /health}: whether a node is ready, for load balancers, and what it is doing, for operators.
+ *
+ * <p>Readiness follows the store's connection ({@link dev.tether.protocol.session.SessionStore#isReady()}), never
+ * one slow answer: a store that is busy for a moment must not take every node out of the load balancer at once. The
+ * session counts are informative only; when the store is slow to count, the last counts are reported as stale.
+ */
 final class Health {
 
-    /** How long {@code /health} waits for the store's statistics before it reports not ready: 1 second. */
+    /** How long {@code /health} waits for the store's session counts before it reports the last ones: 1 second. */
     static final Duration STATS_TIMEOUT = Duration.ofSeconds(1);
 
     private final ServerHandle node;
@@ -25,6 +32,11 @@ final class Health {
     private final Replies replies;
     private final ObjectMapper mapper;
     private final Scheduler scheduler;
+    /** The last counts the store answered, and when (scheduler millis); null until the first. */
+    private volatile Counted lastStats;
+
+    private record Counted(SessionStats stats, long atMillis) {
+    }
 
     Health(ServerHandle node, Replies replies, ObjectMapper mapper, Scheduler scheduler) {
         this.node = node;
@@ -38,17 +50,21 @@ final class Health {
     /** {@code GET /health}: 200 when this node takes connections, else 503; the body says why and how busy. */
     Publisher<Void> serve(HttpServerRequest request, HttpServerResponse response) {
         return node.store().stats()
-                // A store that accepts connections but does not answer must make this node not ready quickly,
-                // not hang the load balancer's health check.
+                // A slow count must not hang the load balancer's health check: answer with the last one.
                 .timeout(STATS_TIMEOUT, scheduler)
-                .map(this::json)
-                .onErrorResume(e -> Mono.just(json(null)))
+                .map(stats -> {
+                    Counted counted = new Counted(stats, scheduler.now(TimeUnit.MILLISECONDS));
+                    lastStats = counted;
+                    return json(counted, false);
+                })
+                .onErrorResume(e -> Mono.just(json(lastStats, true)))
+                .switchIfEmpty(Mono.fromSupplier(() -> json(lastStats, true)))
                 .flatMap(json -> ServerHandle.sendJson(response, json.get("ready").booleanValue()
                         ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, json));
     }
 
-    private ObjectNode json(SessionStats stats) {
-        boolean ready = node.isReady() && stats != null;
+    private ObjectNode json(Counted counted, boolean stale) {
+        boolean ready = node.isReady();
         ObjectNode json = mapper.createObjectNode();
         json.put("status", node.isShuttingDown() ? "shutting_down" : ready ? "ok" : "not_ready");
         json.put("ready", ready);
@@ -61,11 +77,14 @@ final class Health {
         handshakes.put("queued", admission.queued());
         handshakes.put("limit", admission.limit());
         handshakes.put("refused", admission.refused());
-        if (stats != null) {
+        if (counted != null) {
             ObjectNode sessions = json.putObject("sessions");
-            sessions.put("total", stats.total());
-            sessions.put("connected", stats.connected());
-            sessions.put("disconnected", stats.disconnected());
+            sessions.put("total", counted.stats().total());
+            sessions.put("connected", counted.stats().connected());
+            sessions.put("disconnected", counted.stats().disconnected());
+            // Stale: the store did not count in time, and these are the last counts it gave, this old.
+            sessions.put("stale", stale);
+            sessions.put("ageMs", Math.max(0, scheduler.now(TimeUnit.MILLISECONDS) - counted.atMillis()));
         } else {
             json.putNull("sessions");
         }
