@@ -142,7 +142,7 @@ public final class FrameCodec {
                     positive(node, type, "cseq"), string(node, type, "text", false));
             case Cancel.TYPE -> new Cancel(positive(node, type, "cseq"), positive(node, type, "replyTo"));
             case ClientEvent.TYPE -> new ClientEvent(
-                    positive(node, type, "cseq"), string(node, type, "name", true), data(node));
+                    positive(node, type, "cseq"), string(node, type, "name", true), data(node, type));
             case ClientAck.TYPE -> new ClientAck(nonNegative(node, type, "seq"));
             case Ping.TYPE -> new Ping(integer(node, type, "t"));
             case Pong.TYPE -> new Pong(integer(node, type, "t"));
@@ -162,7 +162,7 @@ public final class FrameCodec {
             case AssistantDone.TYPE -> new AssistantDone(
                     positive(node, type, "seq"), positive(node, type, "replyTo"), doneReason(node));
             case ServerEvent.TYPE -> new ServerEvent(
-                    positive(node, type, "seq"), string(node, type, "name", true), data(node));
+                    positive(node, type, "seq"), string(node, type, "name", true), data(node, type));
             case ServerAck.TYPE -> new ServerAck(nonNegative(node, type, "cseq"));
             case ErrorFrame.TYPE -> new ErrorFrame(
                     ErrorCode.fromWire(string(node, type, "code", true)), string(node, type, "message", false));
@@ -263,9 +263,28 @@ public final class FrameCodec {
         return reason;
     }
 
-    private static JsonNode data(JsonNode node) {
+    private static JsonNode data(JsonNode node, String type) {
         JsonNode data = node.get("data");
-        return data == null ? NullNode.getInstance() : data;
+        if (data == null) {
+            return NullNode.getInstance();
+        }
+        // Jackson reads 1e400 as an infinite double, which is written back as the string "Infinity".
+        if (!finite(data)) {
+            throw FrameException.invalidField(type, "data", "JSON whose numbers fit a double", "a number out of range");
+        }
+        return data;
+    }
+
+    private static boolean finite(JsonNode node) {
+        if (node.isFloatingPointNumber()) {
+            return Double.isFinite(node.doubleValue());
+        }
+        for (JsonNode child : node) {
+            if (!finite(child)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long integer(JsonNode node, String type, String field) {

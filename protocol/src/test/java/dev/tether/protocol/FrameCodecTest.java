@@ -166,6 +166,19 @@ class FrameCodecTest {
             assertThat(CODEC.encode(event)).isEqualTo(text);
         }
 
+        @ParameterizedTest
+        @ValueSource(strings = {"1e400", "-1e400", "[1, {\"x\": 1e309}]"})
+        void numbersInDataBeyondTheRangeOfADoubleAreRejectedRatherThanTurnedIntoText(String data) {
+            for (String type : new String[]{"\"type\":\"event\",\"cseq\":1", "\"type\":\"event\",\"seq\":1"}) {
+                String text = "{" + type + ",\"name\":\"n\",\"data\":" + data + "}";
+                ThrowingCallable decode = type.contains("cseq")
+                        ? () -> CODEC.decodeClient(text) : () -> CODEC.decodeServer(text);
+                FrameException error = catchFrameException(decode);
+                assertThat(error.code()).isEqualTo(ErrorCode.VALIDATION_ERROR);
+                assertThat(error.getMessage()).startsWith("event.data must be");
+            }
+        }
+
         @Test
         void storedFramesDecodeByKind() {
             Sequenced delta = new AssistantDelta(1, 1, "x");
