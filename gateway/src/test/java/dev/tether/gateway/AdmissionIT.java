@@ -9,11 +9,11 @@ import dev.tether.gateway.testing.TestSocket;
 import dev.tether.protocol.CloseCode;
 import dev.tether.protocol.Hello;
 import dev.tether.protocol.Welcome;
+import dev.tether.testkit.Eventually;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 
 /** Admission control: a node takes a bounded number of handshakes at once and refuses more with 1013. */
@@ -82,13 +82,8 @@ class AdmissionIT {
     }
 
     private void awaitHandshakes(String field, int expected) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (health().get("handshakes").get(field).asInt() != expected) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("handshakes " + field + " never became " + expected + ": " + health());
-            }
-            Mono.delay(Duration.ofMillis(10)).block();
-        }
+        Eventually.await("handshakes " + field + " " + expected, TIMEOUT, Duration.ofMillis(10),
+                () -> health().get("handshakes").get(field).asInt() == expected);
     }
 
     private JsonNode health() {

@@ -23,6 +23,7 @@ import dev.tether.protocol.ServerAck;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
 import dev.tether.protocol.session.SessionLimits;
+import dev.tether.testkit.Eventually;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -384,22 +385,12 @@ class GatewayIT {
     }
 
     private void awaitDisconnected(String sessionId) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (gateway.store().find(sessionId).block(TIMEOUT).connected()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("session " + sessionId + " still connected");
-            }
-            Thread.onSpinWait();
-        }
+        Eventually.await("session " + sessionId + " disconnected", TIMEOUT,
+                () -> !gateway.store().find(sessionId).block(TIMEOUT).connected());
     }
 
     private void awaitConnected(long connected) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (gateway.store().stats().block(TIMEOUT).connected() != connected) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("connected sessions never became " + connected);
-            }
-            Thread.onSpinWait();
-        }
+        Eventually.await(connected + " connected sessions", TIMEOUT,
+                () -> gateway.store().stats().block(TIMEOUT).connected() == connected);
     }
 }
