@@ -25,6 +25,8 @@ import dev.tether.protocol.Welcome;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.time.Clock;
@@ -122,6 +124,8 @@ final class Connection {
         Mono<Void> inbound = in.aggregateFrames(config.connections().maxFrameBytes())
                 .receiveFrames()
                 .doOnNext(frame -> keepAlive.heard())
+                // WebSocket control frames belong to the WebSocket layer, before and after hello alike (§1).
+                .filter(this::isData)
                 // Decoded at once: Reactor Netty releases the frame's buffer after this returns.
                 .map(this::decode)
                 // Reading stops only once our close frame is out: cancelling the inbound earlier makes Reactor
@@ -164,6 +168,18 @@ final class Connection {
     // ---------------------------------------------------------------- inbound
 
     private record Received(ClientFrame frame, ErrorFrame error) {
+    }
+
+    /** Answers a WebSocket ping and drops a pong (unsolicited ones are allowed); {@code true} for data frames. */
+    private boolean isData(WebSocketFrame frame) {
+        if (frame instanceof PingWebSocketFrame ping) {
+            reactor.netty.Connection connection = channel;
+            if (connection != null) {
+                connection.channel().writeAndFlush(new PongWebSocketFrame(ping.content().retainedDuplicate()));
+            }
+            return false;
+        }
+        return !(frame instanceof PongWebSocketFrame);
     }
 
     private Received decode(WebSocketFrame frame) {

@@ -76,6 +76,8 @@ final class ServerHandle implements GatewayHandle {
             ServerHandle handle = new ServerHandle(config, store, ownsStore, handler, clock, scheduler);
             WebsocketServerSpec spec = WebsocketServerSpec.builder()
                     .maxFramePayloadLength(config.connections().maxFrameBytes())
+                    // Pings reach the connection, which answers them: they count as heard for the idle timeout.
+                    .handlePing(true)
                     .build();
             return HttpServer.create()
                     .host(config.server().host())

@@ -33,6 +33,7 @@ public final class GatewayExtension implements AfterEachCallback {
 
     private final UnaryOperator<GatewayConfig.Builder> classConfig;
     private final List<TestSocket> sockets = new ArrayList<>();
+    private final List<RawWebSocket> rawSockets = new ArrayList<>();
     private MutableClock clock;
     private InMemorySessionStore store;
     private FaultyStore faults;
@@ -128,10 +129,26 @@ public final class GatewayExtension implements AfterEachCallback {
         return socket;
     }
 
+    /** A new WebSocket spoken byte by byte (see {@link RawWebSocket}), upgraded, closed after the test. */
+    public RawWebSocket connectRaw() {
+        RawWebSocket socket = RawWebSocket.connect(uri());
+        rawSockets.add(socket);
+        return socket;
+    }
+
+    /** A new TCP connection to the gateway's port, not upgraded, closed after the test. */
+    public RawWebSocket openRaw() {
+        RawWebSocket socket = RawWebSocket.open(uri());
+        rawSockets.add(socket);
+        return socket;
+    }
+
     @Override
     public void afterEach(ExtensionContext context) {
         sockets.forEach(TestSocket::close);
         sockets.clear();
+        rawSockets.forEach(RawWebSocket::close);
+        rawSockets.clear();
         if (handle != null) {
             handle.dispose();
             handle.onDispose().block(TestSocket.TIMEOUT);
