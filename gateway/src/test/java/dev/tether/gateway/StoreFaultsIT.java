@@ -37,22 +37,28 @@ class StoreFaultsIT {
     final GatewayExtension gateway = new GatewayExtension();
 
     @Test
-    void messageThatCouldNotBeStoredIsNotAcknowledged() {
+    void theFirstMessageTheStoreCannotTakeClosesTheConnectionWith1013AndTheResendAfterResumeIsStored() {
         TestSocket socket = gateway.connect();
         socket.send(Hello.fresh());
         Welcome welcome = socket.next(Welcome.class);
+        // A frozen Redis: calls fail while its connection still looks up, so the store reports ready.
         gateway.faults().failClientAppends(true);
 
         socket.send(new UserMessage(1, "lost?"));
 
         ErrorFrame error = socket.next(ErrorFrame.class);
         assertThat(error.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
-        socket.send(new Ping(1));
-        assertThat(socket.next()).as("no ack, no reply").isEqualTo(new Pong(1));
+        WebSocketCloseStatus close = socket.awaitClose();
+        assertThat(close.code()).as("closed at the first failure, not when the store reports not ready")
+                .isEqualTo(1013);
+        assertThat(CloseCode.retryAfter(close.reasonText())).isPresent();
+        assertThat(socket.drain()).as("no ack, no reply").isEmpty();
 
         gateway.faults().failClientAppends(false);
-        socket.send(new UserMessage(1, "again"));
-        assertThat(socket.next(ServerAck.class).cseq()).isEqualTo(1);
+        TestSocket resumed = resume(welcome, 0);
+        assertThat(resumed.next(Welcome.class).ackedCseq()).isZero();
+        resumed.send(new UserMessage(1, "again"));
+        assertThat(resumed.next(ServerAck.class).cseq()).isEqualTo(1);
         assertThat(gateway.store().find(welcome.sessionId()).block(TIMEOUT).ackedCseq()).isEqualTo(1);
     }
 
@@ -60,7 +66,7 @@ class StoreFaultsIT {
     void aMessageStoredDespiteALostAnswerIsStillAnsweredOnce() {
         TestSocket socket = gateway.connect();
         socket.send(Hello.fresh());
-        socket.next(Welcome.class);
+        Welcome welcome = socket.next(Welcome.class);
         gateway.faults().loseClientAppendAnswers(true);
 
         socket.send(new UserMessage(1, "answer me anyway"));
@@ -68,17 +74,26 @@ class StoreFaultsIT {
         ErrorFrame error = socket.next(ErrorFrame.class);
         assertThat(error.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
         assertThat(error.message()).contains("may not have been stored");
-        List<Sequenced> reply = socket.collectUntil(Sequenced.class, AssistantDone.class::isInstance);
+        assertThat(socket.awaitClose().code()).isEqualTo(1013);
+
+        gateway.faults().loseClientAppendAnswers(false);
+        TestSocket resumed = resume(welcome, 0);
+        assertThat(resumed.next(Welcome.class).resumed()).isTrue();
+        List<Sequenced> reply = resumed.collectUntil(Sequenced.class, AssistantDone.class::isInstance);
         assertThat(reply).as("the store answers again, and the node finds it did store the message")
                 .extracting(frame -> frame instanceof AssistantDelta delta ? delta.text() : "|")
                 .containsExactly("answer", " me", " anyway", "|");
         assertThat(reply.getLast()).isEqualTo(new AssistantDone(4, 1, DoneReason.COMPLETE));
+        resumed.send(new UserMessage(1, "answer me anyway"));
+        assertThat(resumed.next(ServerAck.class).cseq()).as("the client's resend").isEqualTo(1);
+        resumed.send(new Ping(2));
+        assertThat(resumed.next()).as("no second reply").isEqualTo(new Pong(2));
+    }
 
-        gateway.faults().loseClientAppendAnswers(false);
-        socket.send(new UserMessage(1, "answer me anyway"));
-        assertThat(socket.next(ServerAck.class).cseq()).as("the client's resend").isEqualTo(1);
-        socket.send(new Ping(2));
-        assertThat(socket.next()).as("no second reply").isEqualTo(new Pong(2));
+    private TestSocket resume(Welcome welcome, long lastSeq) {
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.resume(new Hello.Resume(welcome.sessionId(), welcome.token(), welcome.epoch(), lastSeq)));
+        return socket;
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.Bye;
 import dev.tether.protocol.ClientAck;
+import dev.tether.protocol.CloseCode;
 import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.ErrorCode;
 import dev.tether.protocol.ErrorFrame;
@@ -533,6 +534,28 @@ class DefaultTetherClientTest {
                 .as("one resend for two errors within the delay")
                 .containsExactly(new UserMessage(1, "a"), new UserMessage(1, "a"));
         assertThat(connection.open).isTrue();
+    }
+
+    @Test
+    void storeUnavailableThenA1013CloseResumesAfterTheHintAndResendsOnce() {
+        client(options().reconnectBaseDelay(Duration.ofMillis(500)).build());
+        FakeConnection first = connect(fresh());
+        client.send("a").subscribe();
+        Duration hint = Duration.ofSeconds(3);
+
+        // What a gateway does at the first store failure: the error, then 1013 with its retry-after hint.
+        first.push(new ErrorFrame(ErrorCode.STORE_UNAVAILABLE, "cseq 1 was not stored; send it again"));
+        first.close(1013, CloseCode.retryAfterReason("session store unavailable", hint));
+        time.advanceTimeBy(hint.minusMillis(1));
+        assertThat(transport.connections).as("waits for the hint, not its backoff").hasSize(1);
+        assertThat(first.received(UserMessage.class)).as("nothing resent into the closed connection")
+                .containsExactly(new UserMessage(1, "a"));
+
+        FakeConnection second = reconnectAfter(Duration.ofMillis(1), resumed(0, 0));
+
+        assertThat(second.received).containsExactly(Hello.resume(new Hello.Resume("s-1", "t-1", 7, 0)),
+                new UserMessage(1, "a"));
+        assertThat(client.state()).isEqualTo(ConnectionState.CONNECTED);
     }
 
     @Test

@@ -308,6 +308,10 @@ final class Connection {
         return replies.interruptLapsed(id)
                 .onErrorResume(e -> {
                     LOG.warn("could not mark lapsed replies of session {} interrupted: {}", id, e.toString());
+                    if (e instanceof SessionStoreException failure && failure.isRetryable()) {
+                        // The store is unavailable: the client comes back after the hint, and is looked after then.
+                        close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
+                    }
                     return Mono.empty();
                 });
     }
@@ -346,9 +350,10 @@ final class Connection {
                             // The resend is only acknowledged if this call did store it: see that it gets a reply.
                             replies.startIfStoredHere(session, user);
                         }
-                        if (!store.isReady()) {
-                            // An outage, not a one-off: a client resends unacknowledged messages after the next
-                            // welcome, so let it reconnect (refused with 1013 until the store is back) and resume.
+                        if (error instanceof SessionStoreException failure && failure.isRetryable()) {
+                            // The store is unavailable now (protocol.md §10), even while its connection still looks
+                            // up (a frozen Redis): resending on this connection only feeds a dead store. The client
+                            // resends unacknowledged messages after the next welcome, after the hint.
                             close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
                         }
                     }
