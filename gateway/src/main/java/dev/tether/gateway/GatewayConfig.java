@@ -22,6 +22,7 @@ public final class GatewayConfig {
     private final ConnectionOptions connections;
     private final SessionLimits sessionLimits;
     private final AdmissionOptions admission;
+    private final ResumeOptions resumes;
     private final ReplyOptions replies;
     private final HandlerOptions handler;
     private final PushApiOptions pushApi;
@@ -32,6 +33,7 @@ public final class GatewayConfig {
         this.connections = b.connections;
         this.sessionLimits = b.sessionLimits;
         this.admission = b.admission;
+        this.resumes = b.resumes;
         this.replies = b.replies;
         this.handler = b.handler;
         this.pushApi = b.pushApi;
@@ -51,7 +53,7 @@ public final class GatewayConfig {
     /** A builder starting from this configuration, node id included. */
     public Builder toBuilder() {
         return new Builder().server(server).connections(connections).sessionLimits(sessionLimits)
-                .admission(admission).replies(replies).handler(handler).pushApi(pushApi).store(store);
+                .admission(admission).resumes(resumes).replies(replies).handler(handler).pushApi(pushApi).store(store);
     }
 
     /** Where the node listens and who it is; default {@link ServerOptions#defaults()}. */
@@ -72,6 +74,11 @@ public final class GatewayConfig {
     /** How many handshakes run at once and how the rest wait; default {@link AdmissionOptions#defaults()}. */
     public AdmissionOptions admission() {
         return admission;
+    }
+
+    /** How failed resumes are limited per client address; default {@link ResumeOptions#defaults()}. */
+    public ResumeOptions resumes() {
+        return resumes;
     }
 
     /** How replies are guarded; default {@link ReplyOptions#defaults()}. */
@@ -97,7 +104,7 @@ public final class GatewayConfig {
     @Override
     public String toString() {
         return "GatewayConfig[" + server + ", " + connections + ", " + sessionLimits + ", " + admission + ", "
-                + replies + ", " + handler + ", " + pushApi + ", " + store + "]";
+                + resumes + ", " + replies + ", " + handler + ", " + pushApi + ", " + store + "]";
     }
 
     /** Builds a {@link GatewayConfig}; each part is validated when it is built. */
@@ -106,6 +113,7 @@ public final class GatewayConfig {
         private ConnectionOptions connections = ConnectionOptions.defaults();
         private SessionLimits sessionLimits = SessionLimits.defaults();
         private AdmissionOptions admission = AdmissionOptions.defaults();
+        private ResumeOptions resumes = ResumeOptions.defaults();
         private ReplyOptions replies = ReplyOptions.defaults();
         private HandlerOptions handler = HandlerOptions.defaults();
         private PushApiOptions pushApi = PushApiOptions.off();
@@ -156,6 +164,17 @@ public final class GatewayConfig {
         /** Changes the admission options set so far. */
         public Builder admission(UnaryOperator<AdmissionOptions.Builder> change) {
             return admission(change.apply(admission.toBuilder()).build());
+        }
+
+        /** How failed resumes are limited per client address. */
+        public Builder resumes(ResumeOptions resumes) {
+            this.resumes = Objects.requireNonNull(resumes, "resumes");
+            return this;
+        }
+
+        /** Changes the resume options set so far. */
+        public Builder resumes(UnaryOperator<ResumeOptions.Builder> change) {
+            return resumes(change.apply(resumes.toBuilder()).build());
         }
 
         /** How replies are guarded. */

@@ -62,6 +62,15 @@ public final class GatewayException extends TetherException {
                 + window.toMillis() + "ms");
     }
 
+    /**
+     * The client's address went over the failed-resume limit: its resumes are refused for {@code coolingDown}, after
+     * which it may try again, as the hint says; 1008, since guessing is what the limit is against.
+     */
+    public static GatewayException tooManyFailedResumes(int limit, Duration window, Duration coolingDown) {
+        return new GatewayException(CloseCode.POLICY_VIOLATION, CloseCode.retryAfterReason("more than " + limit
+                + " failed resumes within " + window.toMillis() + "ms from this address", coolingDown));
+    }
+
     public static GatewayException idle(Duration timeout) {
         return new GatewayException(CloseCode.GOING_AWAY, "nothing heard for " + timeout.toMillis() + "ms");
     }

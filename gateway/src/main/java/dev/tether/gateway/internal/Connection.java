@@ -107,8 +107,8 @@ final class Connection {
         this.clock = server.clock();
         this.scheduler = scheduler;
         this.metrics = server.metrics();
-        this.handshake = new Handshake(config, store, server.admission(), metrics, server::isShuttingDown, scheduler,
-                this::close);
+        this.handshake = new Handshake(config, store, server.admission(), server.failedResumes(), metrics,
+                server::isShuttingDown, scheduler, this::close);
         ConnectionOptions options = config.connections();
         this.keepAlive = new KeepAlive(options.heartbeat(), options.idleTimeout(), scheduler, clock, this::send,
                 () -> close(GatewayException.idle(options.idleTimeout())));
@@ -119,7 +119,8 @@ final class Connection {
     /** Reactor Netty's WebSocket handler shape: completes when the connection is over. */
     Mono<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         in.withConnection(connection -> channel = connection);
-        resources.add(handshake.open());
+        resources.add(handshake.open(ClientAddress.of(channel.channel().remoteAddress(), in.headers(),
+                config.resumes().clientAddressHeader())));
 
         Mono<Void> inbound = in.aggregateFrames(config.connections().maxFrameBytes())
                 .receiveFrames()

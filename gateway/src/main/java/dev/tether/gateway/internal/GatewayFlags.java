@@ -5,6 +5,7 @@ import dev.tether.gateway.ConnectionOptions;
 import dev.tether.gateway.HandlerOptions;
 import dev.tether.gateway.PushApiOptions;
 import dev.tether.gateway.ReplyOptions;
+import dev.tether.gateway.ResumeOptions;
 import dev.tether.gateway.ServerOptions;
 import dev.tether.gateway.StoreOptions;
 import dev.tether.protocol.session.SessionLimits;
@@ -58,6 +59,20 @@ final class GatewayFlags {
             Flag.duration("handshake-retry-after", "least retry-after hint of a refused handshake (each refusal "
                     + "hints between this and twice this)", AdmissionOptions.DEFAULT_HANDSHAKE_RETRY_AFTER,
                     (b, v) -> b.admission(o -> o.handshakeRetryAfter(v))),
+            Flag.integer("failed-resume-limit", "COUNT", "failed resumes (session not found, wrong token) from one "
+                    + "client address within the window before its resumes are closed with 1008 for the cool-down",
+                    ResumeOptions.DEFAULT_FAILED_RESUME_LIMIT, (b, v) -> b.resumes(o -> o.failedResumeLimit(v))),
+            Flag.duration("failed-resume-window", "window in which failed resumes are counted",
+                    ResumeOptions.DEFAULT_FAILED_RESUME_WINDOW, (b, v) -> b.resumes(o -> o.failedResumeWindow(v))),
+            Flag.duration("failed-resume-cooldown", "how long an address over the failed-resume limit has its "
+                    + "resumes refused", ResumeOptions.DEFAULT_FAILED_RESUME_COOLDOWN,
+                    (b, v) -> b.resumes(o -> o.failedResumeCooldown(v))),
+            Flag.integer("failed-resume-addresses", "COUNT", "client addresses the failed-resume limit remembers at "
+                    + "once; the least recently heard is forgotten first", ResumeOptions.DEFAULT_TRACKED_ADDRESSES,
+                    (b, v) -> b.resumes(o -> o.trackedAddresses(v))),
+            Flag.text("client-address-header", "NAME", "header whose last entry is the client's address, set by a "
+                    + "trusted proxy (such as X-Forwarded-For); only behind one, since clients can forge it", "none",
+                    (b, v) -> b.resumes(o -> o.clientAddressHeader("none".equalsIgnoreCase(v) ? "" : v))),
             Flag.duration("reply-lease", "lease on a reply being produced; a reply whose node died is ended "
                     + "interrupted after it", ReplyOptions.DEFAULT_LEASE, (b, v) -> b.replies(o -> o.lease(v))),
             Flag.duration("max-reply-pause", "how long a reply waits for an unreachable store before it ends failed",

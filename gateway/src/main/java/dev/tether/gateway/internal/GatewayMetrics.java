@@ -56,7 +56,9 @@ final class GatewayMetrics implements AutoCloseable {
         /** The node is shutting down (1012). */
         SHUTTING_DOWN,
         /** No hello, or no welcome for it, within the handshake timeout (1013). */
-        HANDSHAKE_TIMEOUT
+        HANDSHAKE_TIMEOUT,
+        /** A resume from an address over the failed-resume limit (1008). */
+        FAILED_RESUMES
     }
 
     GatewayMetrics(String nodeId) {

@@ -23,7 +23,9 @@ import reactor.core.scheduler.Scheduler;
  * connection's place in admission control, the handshake timeout, and the session a {@code hello} starts, new or
  * resumed.
  *
- * <p>A failed resume never touches the old session: it starts a new one, and {@code welcome} says why.
+ * <p>A failed resume never touches the old session: it starts a new one, and {@code welcome} says why. Resumes that
+ * fail for want of the session or its token are counted per client address ({@link FailedResumes}); past the limit,
+ * the address's resumes are closed with 1008 for a cool-down, creating nothing.
  */
 final class Handshake {
 
@@ -32,6 +34,7 @@ final class Handshake {
     private final GatewayConfig config;
     private final SessionStore store;
     private final Admission admission;
+    private final FailedResumes failedResumes;
     private final GatewayMetrics metrics;
     private final BooleanSupplier shuttingDown;
     private final Scheduler scheduler;
@@ -43,17 +46,20 @@ final class Handshake {
     private volatile long helloAt = NO_HELLO;
     private volatile boolean finished;
     private volatile boolean ended;
+    private volatile String clientAddress = ClientAddress.UNKNOWN;
 
     /** What a handshake started: the attached session, and what {@code welcome} tells about it. */
     record Start(Attachment attachment, String token, boolean resumed, ResumeFailure reason, long afterSeq) {
     }
 
     /** A handshake that closes its connection through {@code close} when it is refused or takes too long. */
-    Handshake(GatewayConfig config, SessionStore store, Admission admission, GatewayMetrics metrics,
-              BooleanSupplier shuttingDown, Scheduler scheduler, Consumer<GatewayException> close) {
+    Handshake(GatewayConfig config, SessionStore store, Admission admission, FailedResumes failedResumes,
+              GatewayMetrics metrics, BooleanSupplier shuttingDown, Scheduler scheduler,
+              Consumer<GatewayException> close) {
         this.config = config;
         this.store = store;
         this.admission = admission;
+        this.failedResumes = failedResumes;
         this.metrics = metrics;
         this.shuttingDown = shuttingDown;
         this.scheduler = scheduler;
@@ -63,8 +69,11 @@ final class Handshake {
     /**
      * Starts the handshake of a connection just upgraded: its timeout, and its wait for a place unless the node
      * refuses it at once. Returns what to dispose when the connection ends.
+     *
+     * @param clientAddress where the connection comes from ({@link ClientAddress}), for the failed-resume limit
      */
-    Disposable open() {
+    Disposable open(String clientAddress) {
+        this.clientAddress = clientAddress;
         Disposable.Composite resources = Disposables.composite();
         resources.add(scheduler.schedule(this::timedOut, config.connections().handshakeTimeout().toNanos(),
                 TimeUnit.NANOSECONDS));
@@ -110,6 +119,13 @@ final class Handshake {
      */
     Mono<Start> hello(Hello hello) {
         helloAt = scheduler.now(TimeUnit.NANOSECONDS);
+        if (hello.resume() != null) {
+            Duration coolingDown = failedResumes.coolingDown(clientAddress);
+            if (!coolingDown.isZero()) {
+                refuseResumes(coolingDown);
+                return Mono.empty();
+            }
+        }
         Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
         return place.filter(Boolean::booleanValue).flatMap(granted -> start);
     }
@@ -136,10 +152,15 @@ final class Handshake {
 
     private Mono<Start> resume(Hello.Resume resume) {
         String id = resume.sessionId();
-        return store.find(id)
-                .flatMap(record -> {
+        // Optional, so that a resume refused below (empty) is not taken for a session not found.
+        return store.find(id).singleOptional()
+                .flatMap(found -> {
+                    if (found.isEmpty()) {
+                        return failed(ResumeFailure.NOT_FOUND);
+                    }
+                    var record = found.get();
                     if (!SessionTokens.matches(resume.token(), record.tokenDigest())) {
-                        return fresh(ResumeFailure.BAD_TOKEN);
+                        return failed(ResumeFailure.BAD_TOKEN);
                     }
                     if (record.epoch() != resume.epoch() || resume.lastSeq() > record.lastSeq()) {
                         return fresh(ResumeFailure.HISTORY_LOST);
@@ -149,9 +170,27 @@ final class Handshake {
                     }
                     return store.attach(id, config.server().nodeId())
                             .map(attachment -> new Start(attachment, resume.token(), true, null, resume.lastSeq()))
-                            .onErrorResume(SessionStoreException::isNotFound, e -> fresh(ResumeFailure.NOT_FOUND));
-                })
-                .switchIfEmpty(Mono.defer(() -> fresh(ResumeFailure.NOT_FOUND)));
+                            .onErrorResume(SessionStoreException::isNotFound, e -> failed(ResumeFailure.NOT_FOUND));
+                });
+    }
+
+    /**
+     * A resume that names no session or the wrong token: counted against the client's address, and a fresh session
+     * as for any failed resume, unless this one goes over the limit, which closes the connection instead.
+     */
+    private Mono<Start> failed(ResumeFailure reason) {
+        Duration cooldown = failedResumes.failed(clientAddress);
+        if (cooldown.isZero()) {
+            return fresh(reason);
+        }
+        refuseResumes(cooldown);
+        return Mono.empty();
+    }
+
+    private void refuseResumes(Duration coolingDown) {
+        metrics.refused(GatewayMetrics.Refusal.FAILED_RESUMES);
+        close.accept(GatewayException.tooManyFailedResumes(config.resumes().failedResumeLimit(),
+                config.resumes().failedResumeWindow(), coolingDown));
     }
 
     private Mono<Start> fresh(ResumeFailure reason) {

@@ -25,16 +25,22 @@ class HandshakeTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    private static final int FAILED_RESUME_LIMIT = 3;
+    private static final Duration FAILED_RESUME_COOLDOWN = Duration.ofMinutes(5);
+    private static final String ADDRESS = "192.0.2.1";
 
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
     private final GatewayConfig config = GatewayConfig.builder()
             .server(s -> s.nodeId("test-node"))
             .connections(c -> c.handshakeTimeout(HANDSHAKE_TIMEOUT))
+            .resumes(r -> r.failedResumeLimit(FAILED_RESUME_LIMIT).failedResumeWindow(Duration.ofMinutes(1))
+                    .failedResumeCooldown(FAILED_RESUME_COOLDOWN))
             .build();
     private final InMemorySessionStore memory = InMemorySessionStore.builder().clock(MutableClock.atEpochStart())
             .scheduler(time).build();
     private final FaultyStore store = new FaultyStore(memory);
     private final Admission admission = new Admission(1, 1, Duration.ofSeconds(30), Duration.ofSeconds(1), time);
+    private final FailedResumes failedResumes = new FailedResumes(config.resumes(), time);
     private final GatewayMetrics metrics = new GatewayMetrics("test-node");
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final List<GatewayException> closes = new CopyOnWriteArrayList<>();
@@ -47,12 +53,12 @@ class HandshakeTest {
     }
 
     private Handshake handshake() {
-        return new Handshake(config, store, admission, metrics, shuttingDown::get, time, closes::add);
+        return new Handshake(config, store, admission, failedResumes, metrics, shuttingDown::get, time, closes::add);
     }
 
     private Handshake.Start fresh() {
         Handshake handshake = handshake();
-        handshake.open();
+        handshake.open(ADDRESS);
         Handshake.Start start = handshake.hello(Hello.fresh()).block(TIMEOUT);
         handshake.finish(start);
         return start;
@@ -60,7 +66,7 @@ class HandshakeTest {
 
     @Test
     void noHelloWithinTheTimeoutClosesWithTryAgainLater() {
-        handshake().open();
+        handshake().open(ADDRESS);
 
         time.advanceTimeBy(HANDSHAKE_TIMEOUT.minusMillis(1));
         assertThat(closes).isEmpty();
@@ -77,7 +83,7 @@ class HandshakeTest {
     void aHelloTheNodeCannotAnswerInTimeClosesWithTryAgainLater() {
         store.silent(true);
         Handshake handshake = handshake();
-        handshake.open();
+        handshake.open(ADDRESS);
         List<Handshake.Start> started = new CopyOnWriteArrayList<>();
 
         time.advanceTimeBy(Duration.ofSeconds(4));
@@ -105,13 +111,13 @@ class HandshakeTest {
     @Test
     void aHelloWaitsForAPlaceAndIsRefusedWhenTheQueueIsFull() {
         Handshake first = handshake();
-        first.open();
+        first.open(ADDRESS);
         Handshake second = handshake();
-        second.open();
+        second.open(ADDRESS);
         List<Handshake.Start> started = new CopyOnWriteArrayList<>();
         second.hello(Hello.fresh()).subscribe(started::add);
 
-        handshake().open();
+        handshake().open(ADDRESS);
         assertThat(closes).as("no place and no room in the queue").singleElement()
                 .satisfies(close -> assertThat(close.getMessage()).contains("too many handshakes"));
         assertThat(started).as("waiting for the first's place").isEmpty();
@@ -123,9 +129,9 @@ class HandshakeTest {
     @Test
     void aConnectionThatEndsWhileWaitingTakesNoPlace() {
         Handshake first = handshake();
-        first.open();
+        first.open(ADDRESS);
         Handshake second = handshake();
-        var resources = second.open();
+        var resources = second.open(ADDRESS);
 
         second.end();
         resources.dispose();
@@ -138,10 +144,10 @@ class HandshakeTest {
     @Test
     void aNodeShuttingDownOrWithoutItsStoreRefusesAtOnce() {
         shuttingDown.set(true);
-        handshake().open();
+        handshake().open(ADDRESS);
         shuttingDown.set(false);
         store.notReady(true);
-        handshake().open();
+        handshake().open(ADDRESS);
 
         assertThat(closes).extracting(GatewayException::closeCode)
                 .containsExactly(CloseCode.SERVICE_RESTART, CloseCode.TRY_AGAIN_LATER);
@@ -168,11 +174,75 @@ class HandshakeTest {
         assertThat(badToken.attachment().session().sessionId()).isNotEqualTo(session.sessionId());
     }
 
+    @Test
+    void failedResumesFromOneAddressPastTheLimitCloseWithPolicyViolationForTheCooldown() {
+        Handshake.Start first = fresh();
+        var session = first.attachment().session();
+        Hello.Resume guess = new Hello.Resume(session.sessionId(), "a-guessed-token", session.epoch(), 0);
+        Hello.Resume unknown = new Hello.Resume(SessionTokens.newSessionId(), "a-guessed-token", 0, 0);
+        for (int i = 0; i < FAILED_RESUME_LIMIT - 1; i++) {
+            assertThat(resume(guess, ADDRESS).reason()).isEqualTo(ResumeFailure.BAD_TOKEN);
+        }
+        assertThat(resume(unknown, ADDRESS).reason()).as("an unknown session counts too")
+                .isEqualTo(ResumeFailure.NOT_FOUND);
+        long sessions = memory.stats().block(TIMEOUT).total();
+        assertThat(closes).isEmpty();
+
+        assertThat(resume(guess, ADDRESS)).as("one over the limit: no session").isNull();
+        assertThat(closes).singleElement().satisfies(close -> {
+            assertThat(close.closeCode()).isEqualTo(CloseCode.POLICY_VIOLATION);
+            assertThat(close.getMessage()).contains("more than 3 failed resumes within 60000ms from this address")
+                    .contains("retry-after=300000ms");
+        });
+        Hello.Resume right = new Hello.Resume(session.sessionId(), first.token(), session.epoch(), 0);
+        time.advanceTimeBy(FAILED_RESUME_COOLDOWN.minusSeconds(1));
+        assertThat(resume(right, ADDRESS)).as("even the right token, while cooling down").isNull();
+        assertThat(closes).hasSize(2).last().satisfies(close ->
+                assertThat(close.getMessage()).contains("retry-after=1000ms"));
+        assertThat(memory.stats().block(TIMEOUT).total()).as("a refused resume creates nothing").isEqualTo(sessions);
+
+        assertThat(resume(right, "192.0.2.2").resumed()).as("other addresses are not affected").isTrue();
+        assertThat(fresh().resumed()).as("a hello without resume still starts a session").isFalse();
+        time.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(resume(right, ADDRESS).resumed()).as("after the cool-down").isTrue();
+        assertThat(resume(guess, ADDRESS).reason()).as("and the count starts over")
+                .isEqualTo(ResumeFailure.BAD_TOKEN);
+        assertThat(metrics.scrape()).contains("tether_handshakes_refused_total{node=\"test-node\",reason=\"failed_resumes\"} 2.0");
+    }
+
+    @Test
+    void failuresOutsideTheWindowDoNotAddUpAndHistoryFailuresDoNotCount() {
+        Handshake.Start first = fresh();
+        var session = first.attachment().session();
+        Hello.Resume guess = new Hello.Resume(session.sessionId(), "a-guessed-token", session.epoch(), 0);
+        Hello.Resume future = new Hello.Resume(session.sessionId(), first.token(), session.epoch(), 5);
+        for (int window = 0; window < 3; window++) {
+            for (int i = 0; i < FAILED_RESUME_LIMIT; i++) {
+                assertThat(resume(guess, ADDRESS).reason()).isEqualTo(ResumeFailure.BAD_TOKEN);
+                assertThat(resume(future, ADDRESS).reason()).as("the right token: no guess")
+                        .isEqualTo(ResumeFailure.HISTORY_LOST);
+            }
+            time.advanceTimeBy(Duration.ofMinutes(1));
+        }
+        assertThat(closes).isEmpty();
+    }
+
     private Handshake.Start resume(Hello.Resume resume) {
+        return resume(resume, ADDRESS);
+    }
+
+    /** The start of a resume from {@code address}, or null when the handshake was closed instead. */
+    private Handshake.Start resume(Hello.Resume resume, String address) {
         Handshake handshake = handshake();
-        handshake.open();
+        var resources = handshake.open(address);
         Handshake.Start start = handshake.hello(Hello.resume(resume)).block(TIMEOUT);
-        handshake.finish(start);
+        if (start != null) {
+            handshake.finish(start);
+        } else {
+            // As the connection does when it ends.
+            handshake.end();
+            resources.dispose();
+        }
         return start;
     }
 }

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -124,7 +125,12 @@ public final class GatewayExtension implements AfterEachCallback {
 
     /** A new raw WebSocket to the gateway, closed after the test. */
     public TestSocket connect() {
-        TestSocket socket = TestSocket.connect(uri().toString());
+        return connect(Map.of());
+    }
+
+    /** A new raw WebSocket to the gateway with these headers on its upgrade request, closed after the test. */
+    public TestSocket connect(Map<String, String> headers) {
+        TestSocket socket = TestSocket.connect(uri().toString(), headers);
         sockets.add(socket);
         return socket;
     }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,8 +39,9 @@ public final class TestSocket implements AutoCloseable {
     private final Sinks.One<Connection> connected = Sinks.one();
     private final Disposable session;
 
-    private TestSocket(String uri, int maxFrame) {
+    private TestSocket(String uri, int maxFrame, Map<String, String> headers) {
         session = HttpClient.create()
+                .headers(h -> headers.forEach(h::set))
                 .websocket(WebsocketClientSpec.builder().maxFramePayloadLength(maxFrame).build())
                 .uri(uri)
                 .handle((in, out) -> {
@@ -61,7 +63,12 @@ public final class TestSocket implements AutoCloseable {
 
     /** Opens a WebSocket to {@code uri}, waiting until it is upgraded. */
     public static TestSocket connect(String uri) {
-        return new TestSocket(uri, 1024 * 1024);
+        return connect(uri, Map.of());
+    }
+
+    /** Opens a WebSocket to {@code uri} with these headers on the upgrade request. */
+    public static TestSocket connect(String uri, Map<String, String> headers) {
+        return new TestSocket(uri, 1024 * 1024, headers);
     }
 
     public void send(ClientFrame frame) {
