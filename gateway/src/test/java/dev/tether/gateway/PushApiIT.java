@@ -104,4 +104,22 @@ class PushApiIT {
         assertThat(post(welcome.sessionId(), KEY, "k".repeat(201), body).status()).isEqualTo(400);
         assertThat(gateway.store().find(welcome.sessionId()).block(TestSocket.TIMEOUT).lastSeq()).isEqualTo(2);
     }
+
+    @Test
+    void anIdempotencyKeyReusedWithADifferentEventIsRefused422AndAppendsNothing() {
+        gateway.start(c -> c.pushApi(PushApiOptions.withApiKey(KEY)));
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+        Welcome welcome = socket.next(Welcome.class);
+
+        Reply first = post(welcome.sessionId(), KEY, "tool-call-17", "{\"name\":\"tool_done\",\"data\":{\"hits\":3}}");
+        Reply reused = post(welcome.sessionId(), KEY, "tool-call-17", "{\"name\":\"tool_done\",\"data\":{\"hits\":4}}");
+        Reply retry = post(welcome.sessionId(), KEY, "tool-call-17", "{\"name\":\"tool_done\",\"data\":{\"hits\":3}}");
+
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(reused.status()).isEqualTo(422);
+        assertThat(reused.body()).contains("idempotency_key_reused");
+        assertThat(retry.body()).isEqualTo("{\"seq\":1,\"duplicate\":true}");
+        assertThat(gateway.store().find(welcome.sessionId()).block(TestSocket.TIMEOUT).lastSeq()).isEqualTo(1);
+    }
 }

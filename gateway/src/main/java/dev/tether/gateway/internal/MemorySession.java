@@ -3,6 +3,7 @@ package dev.tether.gateway.internal;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
@@ -31,6 +32,8 @@ import reactor.core.publisher.Sinks;
  * which is what makes each operation one atomic step.
  */
 public final class MemorySession {
+
+    private static final FrameCodec CODEC = new FrameCodec();
 
     private final String id;
     private final byte[] tokenDigest;
@@ -155,6 +158,9 @@ public final class MemorySession {
     public OnceAppend appendOnce(String key, Sequenced frame, Instant now) {
         Long seen = onceKeys.get(key);
         if (seen != null && seen >= firstSeq()) {
+            if (!sameFrame(seen, frame)) {
+                throw SessionStoreException.keyReused(id);
+            }
             return new OnceAppend(seen, true);
         }
         long seq = append(frame, now).seq();
@@ -166,6 +172,16 @@ public final class MemorySession {
         }
         onceKeys.put(key, seq);
         return new OnceAppend(seq, false);
+    }
+
+    /** Whether the retained frame {@code seq} is {@code frame}, compared as encoded, as the Redis store does. */
+    private boolean sameFrame(long seq, Sequenced frame) {
+        for (Entry<Sequenced> entry : frames) {
+            if (entry.seq() == seq) {
+                return CODEC.encode(entry.value()).equals(CODEC.encode(frame.withSeq(seq)));
+            }
+        }
+        return true;
     }
 
     /** Appends part {@code part} of a leased reply, renewing its lease, or ending it with the reply's done. */

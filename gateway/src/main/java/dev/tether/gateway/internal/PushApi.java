@@ -13,10 +13,12 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -31,6 +33,12 @@ final class PushApi {
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** The longest idempotency key: 200 characters. */
     static final int MAX_IDEMPOTENCY_KEY = 200;
+    /** Failed authentications a client address may have per {@link #AUTH_FAILURE_WINDOW}: 10. */
+    static final int AUTH_FAILURE_LIMIT = 10;
+    /** The window of {@link #AUTH_FAILURE_LIMIT}; an address over the limit is refused until it ends: 1 minute. */
+    static final Duration AUTH_FAILURE_WINDOW = Duration.ofMinutes(1);
+    /** Client addresses whose failures are tracked one by one; more share one window: 10,000. */
+    static final int AUTH_FAILURE_ADDRESSES = 10_000;
 
     private final SessionStore store;
     private final ObjectMapper mapper;
@@ -39,8 +47,12 @@ final class PushApi {
     private final byte[] apiKeyDigest;
     /** The largest body accepted, in bytes: the largest frame. */
     private final int limit;
+    private final AddressFailures authFailures;
 
-    PushApi(GatewayConfig config, SessionStore store, ObjectMapper mapper, GatewayMetrics metrics) {
+    PushApi(GatewayConfig config, SessionStore store, ObjectMapper mapper, GatewayMetrics metrics,
+            Scheduler scheduler) {
+        this.authFailures = new AddressFailures(AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW, AUTH_FAILURE_ADDRESSES,
+                scheduler);
         this.store = store;
         this.mapper = mapper;
         this.metrics = metrics;
@@ -51,12 +63,14 @@ final class PushApi {
     /**
      * {@code POST /api/v1/sessions/{sessionId}/events}: appends an {@code event} frame to a session's log on behalf
      * of a backend. 404 while no API key is configured (the endpoint does not exist), 401 for a missing or wrong
-     * key, 400 for a malformed body or idempotency key, 404 for an unknown or expired session, 503 with Retry-After
-     * when the store is unavailable, else 200 {@code {"seq": n, "duplicate": false}}.
+     * key, 429 with Retry-After for every request from an address with {@link #AUTH_FAILURE_LIMIT} failed
+     * authentications in the current window, 400 for a malformed body or idempotency key, 404 for an unknown or
+     * expired session, 503 with Retry-After when the store is unavailable, else 200
+     * {@code {"seq": n, "duplicate": false}}.
      *
      * <p>With an {@code Idempotency-Key} header the event is appended at most once per key and session, so a backend
      * may send it again after a timeout or a node failure, to any node: the retry answers the first seq with
-     * {@code "duplicate": true}.
+     * {@code "duplicate": true}. A key sent again with a different event is another request reusing it: 422.
      */
     Publisher<Void> push(HttpServerRequest request, HttpServerResponse response) {
         return Mono.from(pushRequest(request, response))
@@ -68,7 +82,15 @@ final class PushApi {
             return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
                     "the push API is off: the gateway has no API key");
         }
+        Duration refused = authFailures.refusedFor(request.remoteAddress());
+        if (!refused.isZero()) {
+            // Every request, the right key too: else a guesser would learn which guess was right at full speed.
+            response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds(refused)));
+            return respond(response, HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_requests",
+                    "too many failed authentications from this address; try again later");
+        }
         if (!authorized(request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION))) {
+            authFailures.failed(request.remoteAddress());
             response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
             return respond(response, HttpResponseStatus.UNAUTHORIZED, "unauthorized",
                     "a valid Authorization: Bearer <api key> header is required");
@@ -110,10 +132,15 @@ final class PushApi {
                                     return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
                                             "no session " + sessionId + " (unknown or expired)");
                                 }
+                                if (SessionStoreException.isKeyReused(e)) {
+                                    return respond(response, HttpResponseStatus.UNPROCESSABLE_ENTITY,
+                                            "idempotency_key_reused", "this Idempotency-Key was first used with a"
+                                                    + " different event; use a new key for a new event");
+                                }
                                 if (e instanceof SessionStoreException store && store.isRetryable()) {
                                     LOG.warn("push to session {} failed: {}", sessionId, e.toString());
                                     response.header(HttpHeaderNames.RETRY_AFTER,
-                                            Long.toString(Math.max(1, Closes.STORE_RETRY_AFTER.toSeconds())));
+                                            Long.toString(seconds(Closes.STORE_RETRY_AFTER)));
                                     // Unknown: the event may or may not have been stored (a timed-out append).
                                     return respond(response, HttpResponseStatus.SERVICE_UNAVAILABLE,
                                             "store_unavailable", SessionStoreException.isNotApplied(e)
@@ -132,6 +159,11 @@ final class PushApi {
                     return respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
                             "internal error");
                 });
+    }
+
+    /** A Retry-After value: whole seconds, rounded up, at least one. */
+    private static long seconds(Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
     }
 
     private static boolean validIdempotencyKey(String key) {

@@ -68,7 +68,7 @@ final class ServerHandle implements GatewayHandle {
         this.replies = new Replies(store, handler, config.server().nodeId(), config.replies().lease(),
                 config.replies().maxPause(), scheduler, metrics);
         metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued, store::isReady);
-        this.pushApi = new PushApi(config, store, codec.mapper(), metrics);
+        this.pushApi = new PushApi(config, store, codec.mapper(), metrics, scheduler);
         this.health = new Health(this, replies, codec.mapper(), scheduler);
     }
 

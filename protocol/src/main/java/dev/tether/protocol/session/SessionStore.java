@@ -67,6 +67,10 @@ public interface SessionStore extends AutoCloseable {
      * under the same key is still retained, nothing is appended and its seq is returned as a duplicate. A backend
      * whose push timed out, or whose gateway node died before answering, sends it again with the same key, on any
      * node, and the client still sees the event once. Keys are remembered as long as their frame is retained.
+     *
+     * <p>A retry must carry the same frame: a key that comes with a frame other than the one first appended under it
+     * (compared as encoded, seq aside) fails with {@link SessionStoreException#isKeyReused()}, appending nothing,
+     * so that a different request reusing a key is not mistaken for a retry.
      */
     Mono<OnceAppend> appendOnce(String sessionId, String key, Sequenced frame);
 

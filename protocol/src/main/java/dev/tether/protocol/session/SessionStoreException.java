@@ -6,7 +6,7 @@ import dev.tether.protocol.TetherException;
 public final class SessionStoreException extends TetherException {
 
     private enum Kind {
-        NOT_FOUND, ALREADY_EXISTS, HISTORY_TRUNCATED, REPLY_ENDED, PART_NOT_NEXT, UNAVAILABLE, REJECTED
+        NOT_FOUND, ALREADY_EXISTS, HISTORY_TRUNCATED, REPLY_ENDED, PART_NOT_NEXT, KEY_REUSED, UNAVAILABLE, REJECTED
     }
 
     private final Kind kind;
@@ -52,6 +52,15 @@ public final class SessionStoreException extends TetherException {
     }
 
     /**
+     * An idempotency key of {@link SessionStore#appendOnce} came with a frame other than the one first appended under
+     * it: not a retry, but a different request reusing its key. Nothing was appended. Stackless.
+     */
+    public static SessionStoreException keyReused(String sessionId) {
+        return new SessionStoreException(Kind.KEY_REUSED, "session " + sessionId
+                + ": the idempotency key was first used for a different frame", null, false);
+    }
+
+    /**
      * The store cannot be reached or did not answer, and the operation may or may not have been applied: a write
      * that timed out or was in flight when the connection dropped may have run. Sending it again could apply it
      * twice.
@@ -90,6 +99,10 @@ public final class SessionStoreException extends TetherException {
         return kind == Kind.PART_NOT_NEXT;
     }
 
+    public boolean isKeyReused() {
+        return kind == Kind.KEY_REUSED;
+    }
+
     /** Only an unavailable store is worth trying again. */
     @Override
     public boolean isRetryable() {
@@ -124,6 +137,11 @@ public final class SessionStoreException extends TetherException {
     /** Whether {@code error} says a reply part was out of order. */
     public static boolean isPartNotNext(Throwable error) {
         return error instanceof SessionStoreException e && e.isPartNotNext();
+    }
+
+    /** Whether {@code error} says an idempotency key came with a different frame. */
+    public static boolean isKeyReused(Throwable error) {
+        return error instanceof SessionStoreException e && e.isKeyReused();
     }
 
     /** Whether {@code error} says frames were trimmed. */

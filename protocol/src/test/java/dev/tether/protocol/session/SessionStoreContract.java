@@ -313,6 +313,23 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void aKeyReusedWithADifferentFrameIsRefusedAndAppendsNothing() {
+        String id = newSessionId();
+        create(id);
+        store.appendOnce(id, "push-1", tick(1)).block(TIMEOUT);
+
+        StepVerifier.create(store.appendOnce(id, "push-1", tick(2)))
+                .expectErrorMatches(SessionStoreException::isKeyReused).verify(TIMEOUT);
+        StepVerifier.create(store.appendOnce(id, "push-1", ServerEvent.of("tock",
+                        JsonNodeFactory.instance.objectNode().put("n", 1))))
+                .expectErrorMatches(SessionStoreException::isKeyReused).verify(TIMEOUT);
+
+        assertThat(store.appendOnce(id, "push-1", tick(1)).block(TIMEOUT)).as("the true retry")
+                .isEqualTo(new OnceAppend(1, true));
+        assertThat(store.read(id, 0).collectList().block(TIMEOUT)).containsExactly(tick(1).withSeq(1));
+    }
+
+    @Test
     void concurrentAppendsUnderOneKeyAppendOnce() {
         String id = newSessionId();
         create(id);

@@ -217,6 +217,7 @@ public final class RedisSessionStore implements SessionStore {
                     .map(reply -> switch ((int) status(reply)) {
                         case 0 -> throw SessionStoreException.notFound(sessionId);
                         case 2 -> new OnceAppend((Long) reply.get(1), true);
+                        case 3 -> throw SessionStoreException.keyReused(sessionId);
                         default -> new OnceAppend((Long) reply.get(1), false);
                     });
         }));

@@ -227,7 +227,8 @@ public final class Scripts {
     /**
      * Appends a server frame once per idempotency key: KEYS meta, log, channel, once; ARGV the frame's JSON before
      * the seq and after it, maxFrames, maxAgeMs, publish command, idempotency key. {2, seq} when a frame still
-     * retained was appended under the key, and then nothing is appended; else {1, seq} appended, with the key
+     * retained was appended under the key, and then nothing is appended; {3, seq} when that frame is not this one
+     * (the key reused for another request), appending nothing either; else {1, seq} appended, with the key
      * remembered and the keys of frames no longer retained forgotten.
      */
     public static final LuaScript APPEND_ONCE = LuaScript.of("append_once", APPEND_FRAME + """
@@ -238,7 +239,13 @@ public final class Scripts {
             local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local seen = redis.call('ZSCORE', once, key)
-            if seen and tonumber(seen) >= tonumber(v[2]) then return {2, tonumber(seen)} end
+            if seen and tonumber(seen) >= tonumber(v[2]) then
+              local s = tonumber(seen)
+              -- The retained frame is the record of the first request: a retry must carry the same one.
+              local e = redis.call('XRANGE', log, s .. '-0', s .. '-0')
+              if e[1] and e[1][2][2] ~= before .. s .. after then return {3, s} end
+              return {2, s}
+            end
             local seq = append_frame(meta, log, channel, v, now_ms(), before, after, max_len, max_age, publish)
             redis.call('ZREMRANGEBYSCORE', once, '-inf', '(' .. redis.call('HGET', meta, 'first'))
             redis.call('ZADD', once, seq, key)
