@@ -2,6 +2,7 @@ package dev.tether.gateway;
 
 import dev.tether.protocol.session.SessionStore;
 import java.time.Duration;
+import java.util.OptionalInt;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
@@ -13,6 +14,9 @@ public interface GatewayHandle extends Disposable {
 
     /** The bound port; the real one when the configuration asked for port 0. */
     int port();
+
+    /** The bound management port ({@link ServerOptions#managementPort()}), or empty when there is none. */
+    OptionalInt managementPort();
 
     /** The WebSocket path. */
     String path();

@@ -4,6 +4,7 @@ import dev.tether.protocol.Checks;
 import dev.tether.protocol.Protocol;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -15,8 +16,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param nodeId          this node's id, in health reports and store metadata; default a random 8-character id
  * @param shutdownTimeout how long a graceful shutdown waits for connections to close;
  *                        default {@link #DEFAULT_SHUTDOWN_TIMEOUT}
+ * @param managementPort  the TCP port of {@code /metrics} and {@code /health} for operators, on the same host, 0 for
+ *                        any free one; when set, {@code /metrics} is not served on {@link #port()}; default none
+ *                        ({@code /metrics} on the public port)
  */
-public record ServerOptions(String host, int port, String path, String nodeId, Duration shutdownTimeout) {
+public record ServerOptions(String host, int port, String path, String nodeId, Duration shutdownTimeout,
+                            OptionalInt managementPort) {
 
     /** Default interface to bind: all of them. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -43,11 +48,19 @@ public record ServerOptions(String host, int port, String path, String nodeId, D
                     "nodeId must be 1 to 64 letters, digits, '-', '_' or '.', got \"" + nodeId + "\"");
         }
         Checks.between("shutdownTimeout", shutdownTimeout, Duration.ZERO, MAX_SHUTDOWN_TIMEOUT);
+        Objects.requireNonNull(managementPort, "managementPort");
+        if (managementPort.isPresent()) {
+            Checks.between("managementPort", managementPort.getAsInt(), 0, 65_535);
+            if (managementPort.getAsInt() == port && port != 0) {
+                throw new IllegalArgumentException("managementPort must differ from port " + port);
+            }
+        }
     }
 
     /** The defaults, with a random node id. */
     public static ServerOptions defaults() {
-        return new ServerOptions(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PATH, randomNodeId(), DEFAULT_SHUTDOWN_TIMEOUT);
+        return new ServerOptions(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PATH, randomNodeId(), DEFAULT_SHUTDOWN_TIMEOUT,
+                OptionalInt.empty());
     }
 
     /** A builder starting from the defaults, with a random node id. */
@@ -75,31 +88,46 @@ public record ServerOptions(String host, int port, String path, String nodeId, D
 
         /** Interface to bind, non-empty. */
         public Builder host(String host) {
-            options = new ServerOptions(host, options.port, options.path, options.nodeId, options.shutdownTimeout);
+            options = new ServerOptions(host, options.port, options.path, options.nodeId, options.shutdownTimeout,
+                    options.managementPort);
             return this;
         }
 
         /** TCP port, 0 (any free port) to 65535. */
         public Builder port(int port) {
-            options = new ServerOptions(options.host, port, options.path, options.nodeId, options.shutdownTimeout);
+            options = new ServerOptions(options.host, port, options.path, options.nodeId, options.shutdownTimeout,
+                    options.managementPort);
             return this;
         }
 
         /** WebSocket path, starting with {@code /}, not {@code /health}. */
         public Builder path(String path) {
-            options = new ServerOptions(options.host, options.port, path, options.nodeId, options.shutdownTimeout);
+            options = new ServerOptions(options.host, options.port, path, options.nodeId, options.shutdownTimeout,
+                    options.managementPort);
             return this;
         }
 
         /** This node's id: 1 to 64 letters, digits, {@code -}, {@code _} or {@code .}. */
         public Builder nodeId(String nodeId) {
-            options = new ServerOptions(options.host, options.port, options.path, nodeId, options.shutdownTimeout);
+            options = new ServerOptions(options.host, options.port, options.path, nodeId, options.shutdownTimeout,
+                    options.managementPort);
             return this;
         }
 
         /** How long a graceful shutdown waits for connections to close, 0 to {@link #MAX_SHUTDOWN_TIMEOUT}. */
         public Builder shutdownTimeout(Duration shutdownTimeout) {
-            options = new ServerOptions(options.host, options.port, options.path, options.nodeId, shutdownTimeout);
+            options = new ServerOptions(options.host, options.port, options.path, options.nodeId, shutdownTimeout,
+                    options.managementPort);
+            return this;
+        }
+
+        /**
+         * TCP port of {@code /metrics} and {@code /health} for operators, 0 (any free port) to 65535, not the public
+         * port; {@code /metrics} then leaves the public port.
+         */
+        public Builder managementPort(int managementPort) {
+            options = new ServerOptions(options.host, options.port, options.path, options.nodeId,
+                    options.shutdownTimeout, OptionalInt.of(managementPort));
             return this;
         }
 

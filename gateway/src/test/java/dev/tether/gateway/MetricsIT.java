@@ -37,9 +37,13 @@ class MetricsIT {
     }
 
     private Scrape scrape() {
+        return get(gateway.gateway().port(), "/metrics");
+    }
+
+    private Scrape get(int port, String path) {
         return HttpClient.create()
                 .get()
-                .uri("http://127.0.0.1:" + gateway.gateway().port() + "/metrics")
+                .uri("http://127.0.0.1:" + port + path)
                 .responseSingle((head, content) -> content.asString().defaultIfEmpty("")
                         .map(text -> new Scrape(head.status().code(),
                                 head.responseHeaders().get("Content-Type"), text)))
@@ -95,5 +99,31 @@ class MetricsIT {
         Scrape scrape = scrape();
         assertThat(scrape.value("tether_handshakes_refused_total", "reason=\"store_unavailable\"")).isEqualTo(1);
         assertThat(scrape.value("tether_store_ready", "node=")).isEqualTo(0);
+    }
+
+    @Test
+    void withAManagementPortMetricsAreServedThereAndNoLongerOnThePublicPort() {
+        GatewayHandle node = gateway.start(c -> c.server(o -> o.managementPort(0)));
+        int management = node.managementPort().orElseThrow();
+
+        Scrape there = get(management, "/metrics");
+        Scrape health = get(management, "/health");
+        Scrape publicMetrics = get(node.port(), "/metrics");
+        Scrape publicHealth = get(node.port(), "/health");
+
+        assertThat(management).isNotEqualTo(node.port());
+        assertThat(there.status()).isEqualTo(200);
+        assertThat(there.body()).contains("tether_connections{");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(publicMetrics.status()).as("not for the public").isEqualTo(404);
+        assertThat(publicHealth.status()).as("the load balancer's check stays").isEqualTo(200);
+    }
+
+    @Test
+    void withoutAManagementPortMetricsAreOnThePublicPort() {
+        GatewayHandle node = gateway.start(c -> c);
+
+        assertThat(node.managementPort()).isEmpty();
+        assertThat(scrape().status()).isEqualTo(200);
     }
 }

@@ -39,6 +39,12 @@ record Flag<T>(String name, String label, String description, Class<T> type, Fun
                 apply);
     }
 
+    /** A setting read as a whole number that is unset by default ({@code none}). */
+    static Flag<Integer> optionalInteger(String name, String label, String description,
+                                         BiConsumer<GatewayConfig.Builder, Integer> apply) {
+        return new Flag<>(name, label, description, Integer.class, Flag::wholeNumber, "none", apply);
+    }
+
     /** A setting read as text. */
     static Flag<String> text(String name, String label, String description, String defaultText,
                              BiConsumer<GatewayConfig.Builder, String> apply) {

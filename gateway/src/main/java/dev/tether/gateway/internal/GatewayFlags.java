@@ -23,6 +23,8 @@ final class GatewayFlags {
                     (b, v) -> b.server(o -> o.host(v))),
             Flag.integer("port", "PORT", "TCP port, 0 for any free port", ServerOptions.DEFAULT_PORT,
                     (b, v) -> b.server(o -> o.port(v))),
+            Flag.optionalInteger("management-port", "PORT", "port of /metrics and /health for operators; when "
+                    + "set, /metrics leaves the public port", (b, v) -> b.server(o -> o.managementPort(v))),
             Flag.text("path", "PATH", "WebSocket path", ServerOptions.DEFAULT_PATH,
                     (b, v) -> b.server(o -> o.path(v))),
             Flag.text("node-id", "ID", "this node's id", "random",

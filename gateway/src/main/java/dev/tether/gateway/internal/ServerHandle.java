@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,6 +53,7 @@ final class ServerHandle implements GatewayHandle {
     private final PushApi pushApi;
     private final Health health;
     private volatile DisposableServer server;
+    private volatile DisposableServer management;
 
     private ServerHandle(GatewayConfig config, SessionStore store, boolean ownsStore, ConversationHandler handler,
                          Clock clock, Scheduler scheduler) {
@@ -81,15 +83,23 @@ final class ServerHandle implements GatewayHandle {
                     // Pings reach the connection, which answers them: they count as heard for the idle timeout.
                     .handlePing(true)
                     .build();
-            return HttpServer.create()
-                    .host(config.server().host())
-                    .port(config.server().port())
-                    .route(routes -> routes
-                            .get("/health", handle.health::serve)
-                            .get("/metrics", handle::metrics)
-                            .post(PushApi.PUSH_ROUTE, handle.pushApi::push)
-                            .ws(config.server().path(), (in, out) -> handle.accept().handle(in, out), spec))
-                    .bind()
+            OptionalInt managementPort = config.server().managementPort();
+            return handle.bindManagement()
+                    .then(HttpServer.create()
+                            .host(config.server().host())
+                            .port(config.server().port())
+                            .route(routes -> {
+                                routes.get("/health", handle.health::serve);
+                                if (managementPort.isEmpty()) {
+                                    routes.get("/metrics", handle::metrics);
+                                }
+                                routes.post(PushApi.PUSH_ROUTE, handle.pushApi::push)
+                                        .ws(config.server().path(), (in, out) -> handle.accept().handle(in, out),
+                                                spec);
+                            })
+                            .bind())
+                    // The public port taken: let the management port go too.
+                    .doOnError(e -> handle.disposeManagement())
                     .map(server -> {
                         handle.server = server;
                         server.onDispose().subscribe(null, null, handle::release);
@@ -99,6 +109,32 @@ final class ServerHandle implements GatewayHandle {
                         return (GatewayHandle) handle;
                     });
         });
+    }
+
+    /** Binds the management port, when there is one: {@code /metrics} and {@code /health}, for operators only. */
+    private Mono<Void> bindManagement() {
+        OptionalInt port = config.server().managementPort();
+        if (port.isEmpty()) {
+            return Mono.empty();
+        }
+        return HttpServer.create()
+                .host(config.server().host())
+                .port(port.getAsInt())
+                .route(routes -> routes.get("/metrics", this::metrics).get("/health", health::serve))
+                .bind()
+                .doOnNext(bound -> {
+                    management = bound;
+                    LOG.info("gateway {} serving /metrics and /health on {}:{}", config.server().nodeId(),
+                            config.server().host(), bound.port());
+                })
+                .then();
+    }
+
+    private void disposeManagement() {
+        DisposableServer bound = management;
+        if (bound != null) {
+            bound.dispose();
+        }
     }
 
     private Connection accept() {
@@ -152,6 +188,12 @@ final class ServerHandle implements GatewayHandle {
     @Override
     public int port() {
         return server.port();
+    }
+
+    @Override
+    public OptionalInt managementPort() {
+        DisposableServer bound = management;
+        return bound == null ? OptionalInt.empty() : OptionalInt.of(bound.port());
     }
 
     @Override
@@ -222,6 +264,7 @@ final class ServerHandle implements GatewayHandle {
     private void release() {
         if (released.compareAndSet(false, true)) {
             shuttingDown.set(true);
+            disposeManagement();
             replies.dispose();
             metrics.close();
             if (ownsStore) {
