@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Guessing session tokens against a real gateway: failed resumes are limited per client address, which is the TCP
  * peer's, or behind a trusted proxy the last entry of its header. The limit's timing is unit-tested on virtual time
- * ({@code FailedResumesTest}, {@code HandshakeTest}).
+ * ({@code AddressFailuresTest}, {@code HandshakeTest}).
  */
 class ResumeGuessingIT {
 

@@ -1,93 +1,89 @@
 package dev.tether.gateway.internal;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
+import dev.tether.gateway.ResumeOptions;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Failed attempts counted per client address in fixed windows: an address that failed {@code limit} times within a
- * window is refused until the window ends. For guessing that must be slowed down (wrong API keys), at a cost in
- * memory that does not grow with the guesser's addresses: past {@code maxAddresses} tracked at once, new addresses
- * share one window, so a guesser with many addresses is limited as one.
+ * Failed attempts per client address ({@link ClientAddress}), for guessing that must cost the guesser (session tokens
+ * on resume, API keys of the push API): a count per fixed window, and a cool-down for an address that goes over the
+ * limit. The table holds at most a given number of addresses, forgetting the one heard from least recently, so a
+ * flood of addresses costs bounded memory; an entry whose window and cool-down are both over counts as absent. Time
+ * is the scheduler's, so tests run it on virtual time. Thread-safe.
  */
 final class AddressFailures {
 
-    /** The key of the window shared by addresses that find no room. */
-    private static final String OVERFLOW = "*";
-
     private final int limit;
     private final long windowNanos;
-    private final int maxAddresses;
+    private final long cooldownNanos;
     private final Scheduler scheduler;
-    private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
+    private final Map<String, Window> addresses;
 
+    /** One address: failures counted since {@code windowStart}, and the end of its cool-down (0: none). */
     private static final class Window {
-        final long start;
+        long windowStart;
         int failures;
-
-        Window(long start) {
-            this.start = start;
-        }
+        long blockedUntil;
     }
 
-    AddressFailures(int limit, Duration window, int maxAddresses, Scheduler scheduler) {
-        if (limit < 1 || window.isNegative() || window.isZero() || maxAddresses < 1) {
-            throw new IllegalArgumentException("limit, window and maxAddresses must be positive, got " + limit + ", "
-                    + window + ", " + maxAddresses);
-        }
+    /** The table of failed resumes, as {@code options} bound it. */
+    AddressFailures(ResumeOptions options, Scheduler scheduler) {
+        this(options.failedResumeLimit(), options.failedResumeWindow(), options.failedResumeCooldown(),
+                options.trackedAddresses(), scheduler);
+    }
+
+    /**
+     * @param limit    failures within {@code window} that an address may have; the next starts its cool-down
+     * @param capacity addresses remembered at once
+     */
+    AddressFailures(int limit, Duration window, Duration cooldown, int capacity, Scheduler scheduler) {
         this.limit = limit;
         this.windowNanos = window.toNanos();
-        this.maxAddresses = maxAddresses;
+        this.cooldownNanos = cooldown.toNanos();
         this.scheduler = scheduler;
+        this.addresses = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Window> eldest) {
+                return size() > capacity;
+            }
+        };
     }
 
-    /** How long {@code address} is still refused: zero when it may try. */
-    Duration refusedFor(SocketAddress address) {
-        Window window = windows.get(key(address));
-        if (window == null) {
-            window = windows.get(OVERFLOW);
-        }
+    /** What is left of the address's cool-down, or {@link Duration#ZERO} when its resumes are let through. */
+    synchronized Duration coolingDown(String address) {
+        Window entry = addresses.get(address);
         long now = now();
-        if (window == null || now - window.start >= windowNanos) {
+        return entry == null || entry.blockedUntil - now <= 0 ? Duration.ZERO
+                : Duration.ofNanos(entry.blockedUntil - now);
+    }
+
+    /**
+     * Counts a failure of the address; returns the cool-down it starts when this one goes over the limit,
+     * else {@link Duration#ZERO}.
+     */
+    synchronized Duration failed(String address) {
+        long now = now();
+        Window entry = addresses.computeIfAbsent(address, key -> new Window());
+        if (entry.failures == 0 || now - entry.windowStart >= windowNanos) {
+            entry.windowStart = now;
+            entry.failures = 0;
+        }
+        entry.failures++;
+        if (entry.failures <= limit) {
             return Duration.ZERO;
         }
-        synchronized (window) {
-            return window.failures >= limit ? Duration.ofNanos(window.start + windowNanos - now) : Duration.ZERO;
-        }
+        // A new window after the cool-down: the address starts over rather than being refused again at once.
+        entry.failures = 0;
+        entry.blockedUntil = now + cooldownNanos;
+        return Duration.ofNanos(cooldownNanos);
     }
 
-    /** Counts a failed attempt of {@code address}. */
-    void failed(SocketAddress address) {
-        long now = now();
-        String key = key(address);
-        if (!windows.containsKey(key) && windows.size() >= maxAddresses) {
-            windows.values().removeIf(window -> now - window.start >= windowNanos);
-            if (windows.size() >= maxAddresses) {
-                key = OVERFLOW;
-            }
-        }
-        Window window = windows.compute(key, (k, current) ->
-                current == null || now - current.start >= windowNanos ? new Window(now) : current);
-        synchronized (window) {
-            window.failures++;
-        }
-    }
-
-    /** Addresses tracked now, for tests of the bound. */
-    int tracked() {
-        return windows.size();
-    }
-
-    private static String key(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            InetAddress ip = inet.getAddress();
-            return ip != null ? ip.getHostAddress() : inet.getHostString();
-        }
-        return String.valueOf(address);
+    /** Addresses remembered now, expired ones included until they are forgotten. */
+    synchronized int size() {
+        return addresses.size();
     }
 
     private long now() {

@@ -6,9 +6,9 @@ import java.net.SocketAddress;
 import java.util.List;
 
 /**
- * The address a client connects from, as the failed-resume limit counts it: the TCP peer's, or behind a trusted
- * proxy the last entry of the header that proxy sets, since only the entry the proxy appended itself is not the
- * client's own claim.
+ * The address a client connects from, as the limits on failed attempts count it ({@link AddressFailures}): the TCP
+ * peer's, or behind a trusted proxy the last entry of the header that proxy sets, since only the entry the proxy
+ * appended itself is not the client's own claim.
  */
 final class ClientAddress {
 

@@ -24,7 +24,7 @@ import reactor.core.scheduler.Scheduler;
  * resumed.
  *
  * <p>A failed resume never touches the old session: it starts a new one, and {@code welcome} says why. Resumes that
- * fail for want of the session or its token are counted per client address ({@link FailedResumes}); past the limit,
+ * fail for want of the session or its token are counted per client address ({@link AddressFailures}); past the limit,
  * the address's resumes are closed with 1008 for a cool-down, creating nothing.
  */
 final class Handshake {
@@ -34,7 +34,7 @@ final class Handshake {
     private final GatewayConfig config;
     private final SessionStore store;
     private final Admission admission;
-    private final FailedResumes failedResumes;
+    private final AddressFailures failedResumes;
     private final GatewayMetrics metrics;
     private final BooleanSupplier shuttingDown;
     private final Scheduler scheduler;
@@ -53,7 +53,7 @@ final class Handshake {
     }
 
     /** A handshake that closes its connection through {@code close} when it is refused or takes too long. */
-    Handshake(GatewayConfig config, SessionStore store, Admission admission, FailedResumes failedResumes,
+    Handshake(GatewayConfig config, SessionStore store, Admission admission, AddressFailures failedResumes,
               GatewayMetrics metrics, BooleanSupplier shuttingDown, Scheduler scheduler,
               Consumer<GatewayException> close) {
         this.config = config;

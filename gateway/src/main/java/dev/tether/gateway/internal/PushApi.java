@@ -35,9 +35,11 @@ final class PushApi {
     static final int MAX_IDEMPOTENCY_KEY = 200;
     /** Failed authentications a client address may have per {@link #AUTH_FAILURE_WINDOW}: 10. */
     static final int AUTH_FAILURE_LIMIT = 10;
-    /** The window of {@link #AUTH_FAILURE_LIMIT}; an address over the limit is refused until it ends: 1 minute. */
+    /** The window in which failed authentications are counted: 1 minute. */
     static final Duration AUTH_FAILURE_WINDOW = Duration.ofMinutes(1);
-    /** Client addresses whose failures are tracked one by one; more share one window: 10,000. */
+    /** How long every request of an address over the limit is refused: 1 minute. */
+    static final Duration AUTH_FAILURE_COOLDOWN = Duration.ofMinutes(1);
+    /** Client addresses whose failures are remembered at once, the least recently heard forgotten first: 10,000. */
     static final int AUTH_FAILURE_ADDRESSES = 10_000;
 
     private final SessionStore store;
@@ -48,11 +50,14 @@ final class PushApi {
     /** The largest body accepted, in bytes: the largest frame. */
     private final int limit;
     private final AddressFailures authFailures;
+    /** The header a trusted proxy names the client's address in, or empty ({@link ClientAddress}). */
+    private final String clientAddressHeader;
 
     PushApi(GatewayConfig config, SessionStore store, ObjectMapper mapper, GatewayMetrics metrics,
             Scheduler scheduler) {
-        this.authFailures = new AddressFailures(AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW, AUTH_FAILURE_ADDRESSES,
-                scheduler);
+        this.authFailures = new AddressFailures(AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW, AUTH_FAILURE_COOLDOWN,
+                AUTH_FAILURE_ADDRESSES, scheduler);
+        this.clientAddressHeader = config.resumes().clientAddressHeader();
         this.store = store;
         this.mapper = mapper;
         this.metrics = metrics;
@@ -63,10 +68,10 @@ final class PushApi {
     /**
      * {@code POST /api/v1/sessions/{sessionId}/events}: appends an {@code event} frame to a session's log on behalf
      * of a backend. 404 while no API key is configured (the endpoint does not exist), 401 for a missing or wrong
-     * key, 429 with Retry-After for every request from an address with {@link #AUTH_FAILURE_LIMIT} failed
-     * authentications in the current window, 400 for a malformed body or idempotency key, 404 for an unknown or
-     * expired session, 503 with Retry-After when the store is unavailable, else 200
-     * {@code {"seq": n, "duplicate": false}}.
+     * key, 429 with Retry-After for every request from an address that had more than {@link #AUTH_FAILURE_LIMIT}
+     * failed authentications within {@link #AUTH_FAILURE_WINDOW}, for {@link #AUTH_FAILURE_COOLDOWN}, 400 for a
+     * malformed body or idempotency key, 404 for an unknown or expired session, 503 with Retry-After when the store
+     * is unavailable, else 200 {@code {"seq": n, "duplicate": false}}.
      *
      * <p>With an {@code Idempotency-Key} header the event is appended at most once per key and session, so a backend
      * may send it again after a timeout or a node failure, to any node: the retry answers the first seq with
@@ -82,15 +87,17 @@ final class PushApi {
             return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
                     "the push API is off: the gateway has no API key");
         }
-        Duration refused = authFailures.refusedFor(request.remoteAddress());
-        if (!refused.isZero()) {
+        String address = ClientAddress.of(request.remoteAddress(), request.requestHeaders(), clientAddressHeader);
+        Duration coolingDown = authFailures.coolingDown(address);
+        if (!coolingDown.isZero()) {
             // Every request, the right key too: else a guesser would learn which guess was right at full speed.
-            response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds(refused)));
-            return respond(response, HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_requests",
-                    "too many failed authentications from this address; try again later");
+            return tooManyFailures(response, coolingDown);
         }
         if (!authorized(request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION))) {
-            authFailures.failed(request.remoteAddress());
+            Duration cooldown = authFailures.failed(address);
+            if (!cooldown.isZero()) {
+                return tooManyFailures(response, cooldown);
+            }
             response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
             return respond(response, HttpResponseStatus.UNAUTHORIZED, "unauthorized",
                     "a valid Authorization: Bearer <api key> header is required");
@@ -159,6 +166,12 @@ final class PushApi {
                     return respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
                             "internal error");
                 });
+    }
+
+    private Mono<Void> tooManyFailures(HttpServerResponse response, Duration wait) {
+        response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds(wait)));
+        return respond(response, HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_requests",
+                "too many failed authentications from this address; try again later");
     }
 
     /** A Retry-After value: whole seconds, rounded up, at least one. */

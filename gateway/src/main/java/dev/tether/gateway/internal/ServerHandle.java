@@ -46,7 +46,7 @@ final class ServerHandle implements GatewayHandle {
     private final Replies replies;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Admission admission;
-    private final FailedResumes failedResumes;
+    private final AddressFailures failedResumes;
     private final GatewayMetrics metrics;
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
@@ -65,7 +65,7 @@ final class ServerHandle implements GatewayHandle {
         AdmissionOptions admissionOptions = config.admission();
         this.admission = new Admission(admissionOptions.maxHandshakes(), admissionOptions.handshakeQueue(),
                 admissionOptions.handshakeQueueWait(), admissionOptions.handshakeRetryAfter(), scheduler);
-        this.failedResumes = new FailedResumes(config.resumes(), scheduler);
+        this.failedResumes = new AddressFailures(config.resumes(), scheduler);
         this.metrics = new GatewayMetrics(config.server().nodeId());
         this.replies = new Replies(store, handler, config.server().nodeId(), config.replies().lease(),
                 config.replies().maxPause(), scheduler, metrics);
@@ -171,7 +171,7 @@ final class ServerHandle implements GatewayHandle {
         return admission;
     }
 
-    FailedResumes failedResumes() {
+    AddressFailures failedResumes() {
         return failedResumes;
     }
 

@@ -2,15 +2,14 @@ package dev.tether.gateway.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
+import dev.tether.gateway.ResumeOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
+/** The table of failures per address on virtual time: counting per window, the cool-down, and its bounded size. */
 class AddressFailuresTest {
-
-    private static final Duration WINDOW = Duration.ofMinutes(1);
 
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
 
@@ -19,40 +18,54 @@ class AddressFailuresTest {
         time.dispose();
     }
 
-    private static InetSocketAddress address(int n) {
-        return new InetSocketAddress("10.0." + (n / 250) + "." + (n % 250 + 1), 40_000 + n);
+    private AddressFailures table(int limit, int addresses) {
+        return new AddressFailures(ResumeOptions.builder().failedResumeLimit(limit)
+                .failedResumeWindow(Duration.ofMinutes(1)).failedResumeCooldown(Duration.ofMinutes(5))
+                .trackedAddresses(addresses).build(), time);
     }
 
     @Test
-    void anAddressIsRefusedAfterItsLimitUntilItsWindowEndsAndOthersAreNot() {
-        AddressFailures failures = new AddressFailures(3, WINDOW, 100, time);
+    void theFailureOverTheLimitStartsTheCooldownWhichEndsOnTime() {
+        AddressFailures table = table(2, 10);
 
-        for (int i = 0; i < 3; i++) {
-            assertThat(failures.refusedFor(address(1))).isZero();
-            failures.failed(new InetSocketAddress(address(1).getAddress(), 50_000 + i));
-        }
+        assertThat(table.failed("a")).isZero();
+        assertThat(table.failed("a")).isZero();
+        assertThat(table.coolingDown("a")).isZero();
+        assertThat(table.failed("a")).isEqualTo(Duration.ofMinutes(5));
 
-        assertThat(failures.refusedFor(address(1))).as("any port of the address").isEqualTo(WINDOW);
-        assertThat(failures.refusedFor(address(2))).isZero();
-        time.advanceTimeBy(WINDOW.minusSeconds(10));
-        assertThat(failures.refusedFor(address(1))).isEqualTo(Duration.ofSeconds(10));
-        time.advanceTimeBy(Duration.ofSeconds(10));
-        assertThat(failures.refusedFor(address(1))).isZero();
+        time.advanceTimeBy(Duration.ofMinutes(2));
+        assertThat(table.coolingDown("a")).isEqualTo(Duration.ofMinutes(3));
+        assertThat(table.coolingDown("b")).as("per address").isZero();
+        time.advanceTimeBy(Duration.ofMinutes(3));
+        assertThat(table.coolingDown("a")).isZero();
+        assertThat(table.failed("a")).as("a fresh count after the cool-down").isZero();
     }
 
     @Test
-    void addressesBeyondTheBoundShareOneWindowSoMemoryStaysBounded() {
-        AddressFailures failures = new AddressFailures(3, WINDOW, 100, time);
+    void aWindowThatEndsForgetsItsFailures() {
+        AddressFailures table = table(2, 10);
 
+        table.failed("a");
+        table.failed("a");
+        time.advanceTimeBy(Duration.ofMinutes(1));
+
+        assertThat(table.failed("a")).isZero();
+        assertThat(table.failed("a")).isZero();
+        assertThat(table.failed("a")).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void theTableHoldsAtMostItsCapacityForgettingTheLeastRecentlyHeard() {
+        AddressFailures table = table(1, 100);
+        table.failed("kept");
         for (int i = 0; i < 10_000; i++) {
-            failures.failed(address(i));
+            table.failed("flood-" + i);
+            if (i % 50 == 0) {
+                table.failed("kept");
+            }
         }
 
-        assertThat(failures.tracked()).isLessThanOrEqualTo(101);
-        assertThat(failures.refusedFor(address(9_999))).as("limited as one").isEqualTo(WINDOW);
-        assertThat(failures.refusedFor(address(0))).as("one failure of its own").isZero();
-        time.advanceTimeBy(WINDOW);
-        failures.failed(address(20_000));
-        assertThat(failures.tracked()).as("ended windows make room").isEqualTo(1);
+        assertThat(table.size()).isEqualTo(100);
+        assertThat(table.coolingDown("kept")).as("an address heard often is not pushed out").isPositive();
     }
 }

@@ -40,7 +40,7 @@ class HandshakeTest {
             .scheduler(time).build();
     private final FaultyStore store = new FaultyStore(memory);
     private final Admission admission = new Admission(1, 1, Duration.ofSeconds(30), Duration.ofSeconds(1), time);
-    private final FailedResumes failedResumes = new FailedResumes(config.resumes(), time);
+    private final AddressFailures failedResumes = new AddressFailures(config.resumes(), time);
     private final GatewayMetrics metrics = new GatewayMetrics("test-node");
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final List<GatewayException> closes = new CopyOnWriteArrayList<>();

@@ -50,16 +50,16 @@ class PushApiTest {
         }
         Reply guess = post(session, "one-more-guess");
         Reply right = post(session, KEY);
-        time.advanceTimeBy(PushApi.AUTH_FAILURE_WINDOW.minusSeconds(1));
+        time.advanceTimeBy(PushApi.AUTH_FAILURE_COOLDOWN.minusSeconds(1));
         Reply later = post(session, KEY);
         time.advanceTimeBy(java.time.Duration.ofSeconds(1));
         Reply after = post(session, KEY);
 
         assertThat(guess.status()).isEqualTo(429);
-        assertThat(guess.retryAfter()).isEqualTo(Long.toString(PushApi.AUTH_FAILURE_WINDOW.toSeconds()));
+        assertThat(guess.retryAfter()).isEqualTo(Long.toString(PushApi.AUTH_FAILURE_COOLDOWN.toSeconds()));
         assertThat(right.status()).as("the right key too, or guessing would go on at full speed").isEqualTo(429);
         assertThat(later.status()).isEqualTo(429);
         assertThat(later.retryAfter()).isEqualTo("1");
-        assertThat(after.status()).as("the window is over").isEqualTo(200);
+        assertThat(after.status()).as("the cool-down is over").isEqualTo(200);
     }
 }
