@@ -3,14 +3,26 @@ package dev.tether.protocol;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import static dev.tether.protocol.JsonFields.bool;
+import static dev.tether.protocol.JsonFields.data;
+import static dev.tether.protocol.JsonFields.identifier;
+import static dev.tether.protocol.JsonFields.integer;
+import static dev.tether.protocol.JsonFields.nonNegative;
+import static dev.tether.protocol.JsonFields.positive;
+import static dev.tether.protocol.JsonFields.string;
+
+import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Encodes frames to JSON text and decodes and validates JSON text into frames. Thread-safe; share one instance.
@@ -18,23 +30,43 @@ import java.io.UncheckedIOException;
  * <p>The same {@code type} can mean different frames in each direction ({@code event}, {@code ack}), so decoding
  * is per direction: {@link #decodeClient(String)} on the gateway, {@link #decodeServer(String)} in the client.
  * Unknown fields are ignored. Every rejection is a {@link FrameException} whose message names the field.
+ *
+ * <p>A codec made with a frame limit is the one place that knows the encoded size of frames: it never encodes a
+ * frame larger than the limit, refuses client messages whose stored frame or reply would not fit (see
+ * {@link #maxTextBytes()}), {@linkplain #check checks} the frames others produce before they are stored, and cuts
+ * reply text into {@linkplain #deltas deltas} that fit.
  */
 public final class FrameCodec {
 
     /** Deepest JSON nesting accepted in {@code data}; deeper input is rejected rather than recursed into. */
     public static final int MAX_NESTING_DEPTH = 64;
 
-    private static final int MAX_ID_LENGTH = 128;
+    /** The largest seq, cseq or replyTo, whose digits make the widest frame around a text or data. */
+    private static final long WIDEST_NUMBER = Long.MAX_VALUE;
 
     private final ObjectMapper mapper;
     private final JsonFactory factory;
+    private final int maxFrameBytes;
+    private final int maxTextBytes;
 
+    /** A codec that bounds no frame by its size: for a session store or a tool, which hold frames checked before. */
     public FrameCodec() {
+        this(Integer.MAX_VALUE);
+    }
+
+    /** A codec whose frames, either way, are at most {@code maxFrameBytes} bytes encoded (256 or more). */
+    public FrameCodec(int maxFrameBytes) {
+        this.maxFrameBytes = Checks.between("maxFrameBytes", maxFrameBytes, 256, Integer.MAX_VALUE);
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                // Parser messages go back to the client in error frames: they must not echo its input at length.
+                .errorReportConfiguration(ErrorReportConfiguration.builder()
+                        .maxErrorTokenLength(FrameException.MAX_QUOTED).maxRawContentLength(0).build())
                 .build();
         // One frame is one JSON object: a second value or other text after it is not ignored.
         this.mapper = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.maxTextBytes = maxFrameBytes - (int)
+                utf8Length(write(new AssistantDelta(WIDEST_NUMBER, WIDEST_NUMBER, "")));
     }
 
     /** The mapper behind this codec, for building {@code data} trees. */
@@ -42,10 +74,92 @@ public final class FrameCodec {
         return mapper;
     }
 
+    /** The largest frame this codec encodes or accepts, in bytes; {@link Integer#MAX_VALUE} for no bound. */
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    /**
+     * The most bytes the {@code text} of a {@code user_message} may take encoded (UTF-8, JSON escapes included): the
+     * frame limit less the widest {@code assistant_delta} around it (seq and replyTo of 19 digits), so that both the
+     * stored message and a reply that repeats the text in one delta fit in a frame: 65,444 for 64 KiB.
+     */
+    public int maxTextBytes() {
+        return maxTextBytes;
+    }
+
+    // ---------------------------------------------------------------- limits
+
+    /**
+     * Checks a frame about to be stored or sent: every string in it well-formed Unicode and its encoding within the
+     * frame limit, a sequenced frame measured at the widest seq the store can give it, a user message's text within
+     * {@link #maxTextBytes()}. A client message that passes is one the gateway accepts.
+     *
+     * @throws FrameException a {@code validation_error}; {@link FrameException#isTooLarge()} if only the size is
+     *                        wrong
+     */
+    public void check(Frame frame) {
+        switch (frame) {
+            case UserMessage message -> {
+                EncodedText.wellFormed(message.type(), "text", message.text());
+                requireTextFits(message.text());
+            }
+            case AssistantDelta delta -> EncodedText.wellFormed(delta.type(), "text", delta.text());
+            case ClientEvent event -> EncodedText.wellFormedEvent(event.type(), event.name(), event.data());
+            case ServerEvent event -> EncodedText.wellFormedEvent(event.type(), event.name(), event.data());
+            case ErrorFrame error -> EncodedText.wellFormed(error.type(), "message", error.message());
+            default -> {
+                // The other frames carry numbers, enums and identifiers only.
+            }
+        }
+        Frame widest = frame instanceof Sequenced sequenced && sequenced.seq() == Sequenced.UNASSIGNED
+                ? sequenced.withSeq(WIDEST_NUMBER) : frame;
+        long bytes = utf8Length(write(widest));
+        if (bytes > maxFrameBytes) {
+            throw FrameException.tooLarge(frame.type(), bytes, maxFrameBytes);
+        }
+    }
+
+    /**
+     * The deltas that carry {@code text} as part of the reply to {@code replyTo}: one, or several when it does not
+     * fit in one frame, cut between code points, each at most {@link #maxTextBytes()} encoded. A lone surrogate,
+     * which has no encoding, becomes U+FFFD: a reply is never refused halfway for its text.
+     */
+    public List<AssistantDelta> deltas(long replyTo, String text) {
+        String whole = EncodedText.replaceLoneSurrogates(text);
+        if ((long) whole.length() * 6 <= maxTextBytes) {
+            return List.of(AssistantDelta.of(replyTo, whole));
+        }
+        List<AssistantDelta> deltas = new ArrayList<>();
+        int start = 0;
+        do {
+            int end = EncodedText.cut(whole, start, maxTextBytes);
+            deltas.add(AssistantDelta.of(replyTo, whole.substring(start, end)));
+            start = end;
+        } while (start < whole.length());
+        return deltas;
+    }
+
     // ---------------------------------------------------------------- encoding
 
-    /** The JSON text of a frame. */
+    /**
+     * The JSON text of a frame.
+     *
+     * @throws FrameException if it is larger than the frame limit: a frame that reached this far unchecked
+     */
     public String encode(Frame frame) {
+        String json = write(frame);
+        // A char takes at most 3 bytes in UTF-8 (a surrogate pair 4 for its 2): most frames need no counting.
+        if ((long) json.length() * 3 > maxFrameBytes) {
+            long bytes = utf8Length(json);
+            if (bytes > maxFrameBytes) {
+                throw FrameException.tooLarge(frame.type(), bytes, maxFrameBytes);
+            }
+        }
+        return json;
+    }
+
+    private String write(Frame frame) {
         try (SegmentedStringWriter out = new SegmentedStringWriter(factory._getBufferRecycler());
              JsonGenerator json = factory.createGenerator(out)) {
             json.writeStartObject();
@@ -125,6 +239,26 @@ public final class FrameCodec {
         }
     }
 
+    /** The UTF-8 length of encoded JSON text, a lone surrogate counted as the 3 bytes of U+FFFD. */
+    private static long utf8Length(String json) {
+        long bytes = 0;
+        int length = json.length();
+        for (int i = 0; i < length; i++) {
+            char c = json.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(json.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
     private void writeData(JsonGenerator json, JsonNode data) throws IOException {
         json.writeFieldName("data");
         mapper.writeTree(json, data == null ? NullNode.getInstance() : data);
@@ -138,11 +272,15 @@ public final class FrameCodec {
         String type = typeOf(node);
         return switch (type) {
             case Hello.TYPE -> decodeHello(node);
-            case UserMessage.TYPE -> new UserMessage(
-                    positive(node, type, "cseq"), string(node, type, "text", false));
+            case UserMessage.TYPE -> userMessage(node);
             case Cancel.TYPE -> new Cancel(positive(node, type, "cseq"), positive(node, type, "replyTo"));
-            case ClientEvent.TYPE -> new ClientEvent(
-                    positive(node, type, "cseq"), string(node, type, "name", true), data(node, type));
+            case ClientEvent.TYPE -> {
+                ClientEvent event = new ClientEvent(
+                        positive(node, type, "cseq"), string(node, type, "name", true), data(node, type));
+                // Written again to be stored: measured as it will be, not as the client wrote it.
+                check(event);
+                yield event;
+            }
             case ClientAck.TYPE -> new ClientAck(nonNegative(node, type, "seq"));
             case Ping.TYPE -> new Ping(integer(node, type, "t"));
             case Pong.TYPE -> new Pong(integer(node, type, "t"));
@@ -212,6 +350,24 @@ public final class FrameCodec {
         return type.textValue();
     }
 
+    private UserMessage userMessage(JsonNode node) {
+        String type = UserMessage.TYPE;
+        long cseq = positive(node, type, "cseq");
+        String text = string(node, type, "text", false);
+        requireTextFits(text);
+        return new UserMessage(cseq, text);
+    }
+
+    private void requireTextFits(String text) {
+        // 6 bytes is the most a char takes encoded: most texts need no counting.
+        if ((long) text.length() * 6 > maxTextBytes) {
+            long bytes = EncodedText.bytes(text);
+            if (bytes > maxTextBytes) {
+                throw FrameException.tooLong(UserMessage.TYPE, "text", bytes, maxTextBytes, maxFrameBytes);
+            }
+        }
+    }
+
     private Hello decodeHello(JsonNode node) {
         int v = (int) Math.min(Integer.MAX_VALUE, positive(node, Hello.TYPE, "v"));
         JsonNode resume = node.get("resume");
@@ -258,94 +414,8 @@ public final class FrameCodec {
         DoneReason reason = DoneReason.fromWire(name);
         if (reason == null) {
             throw FrameException.invalidField(AssistantDone.TYPE, "reason",
-                    "one of complete, cancelled, failed, interrupted", '"' + name + '"');
+                    "one of complete, cancelled, failed, interrupted", TextNode.valueOf(name));
         }
         return reason;
-    }
-
-    private static JsonNode data(JsonNode node, String type) {
-        JsonNode data = node.get("data");
-        if (data == null) {
-            return NullNode.getInstance();
-        }
-        // Jackson reads 1e400 as an infinite double, which is written back as the string "Infinity".
-        if (!finite(data)) {
-            throw FrameException.invalidField(type, "data", "JSON whose numbers fit a double", "a number out of range");
-        }
-        return data;
-    }
-
-    private static boolean finite(JsonNode node) {
-        if (node.isFloatingPointNumber()) {
-            return Double.isFinite(node.doubleValue());
-        }
-        for (JsonNode child : node) {
-            if (!finite(child)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static long integer(JsonNode node, String type, String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            throw FrameException.missingField(type, field, "an integer");
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-            throw FrameException.invalidField(type, field, "an integer", value);
-        }
-        return value.longValue();
-    }
-
-    private static long positive(JsonNode node, String type, String field) {
-        long value = integer(node, type, field);
-        if (value < 1) {
-            throw FrameException.invalidField(type, field, "an integer >= 1", value);
-        }
-        return value;
-    }
-
-    private static long nonNegative(JsonNode node, String type, String field) {
-        long value = integer(node, type, field);
-        if (value < 0) {
-            throw FrameException.invalidField(type, field, "an integer >= 0", value);
-        }
-        return value;
-    }
-
-    private static boolean bool(JsonNode node, String type, String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            throw FrameException.missingField(type, field, "a boolean");
-        }
-        if (!value.isBoolean()) {
-            throw FrameException.invalidField(type, field, "a boolean", value);
-        }
-        return value.booleanValue();
-    }
-
-    private static String string(JsonNode node, String type, String field, boolean nonEmpty) {
-        JsonNode value = node.get(field);
-        String expected = nonEmpty ? "a non-empty string" : "a string";
-        if (value == null || value.isNull()) {
-            throw FrameException.missingField(type, field, expected);
-        }
-        if (!value.isTextual()) {
-            throw FrameException.invalidField(type, field, expected, value.getNodeType());
-        }
-        if (nonEmpty && value.textValue().isEmpty()) {
-            throw FrameException.invalidField(type, field, expected, "\"\"");
-        }
-        return value.textValue();
-    }
-
-    private static String identifier(JsonNode node, String type, String field) {
-        String value = string(node, type, field, true);
-        if (value.length() > MAX_ID_LENGTH) {
-            throw FrameException.invalidField(type, field,
-                    "at most " + MAX_ID_LENGTH + " characters", value.length() + " characters");
-        }
-        return value;
     }
 }

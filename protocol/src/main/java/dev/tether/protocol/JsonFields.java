@@ -1,0 +1,101 @@
+package dev.tether.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+/** Reads the fields of a decoded frame, each failure a {@link FrameException} naming {@code type.field}. */
+final class JsonFields {
+
+    static final int MAX_ID_LENGTH = 128;
+
+    private JsonFields() {
+    }
+
+    static JsonNode data(JsonNode node, String type) {
+        JsonNode data = node.get("data");
+        if (data == null) {
+            return NullNode.getInstance();
+        }
+        // Jackson reads 1e400 as an infinite double, which is written back as the string "Infinity".
+        if (!finite(data)) {
+            throw FrameException.invalidField(type, "data", "JSON whose numbers fit a double", "a number out of range");
+        }
+        return data;
+    }
+
+    private static boolean finite(JsonNode node) {
+        if (node.isFloatingPointNumber()) {
+            return Double.isFinite(node.doubleValue());
+        }
+        for (JsonNode child : node) {
+            if (!finite(child)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static long integer(JsonNode node, String type, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            throw FrameException.missingField(type, field, "an integer");
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw FrameException.invalidField(type, field, "an integer", value);
+        }
+        return value.longValue();
+    }
+
+    static long positive(JsonNode node, String type, String field) {
+        long value = integer(node, type, field);
+        if (value < 1) {
+            throw FrameException.invalidField(type, field, "an integer >= 1", value);
+        }
+        return value;
+    }
+
+    static long nonNegative(JsonNode node, String type, String field) {
+        long value = integer(node, type, field);
+        if (value < 0) {
+            throw FrameException.invalidField(type, field, "an integer >= 0", value);
+        }
+        return value;
+    }
+
+    static boolean bool(JsonNode node, String type, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            throw FrameException.missingField(type, field, "a boolean");
+        }
+        if (!value.isBoolean()) {
+            throw FrameException.invalidField(type, field, "a boolean", value);
+        }
+        return value.booleanValue();
+    }
+
+    static String string(JsonNode node, String type, String field, boolean nonEmpty) {
+        JsonNode value = node.get(field);
+        String expected = nonEmpty ? "a non-empty string" : "a string";
+        if (value == null || value.isNull()) {
+            throw FrameException.missingField(type, field, expected);
+        }
+        if (!value.isTextual()) {
+            throw FrameException.invalidField(type, field, expected, value.getNodeType());
+        }
+        if (nonEmpty && value.textValue().isEmpty()) {
+            throw FrameException.invalidField(type, field, expected, "\"\"");
+        }
+        EncodedText.wellFormed(type, field, value.textValue());
+        return value.textValue();
+    }
+
+    static String identifier(JsonNode node, String type, String field) {
+        String value = string(node, type, field, true);
+        if (value.length() > MAX_ID_LENGTH) {
+            throw FrameException.invalidField(type, field,
+                    "at most " + MAX_ID_LENGTH + " characters", TextNode.valueOf(value));
+        }
+        return value;
+    }
+}
