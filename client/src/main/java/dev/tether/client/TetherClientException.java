@@ -22,10 +22,9 @@ public abstract sealed class TetherClientException extends TetherException
         return new OutboxFullException(capacity);
     }
 
-    /** An encoded message is larger than the frame limit. */
-    public static MessageTooBigException messageTooBig(int bytes, int maxFrameBytes) {
-        return new MessageTooBigException(
-                "message is " + bytes + " bytes encoded, more than the frame limit of " + maxFrameBytes + " bytes");
+    /** A message is too large for the frame limit, or for the frames the gateway would make of it; {@code why} says. */
+    public static MessageTooBigException messageTooBig(String why) {
+        return new MessageTooBigException(why);
     }
 
     /** The gateway closed the connection with {@code code}. */

@@ -15,11 +15,11 @@ import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.CloseCode;
 import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.FrameException;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -45,12 +45,13 @@ final class DefaultTetherClient implements TetherClient {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultTetherClient.class);
 
-    private static final FrameCodec CODEC = new FrameCodec();
 
     // Sizing a message with the longest possible cseq gives an upper bound that renumbering can never exceed.
     private static final long WIDEST_CSEQ = Long.MAX_VALUE;
 
     private final TetherClientOptions options;
+    /** Checks messages as the gateway will, so that none it would refuse reaches the outbox. */
+    private final FrameCodec codec;
     private final Transport transport;
     private final List<URI> endpoints;
 
@@ -69,6 +70,7 @@ final class DefaultTetherClient implements TetherClient {
 
     DefaultTetherClient(TetherClientOptions options, Transport transport) {
         this.options = Objects.requireNonNull(options, "options");
+        this.codec = new FrameCodec(options.maxFrameBytes());
         this.transport = Objects.requireNonNull(transport, "transport");
         this.endpoints = options.endpoints();
         this.session = new ClientSession(options);
@@ -198,9 +200,13 @@ final class DefaultTetherClient implements TetherClient {
 
     private Mono<Long> enqueue(LongFunction<ClientMessage> factory) {
         return Mono.defer(() -> {
-            int bytes = CODEC.encode(factory.apply(WIDEST_CSEQ)).getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > options.maxFrameBytes()) {
-                return Mono.error(TetherClientException.messageTooBig(bytes, options.maxFrameBytes()));
+            try {
+                codec.check(factory.apply(WIDEST_CSEQ));
+            } catch (FrameException refused) {
+                // The gateway would answer validation_error and never acknowledge it: queued, it would block the
+                // outbox for good, resent after every welcome.
+                return Mono.error(refused.isTooLarge() ? TetherClientException.messageTooBig(refused.getMessage())
+                        : new IllegalArgumentException(refused.getMessage()));
             }
             Sinks.One<Long> result = Sinks.one();
             synchronized (lock) {

@@ -580,4 +580,24 @@ class DefaultTetherClientTest {
                 .expectComplete()
                 .verify(VERIFY);
     }
+
+    @Test
+    void aTextTheGatewayWouldRefuseNeverReachesTheOutbox() {
+        client(options().maxFrameBytes(1024).build());
+        // The frame would fit (60 + 940 bytes), but not the widest delta that may echo it: the gateway answers
+        // validation_error, and a queued message would be resent after every welcome, never acknowledged.
+        StepVerifier.create(client.send("x".repeat(940)))
+                .expectErrorSatisfies(e -> assertThat(e)
+                        .isInstanceOf(dev.tether.client.MessageTooBigException.class)
+                        .hasMessageStartingWith("user_message.text must be at most 932 bytes encoded"))
+                .verify(VERIFY);
+        StepVerifier.create(client.send("lone \ud800"))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("lone surrogate"))
+                .verify(VERIFY);
+        StepVerifier.create(Mono.fromSupplier(() -> client.state()))
+                .expectNext(ConnectionState.IDLE)
+                .expectComplete()
+                .verify(VERIFY);
+    }
 }
