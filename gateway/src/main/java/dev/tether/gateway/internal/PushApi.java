@@ -1,9 +1,12 @@
 package dev.tether.gateway.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.gateway.GatewayConfig;
+import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.FrameException;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionStore;
@@ -12,7 +15,6 @@ import dev.tether.protocol.session.SessionTokens;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -41,28 +43,32 @@ final class PushApi {
     static final Duration AUTH_FAILURE_COOLDOWN = Duration.ofMinutes(1);
     /** Client addresses whose failures are remembered at once, the least recently heard forgotten first: 10,000. */
     static final int AUTH_FAILURE_ADDRESSES = 10_000;
+    /** The longest session id echoed in a message: generated ids have 22 characters. */
+    private static final int MAX_SHOWN_ID = 64;
 
     private final SessionStore store;
+    private final FrameCodec codec;
     private final ObjectMapper mapper;
     private final GatewayMetrics metrics;
     /** The API key's digest; {@code null} while the API is off. */
     private final byte[] apiKeyDigest;
-    /** The largest body accepted, in bytes: the largest frame. */
+    /** The largest body accepted, in bytes: the largest frame; the event's frame is bounded by it too. */
     private final int limit;
     private final AddressFailures authFailures;
     /** The header a trusted proxy names the client's address in, or empty ({@link ClientAddress}). */
     private final String clientAddressHeader;
 
-    PushApi(GatewayConfig config, SessionStore store, ObjectMapper mapper, GatewayMetrics metrics,
+    PushApi(GatewayConfig config, SessionStore store, FrameCodec codec, GatewayMetrics metrics,
             Scheduler scheduler) {
         this.authFailures = new AddressFailures(AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW, AUTH_FAILURE_COOLDOWN,
                 AUTH_FAILURE_ADDRESSES, scheduler);
         this.clientAddressHeader = config.resumes().clientAddressHeader();
         this.store = store;
-        this.mapper = mapper;
+        this.codec = codec;
+        this.mapper = codec.mapper();
         this.metrics = metrics;
         this.apiKeyDigest = config.pushApi().apiKey().map(SessionTokens::digest).orElse(null);
-        this.limit = config.connections().maxFrameBytes();
+        this.limit = codec.maxFrameBytes();
     }
 
     /**
@@ -116,13 +122,19 @@ final class PushApi {
                     body.write(bytes, 0, bytes.length);
                     return body;
                 })
-                .map(body -> body.toString(StandardCharsets.UTF_8))
                 .flatMap(body -> {
                     ServerEvent event;
                     try {
-                        event = parseEvent(body);
+                        event = parseEvent(body.toByteArray());
+                        // The frame as the store will hold it: escapes and the seq make it larger than the body.
+                        codec.check(event);
                     } catch (IllegalArgumentException e) {
                         return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
+                    } catch (FrameException e) {
+                        return e.isTooLarge()
+                                ? respond(response, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
+                                        e.getMessage())
+                                : respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
                     }
                     Mono<OnceAppend> appended = idempotencyKey == null
                             ? store.append(sessionId, event).map(stored -> new OnceAppend(stored.seq(), false))
@@ -137,7 +149,7 @@ final class PushApi {
                             .onErrorResume(e -> {
                                 if (SessionStoreException.isNotFound(e)) {
                                     return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
-                                            "no session " + sessionId + " (unknown or expired)");
+                                            "no session " + shown(sessionId) + " (unknown or expired)");
                                 }
                                 if (SessionStoreException.isKeyReused(e)) {
                                     return respond(response, HttpResponseStatus.UNPROCESSABLE_ENTITY,
@@ -160,7 +172,7 @@ final class PushApi {
                 })
                 .onErrorResume(BodyTooLarge.class, e -> respond(response,
                         HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
-                        "the body is larger than " + limit + " bytes"))
+                        "the body is larger than the frame limit of " + limit + " bytes"))
                 .onErrorResume(e -> !(e instanceof BodyTooLarge), e -> {
                     LOG.warn("push to session {} failed: {}", sessionId, e.toString());
                     return respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
@@ -203,12 +215,22 @@ final class PushApi {
                 SessionTokens.digest(header.substring(prefix.length()).trim()), apiKeyDigest);
     }
 
-    private ServerEvent parseEvent(String body) {
+    /** A session id as a message may show it: a long one is described by its length, not echoed. */
+    private static String shown(String sessionId) {
+        return sessionId.length() <= MAX_SHOWN_ID ? sessionId
+                : "id of " + sessionId.length() + " characters";
+    }
+
+    private ServerEvent parseEvent(byte[] body) {
         JsonNode json;
         try {
+            // Read as bytes, so that the parser refuses invalid UTF-8 rather than a decoder replacing it.
             json = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            // The codec's parser quotes at most a few characters of the body in its messages.
+            throw new IllegalArgumentException("the body is not JSON in UTF-8: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("the body is not JSON");
+            throw new IllegalArgumentException("the body is not JSON in UTF-8");
         }
         if (json == null || !json.isObject()) {
             throw new IllegalArgumentException("the body must be a JSON object like {\"name\": ..., \"data\": ...}");

@@ -4,11 +4,11 @@ import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.ConversationHandler;
 import dev.tether.gateway.ReplyOptions;
 import dev.tether.gateway.ReplyPart;
-import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.UserMessage;
@@ -16,6 +16,7 @@ import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,7 @@ final class Replies {
 
     private final SessionStore store;
     private final ConversationHandler handler;
+    private final FrameCodec codec;
     private final String nodeId;
     private final Duration lease;
     private final Duration maxPause;
@@ -70,8 +72,9 @@ final class Replies {
     /** Longest wait between tries of a store call. */
     static final Duration PAUSE_BACKOFF_MAX = Duration.ofSeconds(1);
 
-    Replies(SessionStore store, ConversationHandler handler, String nodeId, Duration lease, Duration maxPause,
-            Scheduler scheduler, GatewayMetrics metrics) {
+    Replies(SessionStore store, ConversationHandler handler, FrameCodec codec, String nodeId, Duration lease,
+            Duration maxPause, Scheduler scheduler, GatewayMetrics metrics) {
+        this.codec = codec;
         this.metrics = metrics;
         this.store = store;
         this.handler = handler;
@@ -132,11 +135,13 @@ final class Replies {
                                 }))
                         .subscribe())
                 .thenMany(Flux.defer(() -> handler.reply(context, message)))
+                // One handler part at a time, so that the handler stays backpressured by the store.
+                .concatMapIterable(part -> frames(replyTo, part), 1)
                 // Stops the parts; concatMap still finishes the append in flight, so `cancelled` comes last.
                 .takeUntilOther(reply.cancel.asMono())
                 // A handler that fails waits for the append in flight too, so the parts stored are counted right
                 // before `failed` is stored after them.
-                .concatMapDelayError(part -> append(sessionId, replyTo, reply, frame(replyTo, part)), false, 1)
+                .concatMapDelayError(frame -> append(sessionId, replyTo, reply, frame), false, 1)
                 .then(Mono.defer(() -> {
                     DoneReason reason = reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE;
                     return append(sessionId, replyTo, reply, AssistantDone.of(replyTo, reason))
@@ -333,10 +338,19 @@ final class Replies {
                 .then();
     }
 
-    private static Sequenced frame(long replyTo, ReplyPart part) {
+    /**
+     * The frames of one reply part, each within the frame limit: a text too large for one frame is cut into several
+     * deltas, since a reply is never refused halfway for its text; an event cannot be cut, so one too large (or not
+     * well-formed) fails the reply, with the reason logged.
+     */
+    private List<? extends Sequenced> frames(long replyTo, ReplyPart part) {
         return switch (part) {
-            case ReplyPart.Text text -> AssistantDelta.of(replyTo, text.text());
-            case ReplyPart.Event event -> ServerEvent.of(event.name(), event.data());
+            case ReplyPart.Text text -> codec.deltas(replyTo, text.text());
+            case ReplyPart.Event event -> {
+                ServerEvent frame = ServerEvent.of(event.name(), event.data());
+                codec.check(frame);
+                yield List.of(frame);
+            }
         };
     }
 

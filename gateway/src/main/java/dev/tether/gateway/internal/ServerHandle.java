@@ -41,7 +41,7 @@ final class ServerHandle implements GatewayHandle {
     private final SessionStore store;
     private final boolean ownsStore;
     private final Clock clock;
-    private final FrameCodec codec = new FrameCodec();
+    private final FrameCodec codec;
     private final Scheduler scheduler;
     private final Replies replies;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -62,15 +62,16 @@ final class ServerHandle implements GatewayHandle {
         this.store = store;
         this.ownsStore = ownsStore;
         this.clock = clock;
+        this.codec = new FrameCodec(config.connections().maxFrameBytes());
         AdmissionOptions admissionOptions = config.admission();
         this.admission = new Admission(admissionOptions.maxHandshakes(), admissionOptions.handshakeQueue(),
                 admissionOptions.handshakeQueueWait(), admissionOptions.handshakeRetryAfter(), scheduler);
         this.failedResumes = new AddressFailures(config.resumes(), scheduler);
         this.metrics = new GatewayMetrics(config.server().nodeId());
-        this.replies = new Replies(store, handler, config.server().nodeId(), config.replies().lease(),
+        this.replies = new Replies(store, handler, codec, config.server().nodeId(), config.replies().lease(),
                 config.replies().maxPause(), scheduler, metrics);
         metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued, store::isReady);
-        this.pushApi = new PushApi(config, store, codec.mapper(), metrics, scheduler);
+        this.pushApi = new PushApi(config, store, codec, metrics, scheduler);
         this.health = new Health(this, replies, codec.mapper(), scheduler);
     }
 

@@ -11,9 +11,13 @@ import dev.tether.gateway.testing.MutableClock;
 import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.Protocol;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.SessionTokens;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -30,6 +34,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  */
 class RepliesTest {
 
+    private static final FrameCodec CODEC = new FrameCodec(Protocol.DEFAULT_MAX_FRAME_BYTES);
     private static final String NODE = "test-node";
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final Duration MAX_PAUSE = Duration.ofSeconds(20);
@@ -55,7 +60,7 @@ class RepliesTest {
         return new Replies(store, (context, message) -> {
             produced.add(context.sessionId() + "/" + message.cseq());
             return handler.reply(context, message);
-        }, NODE, LEASE, MAX_PAUSE, time, metrics);
+        }, CODEC, NODE, LEASE, MAX_PAUSE, time, metrics);
     }
 
     private String session() {
@@ -78,6 +83,54 @@ class RepliesTest {
     /** What another node serving the session does when it looks for lapsed replies. */
     private List<Sequenced> endLapsedElsewhere(String sessionId) {
         return memory.endLapsedReplies(sessionId, Set.of(), "other-node", LEASE).collectList().block(TIMEOUT);
+    }
+
+    @Test
+    void aHandlerTextTooLargeForOneFrameIsCutIntoDeltasThatEachFit() {
+        // About 270 KB of quotes, two- and four-byte characters: escapes and surrogate pairs at every cut.
+        String text = "\"é🚀".repeat(30_000);
+        Replies replies = replies((context, message) -> Flux.just(ReplyPart.text(text), ReplyPart.text("!")));
+        String id = session();
+
+        replies.start(id, ask(id, 1, "go"));
+        time.advanceTimeBy(Duration.ofSeconds(1));
+
+        List<Sequenced> log = log(id);
+        assertThat(log).hasSizeGreaterThan(5).last().isEqualTo(new AssistantDone(log.size(), 1, DoneReason.COMPLETE));
+        StringBuilder joined = new StringBuilder();
+        for (Sequenced frame : log.subList(0, log.size() - 1)) {
+            assertThat(CODEC.encode(frame).getBytes(StandardCharsets.UTF_8).length)
+                    .isLessThanOrEqualTo(Protocol.DEFAULT_MAX_FRAME_BYTES);
+            joined.append(((AssistantDelta) frame).text());
+        }
+        assertThat(joined.toString()).isEqualTo(text + "!");
+    }
+
+    @Test
+    void aHandlerEventTooLargeForOneFrameFailsTheReply() {
+        Replies replies = replies((context, message) -> Flux.just(ReplyPart.text("before"),
+                ReplyPart.event("big", TextNode.valueOf("x".repeat(Protocol.DEFAULT_MAX_FRAME_BYTES))),
+                ReplyPart.text("after")));
+        String id = session();
+
+        replies.start(id, ask(id, 1, "go"));
+        time.advanceTimeBy(Duration.ofSeconds(1));
+
+        assertThat(log(id)).as("an event cannot be cut: the reply ends `failed` where the event would have been")
+                .containsExactly(new AssistantDelta(1, 1, "before"), new AssistantDone(2, 1, DoneReason.FAILED));
+        assertThat(replies.size()).isZero();
+    }
+
+    @Test
+    void aHandlerEventWithALoneSurrogateFailsTheReply() {
+        Replies replies = replies((context, message) -> Flux.just(
+                ReplyPart.event("bad", TextNode.valueOf("\ud800")), ReplyPart.text("after")));
+        String id = session();
+
+        replies.start(id, ask(id, 1, "go"));
+        time.advanceTimeBy(Duration.ofSeconds(1));
+
+        assertThat(log(id)).containsExactly(new AssistantDone(1, 1, DoneReason.FAILED));
     }
 
     @Test

@@ -130,7 +130,15 @@ public final class GatewayExtension implements AfterEachCallback {
 
     /** A new raw WebSocket to the gateway with these headers on its upgrade request, closed after the test. */
     public TestSocket connect(Map<String, String> headers) {
-        TestSocket socket = TestSocket.connect(uri().toString(), headers);
+        return register(TestSocket.connect(uri().toString(), headers));
+    }
+
+    /** A new raw WebSocket to the gateway that accepts frames of at most {@code maxFrameBytes}. */
+    public TestSocket connect(int maxFrameBytes) {
+        return register(TestSocket.connect(uri().toString(), maxFrameBytes));
+    }
+
+    private TestSocket register(TestSocket socket) {
         sockets.add(socket);
         return socket;
     }

@@ -71,6 +71,14 @@ public final class TestSocket implements AutoCloseable {
         return new TestSocket(uri, 1024 * 1024, headers);
     }
 
+    /**
+     * Opens a WebSocket to {@code uri} that accepts frames of at most {@code maxFrameBytes}, as a client enforcing
+     * the protocol's limit does: a larger frame from the server closes it with 1009.
+     */
+    public static TestSocket connect(String uri, int maxFrameBytes) {
+        return new TestSocket(uri, maxFrameBytes, Map.of());
+    }
+
     public void send(ClientFrame frame) {
         sendText(CODEC.encode(frame));
     }
