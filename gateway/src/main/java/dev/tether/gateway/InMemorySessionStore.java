@@ -89,7 +89,7 @@ public final class InMemorySessionStore implements SessionStore {
             MemorySession previous = sessions.putIfAbsent(sessionId, session);
             if (previous != null) {
                 synchronized (previous) {
-                    if (!previous.isRemoved() && !previous.expired(now, limits.grace())) {
+                    if (!previous.isRemoved() && !previous.expired(now)) {
                         throw SessionStoreException.alreadyExists(sessionId);
                     }
                     removeLocked(previous);
@@ -332,7 +332,7 @@ public final class InMemorySessionStore implements SessionStore {
         if (session.isRemoved()) {
             return false;
         }
-        if (session.expired(now, limits.grace())) {
+        if (session.expired(now)) {
             removeLocked(session);
             return false;
         }

@@ -24,7 +24,7 @@ class SessionLimitsTest {
     void builderSetsEveryValueAndToBuilderCopies() {
         SessionLimits limits = SessionLimits.builder()
                 .grace(Duration.ofSeconds(3)).historyFrames(1).historyMaxAge(Duration.ofMillis(1)).build();
-        assertThat(limits).isEqualTo(new SessionLimits(Duration.ofSeconds(3), 1, Duration.ofMillis(1)));
+        assertThat(limits).isEqualTo(new SessionLimits(Duration.ofSeconds(3), 1, Duration.ofMillis(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES));
         assertThat(limits.toBuilder().build()).isEqualTo(limits);
         assertThat(limits.toBuilder().historyFrames(5).build().grace()).isEqualTo(Duration.ofSeconds(3));
     }
@@ -35,7 +35,7 @@ class SessionLimitsTest {
         assertThatThrownBy(() -> SessionLimits.builder().historyFrames(frames))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("historyFrames must be between 1 and 1000000, got " + frames);
-        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), frames, Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), frames, Duration.ofSeconds(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("historyFrames must be between 1 and 1000000, got " + frames);
     }
@@ -49,10 +49,28 @@ class SessionLimitsTest {
         assertThatThrownBy(() -> SessionLimits.builder().historyMaxAge(bad))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("historyMaxAge must be > 0, got " + Durations.format(bad));
-        assertThatThrownBy(() -> new SessionLimits(bad, 1, Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> new SessionLimits(bad, 1, Duration.ofSeconds(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES))
                 .hasMessage("grace must be > 0, got " + Durations.format(bad));
-        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), 1, bad))
+        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), 1, bad, SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES))
                 .hasMessage("historyMaxAge must be > 0, got " + Durations.format(bad));
+    }
+
+    @Test
+    void anUnusedSessionsGraceIsTheShorterOfBoth() {
+        SessionLimits limits = SessionLimits.builder().grace(Duration.ofMinutes(5)).unusedGrace(Duration.ofSeconds(30))
+                .build();
+        assertThat(limits.graceFor(false)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(limits.graceFor(true)).isEqualTo(Duration.ofMinutes(5));
+        assertThat(limits.toBuilder().grace(Duration.ofSeconds(10)).build().graceFor(false))
+                .isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1023, 0, -1, 1024L * 1024 * 1024 + 1})
+    void historyBytesOutsideItsRangeIsRejectedByName(long bytes) {
+        assertThatThrownBy(() -> SessionLimits.builder().historyBytes(bytes))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("historyBytes must be between 1024 and 1073741824, got " + bytes);
     }
 
     @Test

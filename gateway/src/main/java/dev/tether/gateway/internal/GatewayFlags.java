@@ -47,6 +47,9 @@ final class GatewayFlags {
                     ConnectionOptions.DEFAULT_BAD_FRAME_WINDOW, (b, v) -> b.connections(o -> o.badFrameWindow(v))),
             Flag.duration("grace", "how long a disconnected session is kept", SessionLimits.DEFAULT_GRACE,
                     (b, v) -> b.sessionLimits(o -> o.grace(v))),
+            Flag.duration("unused-grace", "how long a disconnected session that was never used (nothing stored, never "
+                    + "resumed) is kept; the shorter of this and --grace applies", SessionLimits.DEFAULT_UNUSED_GRACE,
+                    (b, v) -> b.sessionLimits(o -> o.unusedGrace(v))),
             Flag.integer("history", "FRAMES", "frames kept per session", SessionLimits.DEFAULT_HISTORY_FRAMES,
                     (b, v) -> b.sessionLimits(o -> o.historyFrames(v))),
             Flag.duration("history-age", "age limit of kept frames", SessionLimits.DEFAULT_HISTORY_MAX_AGE,

@@ -54,6 +54,8 @@ public final class MemorySession {
     private String ownerNode;
     private Sinks.Empty<Void> superseded = Sinks.empty();
     private boolean removed;
+    /** Whether anything was stored in it or it was resumed: until then it gets the shorter, unused grace. */
+    private boolean used;
 
     /** A new session with an empty log, attached to {@code ownerNode}'s connection as generation 1. */
     public MemorySession(String id, byte[] tokenDigest, long epoch, String ownerNode, Instant now,
@@ -90,9 +92,9 @@ public final class MemorySession {
         return connected;
     }
 
-    /** Whether its grace period ran out: disconnected for {@code grace} or longer. */
-    public boolean expired(Instant now, Duration grace) {
-        return !connected && !lastSeenAt.plus(grace).isAfter(now);
+    /** Whether its grace period ran out: disconnected for its grace ({@link SessionLimits#graceFor}) or longer. */
+    public boolean expired(Instant now) {
+        return !connected && !lastSeenAt.plus(limits.graceFor(used)).isAfter(now);
     }
 
     public SessionRecord record() {
@@ -112,6 +114,7 @@ public final class MemorySession {
         superseded = Sinks.empty();
         generation++;
         connected = true;
+        used = true;
         ownerNode = nodeId;
         lastSeenAt = now;
         return attachment();
@@ -143,6 +146,7 @@ public final class MemorySession {
     /** Appends a frame with the next seq and hands it to every follower, in seq order. */
     public Sequenced append(Sequenced frame, Instant now) {
         Sequenced stored = frame.withSeq(++lastSeq);
+        used = true;
         frames.addLast(new Entry<>(stored.seq(), stored, now));
         trim(now);
         if (!followers.isEmpty()) {
@@ -244,6 +248,7 @@ public final class MemorySession {
             return new ClientAppend(ClientAppend.Outcome.OUT_OF_ORDER, ackedCseq);
         }
         ackedCseq = cseq;
+        used = true;
         clientMessages.addLast(new Entry<>(cseq, message, now));
         if (message instanceof UserMessage) {
             leases.put(cseq, new Lease(nodeId, now.plus(replyLease), 0, 0));

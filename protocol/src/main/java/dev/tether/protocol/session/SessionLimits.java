@@ -6,12 +6,20 @@ import java.time.Duration;
 /**
  * How long sessions live and how much history they keep. Immutable; build with {@link #builder()}.
  *
- * @param grace         how long a session without a connection is kept; default {@link #DEFAULT_GRACE}
+ * @param grace         how long a session without a connection is kept once it has been used; default
+ *                      {@link #DEFAULT_GRACE}
  * @param historyFrames how many sequenced frames (and client messages) a session's log retains, 1 to
  *                      {@link #MAX_HISTORY_FRAMES}; default {@link #DEFAULT_HISTORY_FRAMES}
  * @param historyMaxAge how old a retained frame may get; default {@link #DEFAULT_HISTORY_MAX_AGE}
+ * @param unusedGrace   how long a session without a connection is kept while it has never been used: nothing
+ *                      stored in it and never resumed (the sessions a failed resume or an abandoned client leaves);
+ *                      the shorter of this and {@code grace} applies; default {@link #DEFAULT_UNUSED_GRACE}
+ * @param historyBytes  how many bytes of frames, and as many of client messages, a session retains, counting each
+ *                      by its JSON encoding in UTF-8, {@link #MIN_HISTORY_BYTES} to {@link #MAX_HISTORY_BYTES};
+ *                      an entry larger than this on its own is not retained; default {@link #DEFAULT_HISTORY_BYTES}
  */
-public record SessionLimits(Duration grace, int historyFrames, Duration historyMaxAge) {
+public record SessionLimits(Duration grace, int historyFrames, Duration historyMaxAge, Duration unusedGrace,
+                            long historyBytes) {
 
     /** Default grace period for a disconnected session: 5 minutes. */
     public static final Duration DEFAULT_GRACE = Duration.ofMinutes(5);
@@ -25,10 +33,27 @@ public record SessionLimits(Duration grace, int historyFrames, Duration historyM
     /** Default age limit of retained frames: 1 hour. */
     public static final Duration DEFAULT_HISTORY_MAX_AGE = Duration.ofHours(1);
 
+    /** Default grace period for a disconnected session that was never used: 30 seconds. */
+    public static final Duration DEFAULT_UNUSED_GRACE = Duration.ofSeconds(30);
+
+    /**
+     * Default bytes of frames, and as many of client messages, retained per session: 32 KiB each, so that 100,000
+     * sessions hold at most about 6.1 GiB of history between them.
+     */
+    public static final long DEFAULT_HISTORY_BYTES = 32 * 1024;
+
+    /** Smallest byte bound of a session's history: 1 KiB. */
+    public static final long MIN_HISTORY_BYTES = 1024;
+
+    /** Largest byte bound of a session's history: 1 GiB. */
+    public static final long MAX_HISTORY_BYTES = 1024L * 1024 * 1024;
+
     public SessionLimits {
         Checks.positive("grace", grace);
         Checks.between("historyFrames", historyFrames, 1, MAX_HISTORY_FRAMES);
         Checks.positive("historyMaxAge", historyMaxAge);
+        Checks.positive("unusedGrace", unusedGrace);
+        Checks.between("historyBytes", historyBytes, MIN_HISTORY_BYTES, MAX_HISTORY_BYTES);
     }
 
     /** The defaults. */
@@ -45,8 +70,14 @@ public record SessionLimits(Duration grace, int historyFrames, Duration historyM
         return new Builder(this);
     }
 
+    /** The grace period of a disconnected session: {@code grace} once used, else the shorter of both graces. */
+    public Duration graceFor(boolean used) {
+        return used || grace.compareTo(unusedGrace) <= 0 ? grace : unusedGrace;
+    }
+
     private static SessionLimits defaultsRecord() {
-        return new SessionLimits(DEFAULT_GRACE, DEFAULT_HISTORY_FRAMES, DEFAULT_HISTORY_MAX_AGE);
+        return new SessionLimits(DEFAULT_GRACE, DEFAULT_HISTORY_FRAMES, DEFAULT_HISTORY_MAX_AGE, DEFAULT_UNUSED_GRACE,
+                DEFAULT_HISTORY_BYTES);
     }
 
     /** Builds {@link SessionLimits}; each setter validates its argument. */
@@ -59,19 +90,36 @@ public record SessionLimits(Duration grace, int historyFrames, Duration historyM
 
         /** Grace period of a disconnected session, > 0. */
         public Builder grace(Duration grace) {
-            limits = new SessionLimits(grace, limits.historyFrames, limits.historyMaxAge);
+            limits = new SessionLimits(grace, limits.historyFrames, limits.historyMaxAge, limits.unusedGrace,
+                    limits.historyBytes);
             return this;
         }
 
         /** Frames retained per session, 1 to {@link #MAX_HISTORY_FRAMES}. */
         public Builder historyFrames(int historyFrames) {
-            limits = new SessionLimits(limits.grace, historyFrames, limits.historyMaxAge);
+            limits = new SessionLimits(limits.grace, historyFrames, limits.historyMaxAge, limits.unusedGrace,
+                    limits.historyBytes);
             return this;
         }
 
         /** Age limit of retained frames, > 0. */
         public Builder historyMaxAge(Duration historyMaxAge) {
-            limits = new SessionLimits(limits.grace, limits.historyFrames, historyMaxAge);
+            limits = new SessionLimits(limits.grace, limits.historyFrames, historyMaxAge, limits.unusedGrace,
+                    limits.historyBytes);
+            return this;
+        }
+
+        /** Grace period of a disconnected session never used, > 0. */
+        public Builder unusedGrace(Duration unusedGrace) {
+            limits = new SessionLimits(limits.grace, limits.historyFrames, limits.historyMaxAge, unusedGrace,
+                    limits.historyBytes);
+            return this;
+        }
+
+        /** Bytes of frames, and of client messages, retained per session, {@link #MIN_HISTORY_BYTES} and up. */
+        public Builder historyBytes(long historyBytes) {
+            limits = new SessionLimits(limits.grace, limits.historyFrames, limits.historyMaxAge, limits.unusedGrace,
+                    historyBytes);
             return this;
         }
 

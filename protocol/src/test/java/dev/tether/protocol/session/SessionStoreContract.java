@@ -489,6 +489,38 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void aSessionNeverUsedGetsTheUnusedGraceAndStaysResumableWhileItLives() throws InterruptedException {
+        Duration unusedGrace = Duration.ofMillis(500);
+        store.close();
+        // A grace far longer than the test, so that only the unused grace can end a session here.
+        store = createStore(limits().toBuilder().grace(Duration.ofMinutes(1)).unusedGrace(unusedGrace).build());
+        String unused = newSessionId();
+        String messaged = newSessionId();
+        String pushedWhileAway = newSessionId();
+        String resumed = newSessionId();
+        for (String id : List.of(unused, messaged, pushedWhileAway, resumed)) {
+            Attachment attachment = create(id);
+            if (id.equals(messaged)) {
+                store.appendClient(id, new ClientEvent(1, "typing", null), "node-a", LEASE).block(TIMEOUT);
+            }
+            store.detach(id, attachment.generation()).block(TIMEOUT);
+        }
+        store.append(pushedWhileAway, delta(1, "while away")).block(TIMEOUT);
+        Attachment again = store.attach(resumed, "node-b").block(TIMEOUT);
+        assertThat(again).as("its holder can resume an unused session while it lives").isNotNull();
+        store.detach(resumed, again.generation()).block(TIMEOUT);
+
+        elapse(unusedGrace.multipliedBy(3));
+
+        StepVerifier.create(store.find(unused)).as("never used: gone after the unused grace")
+                .expectComplete().verify(TIMEOUT);
+        for (String id : List.of(messaged, pushedWhileAway, resumed)) {
+            assertThat(store.find(id).block(TIMEOUT)).as("used sessions get the full grace: " + id).isNotNull();
+        }
+        assertThat(store.stats().block(TIMEOUT).total()).isEqualTo(3);
+    }
+
+    @Test
     void reattachWithinGraceKeepsTheSession() throws InterruptedException {
         String id = newSessionId();
         Attachment attachment = create(id);

@@ -82,6 +82,7 @@ public final class RedisSessionStore implements SessionStore {
     private final Readiness readiness;
     private final Disposable refreshTimer;
     private final String graceMs;
+    private final String unusedGraceMs;
     private final String maxAgeMs;
     private final String maxFrames;
     private volatile boolean closed;
@@ -92,6 +93,7 @@ public final class RedisSessionStore implements SessionStore {
         this.keys = new Keys(options.keyPrefix());
         this.redis = redis;
         this.graceMs = Long.toString(limits.grace().toMillis());
+        this.unusedGraceMs = Long.toString(limits.graceFor(false).toMillis());
         this.maxAgeMs = Long.toString(limits.historyMaxAge().toMillis());
         this.maxFrames = Integer.toString(limits.historyFrames());
         this.calls = new ScriptCalls(redis, this::checkReadinessNow);
@@ -182,10 +184,12 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<Void> detach(String sessionId, long generation) {
         return SessionIds.require(sessionId)
-                .then(run(Scripts.DETACH, "detach", keys.all(sessionId), Long.toString(generation), graceMs))
+                .then(run(Scripts.DETACH, "detach", keys.all(sessionId), Long.toString(generation), graceMs,
+                        unusedGraceMs))
                 .flatMap(reply -> {
                     channels.endLocal(sessionId, generation);
-                    return status(reply) == 1 ? refresher.disconnected(sessionId) : Mono.<Void>empty();
+                    return status(reply) == 1 ? refresher.disconnected(sessionId, (Long) reply.get(1))
+                            : Mono.<Void>empty();
                 })
                 .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
@@ -213,7 +217,8 @@ public final class RedisSessionStore implements SessionStore {
             return run(Scripts.APPEND_ONCE, "appendOnce",
                     new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
                             keys.once(sessionId)},
-                    json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), key)
+                    json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), key, graceMs)
+                    .flatMap(reply -> firstUse(sessionId, reply, 2))
                     .map(reply -> switch ((int) status(reply)) {
                         case 0 -> throw SessionStoreException.notFound(sessionId);
                         case 2 -> new OnceAppend((Long) reply.get(1), true);
@@ -244,7 +249,9 @@ public final class RedisSessionStore implements SessionStore {
                     new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
                             keys.leases(sessionId)},
                     json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(replyTo),
-                    endsReply ? "0" : Long.toString(Math.max(1, ttl.toMillis())), nodeId, Long.toString(part))
+                    endsReply ? "0" : Long.toString(Math.max(1, ttl.toMillis())), nodeId, Long.toString(part),
+                    graceMs)
+                    .flatMap(reply -> firstUse(sessionId, reply, 2))
                     .map(reply -> switch ((int) status(reply)) {
                         case 0 -> throw SessionStoreException.notFound(sessionId);
                         case 2 -> throw SessionStoreException.replyEnded(sessionId, replyTo);
@@ -253,6 +260,15 @@ public final class RedisSessionStore implements SessionStore {
                         default -> frame.withSeq((Long) reply.get(1));
                     });
         });
+    }
+
+    /**
+     * Passes {@code reply} on, after counting its session as disconnected for the TTL at {@code index} when there is
+     * one: the script just gave a disconnected session, used for the first time, the rest of its full grace.
+     */
+    private Mono<List<Object>> firstUse(String sessionId, List<Object> reply, int index) {
+        return reply.size() > index && reply.get(index) instanceof Long ttl
+                ? refresher.disconnected(sessionId, ttl).thenReturn(reply) : Mono.just(reply);
     }
 
     @Override
@@ -286,7 +302,9 @@ public final class RedisSessionStore implements SessionStore {
         String leaseMillis = message instanceof UserMessage ? Long.toString(Math.max(1, replyLease.toMillis())) : "0";
         return SessionIds.require(sessionId).then(Mono.defer(() -> run(Scripts.APPEND_CLIENT, "appendClient",
                 new String[] {keys.meta(sessionId), keys.in(sessionId), keys.leases(sessionId)},
-                Long.toString(message.cseq()), codec.encode(message), maxFrames, leaseMillis, nodeId, maxAgeMs))
+                Long.toString(message.cseq()), codec.encode(message), maxFrames, leaseMillis, nodeId, maxAgeMs,
+                graceMs))
+                .flatMap(reply -> firstUse(sessionId, reply, 2))
                 .map(reply -> {
                     long acked = reply.size() > 1 ? (Long) reply.get(1) : 0;
                     return switch ((int) status(reply)) {

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * <p>Replies are arrays whose first element is a status: 0 means the session's metadata does not exist, 2 from a
  * script that touches a reply's lease means the reply has ended (its lease is gone). Times come from the server's
- * {@code TIME}, so that nodes with skewed clocks agree. The metadata's fields are listed in {@link SessionMeta}, the
+ * {@code TIME}, so that nodes with skewed clocks agree. A script that stores something returns, after its usual
+ * elements, the TTL it gave a disconnected session on its first use ({@code mark_used}), if it did. The metadata's fields are listed in {@link SessionMeta}, the
  * lease's format in {@link Lease}.
  */
 public final class Scripts {
@@ -75,13 +76,39 @@ public final class Scripts {
             end
             """;
 
-    /** {@link #TRIM} plus {@code append_frame}, for the scripts that append server frames. */
-    private static final String APPEND_FRAME = TRIM + """
+    /**
+     * A session's first use: a session is created marked new ({@code new} = 1 in its meta) and gets the shorter,
+     * unused grace when it is detached, until something is stored in it or it is resumed.
+     */
+    private static final String USE = """
+            -- Removes the mark; a disconnected session then gets what is left of the full grace period, grace_ms
+            -- from its detach, rather than the unused grace it was given, and that TTL is returned (for the
+            -- statistics registry); else nil. grace_ms nil leaves the TTL alone.
+            local function mark_used(meta, now, grace_ms)
+              local v = redis.call('HMGET', meta, 'new', 'con', 'seen')
+              if v[1] ~= '1' then return nil end
+              redis.call('HDEL', meta, 'new')
+              if grace_ms and v[2] == '0' then
+                local left = math.max(1, tonumber(grace_ms) - (now - tonumber(v[3])))
+                if left > redis.call('PTTL', meta) then
+                  redis.call('PEXPIRE', meta, left)
+                  return left
+                end
+              end
+              return nil
+            end
+            """;
+
+    /** {@link #TRIM} and {@link #USE} plus {@code append_frame}, for the scripts that append server frames. */
+    private static final String APPEND_FRAME = TRIM + USE + """
             -- Appends a frame, its JSON split around the seq, as entry <seq>-0 (trimmed to max_len), trims by age,
-            -- publishes it and returns its seq. v is the meta's {last, first, ft}, or nil to read it here; the
-            -- session's metadata must exist. TTLs are left alone: the refresh timer owns them.
-            local function append_frame(meta, log, channel, v, now, before, after, max_len, max_age, publish)
+            -- publishes it and returns its seq, and the TTL mark_used gave. v is the meta's {last, first, ft}, or nil to read it here; the
+            -- session's metadata must exist. TTLs are left alone (the refresh timer owns them), but for the first
+            -- use of a disconnected session, which gets its full grace_ms (see mark_used).
+            local function append_frame(meta, log, channel, v, now, before, after, max_len, max_age, publish,
+                                        grace_ms)
               v = v or redis.call('HMGET', meta, 'last', 'first', 'ft')
+              local ttl_given = mark_used(meta, now, grace_ms)
               local last = tonumber(v[1])
               local first = tonumber(v[2])
               local ft = tonumber(v[3]) or 0
@@ -97,7 +124,7 @@ public final class Scripts {
               redis.call('HSET', meta, 'last', seq, 'first', first, 'ft', ft)
               trim_age(meta, log, first, seq, ft, now, max_age)
               redis.call(publish, channel, frame)
-              return seq
+              return seq, ttl_given
             end
             """;
 
@@ -125,7 +152,7 @@ public final class Scripts {
             redis.call('DEL', log, inbox, leases, once)
             local now = now_ms()
             redis.call('HSET', meta, 'tok', token_digest, 'ep', epoch, 'gen', 1, 'own', node, 'con', 1,
-              'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'ct', 0, 'cat', now, 'seen', now)
+              'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'ct', 0, 'cat', now, 'seen', now, 'new', 1)
             redis.call('PEXPIRE', meta, grace_ms)
             return {1, redis.call('HGETALL', meta)}
             """);
@@ -142,7 +169,7 @@ public final class Scripts {
 
     /**
      * Attaches a connection: KEYS meta, log, in, leases, once, channel; ARGV node, graceMs, maxAgeMs, publish command.
-     * Bumps the generation, marks the session connected to node, gives every key one grace period, publishes
+     * Bumps the generation, marks the session connected to node and used, gives every key one grace period, publishes
      * {@code g:<generation>} (the takeover notice) and returns {1, HGETALL}.
      */
     public static final LuaScript ATTACH = LuaScript.of("attach", TRIM + """
@@ -154,24 +181,28 @@ public final class Scripts {
             trim_age(meta, log, tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now, max_age)
             local gen = redis.call('HINCRBY', meta, 'gen', 1)
             redis.call('HSET', meta, 'own', node, 'con', 1, 'seen', now)
+            redis.call('HDEL', meta, 'new')
             for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, grace_ms) end
             redis.call(publish, channel, 'g:' .. gen)
             return {1, redis.call('HGETALL', meta)}
             """);
 
     /**
-     * Detaches a connection: KEYS meta, log, in, leases, once; ARGV generation, graceMs. {1} detached and the grace
-     * period started on every key; {2} a stale generation, nothing changed.
+     * Detaches a connection: KEYS meta, log, in, leases, once; ARGV generation, graceMs, unusedGraceMs. {1, ttlMs}
+     * detached and the grace period started on every key, the unused one for a session still marked new; {2} a stale
+     * generation, nothing changed.
      */
     public static final LuaScript DETACH = LuaScript.of("detach", CLOCK + """
             local meta, log, inbox, leases, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-            local generation, grace_ms = tonumber(ARGV[1]), ARGV[2]
-            local g = redis.call('HGET', meta, 'gen')
-            if not g then return {0} end
-            if tonumber(g) ~= generation then return {2} end
+            local generation, grace_ms, unused_ms = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+            local v = redis.call('HMGET', meta, 'gen', 'new')
+            if not v[1] then return {0} end
+            if tonumber(v[1]) ~= generation then return {2} end
+            local ttl = grace_ms
+            if v[2] == '1' then ttl = unused_ms end
             redis.call('HSET', meta, 'con', 0, 'seen', now_ms())
-            for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, grace_ms) end
-            return {1}
+            for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, ttl) end
+            return {1, tonumber(ttl)}
             """);
 
     /**
@@ -192,7 +223,7 @@ public final class Scripts {
     /**
      * Appends a server frame: KEYS meta, log, channel, leases; ARGV the frame's JSON before the seq and after it,
      * maxFrames, maxAgeMs, publish command, the replyTo whose lease fences the append (0 for none), the lease's new
-     * ttlMs (0 when the frame ends the reply), node, the frame's part number in the reply. {1, seq} appended; {2}
+     * ttlMs (0 when the frame ends the reply), node, the frame's part number in the reply, graceMs. {1, seq} appended; {2}
      * the fencing reply has ended, nothing appended; {3, seq} the part is the one stored last, not appended again;
      * {4, parts} the part is not the next one. The append renews the lease in node's name, or deletes it when the
      * frame ends the reply, in the same step.
@@ -201,7 +232,7 @@ public final class Scripts {
             local meta, log, channel, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
             local before, after, max_len, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
               ARGV[5]
-            local reply, ttl, node, part = ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
+            local reply, ttl, node, part, grace_ms = ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9]), ARGV[10]
             local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local now = now_ms()
@@ -213,7 +244,8 @@ public final class Scripts {
               if part == lease.parts - 1 then return {3, lease.last_seq} end
               if part ~= lease.parts then return {4, lease.parts} end
             end
-            local seq = append_frame(meta, log, channel, v, now, before, after, max_len, max_age, publish)
+            local seq, ttl_given = append_frame(meta, log, channel, v, now, before, after, max_len, max_age, publish,
+              grace_ms)
             if lease then
               if ttl == 0 then
                 redis.call('HDEL', leases, reply)
@@ -221,21 +253,21 @@ public final class Scripts {
                 redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts + 1, seq, node))
               end
             end
-            return {1, seq}
+            return {1, seq, ttl_given}
             """);
 
     /**
      * Appends a server frame once per idempotency key: KEYS meta, log, channel, once; ARGV the frame's JSON before
-     * the seq and after it, maxFrames, maxAgeMs, publish command, idempotency key. {2, seq} when a frame still
-     * retained was appended under the key, and then nothing is appended; {3, seq} when that frame is not this one
-     * (the key reused for another request), appending nothing either; else {1, seq} appended, with the key
+     * the seq and after it, maxFrames, maxAgeMs, publish command, idempotency key, graceMs. {2, seq} when a frame
+     * still retained was appended under the key, and then nothing is appended; {3, seq} when that frame is not this
+     * one (the key reused for another request), appending nothing either; else {1, seq} appended, with the key
      * remembered and the keys of frames no longer retained forgotten.
      */
     public static final LuaScript APPEND_ONCE = LuaScript.of("append_once", APPEND_FRAME + """
             local meta, log, channel, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
             local before, after, max_len, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
               ARGV[5]
-            local key = ARGV[6]
+            local key, grace_ms = ARGV[6], ARGV[7]
             local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local seen = redis.call('ZSCORE', once, key)
@@ -246,12 +278,13 @@ public final class Scripts {
               if e[1] and e[1][2][2] ~= before .. s .. after then return {3, s} end
               return {2, s}
             end
-            local seq = append_frame(meta, log, channel, v, now_ms(), before, after, max_len, max_age, publish)
+            local seq, ttl_given = append_frame(meta, log, channel, v, now_ms(), before, after, max_len, max_age,
+              publish, grace_ms)
             redis.call('ZREMRANGEBYSCORE', once, '-inf', '(' .. redis.call('HGET', meta, 'first'))
             redis.call('ZADD', once, seq, key)
             local ttl = redis.call('PTTL', meta)
             if ttl > 0 then redis.call('PEXPIRE', once, ttl) end
-            return {1, seq}
+            return {1, seq, ttl_given}
             """);
 
     /**
@@ -276,20 +309,21 @@ public final class Scripts {
 
     /**
      * Stores a client message: KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for
-     * none), node, maxAgeMs. Dedup against the stored acked cseq: {1, acked} stored (with the reply lease, if any);
+     * none), node, maxAgeMs, graceMs. Dedup against the stored acked cseq: {1, acked} stored (with the reply lease, if any);
      * {2, acked} duplicate; {3, acked} out of order. Nothing is written unless stored; storing also trims the
      * messages by count and age, like frames.
      */
-    public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", TRIM + LEASES + """
+    public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", TRIM + USE + LEASES + """
             local meta, inbox, leases = KEYS[1], KEYS[2], KEYS[3]
             local cseq, message, max_len = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-            local lease_ms, node, max_age = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+            local lease_ms, node, max_age, grace_ms = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7]
             local a = redis.call('HGET', meta, 'ack')
             if not a then return {0} end
             a = tonumber(a)
             if cseq <= a then return {2, a} end
             if cseq > a + 1 then return {3, a} end
             local now = now_ms()
+            local ttl_given = mark_used(meta, now, grace_ms)
             if trim_client_age(meta, inbox, now, max_age) == 0 then redis.call('HSET', meta, 'ct', now) end
             redis.call('XADD', inbox, 'MAXLEN', max_len, cseq .. '-0', 'm', message, 't', now)
             if a == 0 then
@@ -302,7 +336,7 @@ public final class Scripts {
               local ttl = redis.call('PTTL', meta)
               if ttl > 0 then redis.call('PEXPIRE', leases, ttl) end
             end
-            return {1, cseq}
+            return {1, cseq, ttl_given}
             """);
 
     /**

@@ -11,7 +11,8 @@ import java.util.Map;
  * A session's metadata hash as the scripts write it: {@code tok} (the token digest, Base64), {@code ep}, {@code gen},
  * {@code own}, {@code con} ({@code 1} when connected), {@code ack}, {@code first}, {@code last}, {@code ft} (the
  * append time of the first retained frame, or older), {@code ct} (the same for client messages, 0 for none),
- * {@code cat} and {@code seen} (times in ms).
+ * {@code cat} and {@code seen} (times in ms), and {@code new} ({@code 1} until the session is first used; see
+ * {@link dev.tether.protocol.session.SessionLimits#unusedGrace()}).
  */
 public final class SessionMeta {
 

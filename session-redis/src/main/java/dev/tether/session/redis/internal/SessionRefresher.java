@@ -75,30 +75,30 @@ public final class SessionRefresher {
                         })
                         .onErrorResume(e -> Mono.empty()), 64)
                 .buffer(REGISTRY_BATCH)
-                .concatMap(ids -> registry("t", ids))
+                .concatMap(ids -> registry("t", graceMs, ids))
                 .then(Mono.fromRunnable(channels::pokeFollowers));
     }
 
     /** Counts the session as connected (created or attached). */
     public Mono<Void> connected(String sessionId) {
-        return registry("c", List.of(sessionId));
+        return registry("c", graceMs, List.of(sessionId));
     }
 
-    /** Counts the session as disconnected, in its grace period. */
-    public Mono<Void> disconnected(String sessionId) {
-        return registry("d", List.of(sessionId));
+    /** Counts the session as disconnected, in its grace period of {@code ttlMs}. */
+    public Mono<Void> disconnected(String sessionId, long ttlMs) {
+        return registry("d", Long.toString(ttlMs), List.of(sessionId));
     }
 
     /** Stops counting the session. */
     public Mono<Void> removed(String sessionId) {
-        return registry("r", List.of(sessionId));
+        return registry("r", graceMs, List.of(sessionId));
     }
 
     /** Updates the registry; a failure only delays the counts until the next tick. */
-    private Mono<Void> registry(String op, List<String> sessionIds) {
+    private Mono<Void> registry(String op, String ttlMs, List<String> sessionIds) {
         List<String> args = new ArrayList<>(sessionIds.size() + 2);
         args.add(op);
-        args.add(graceMs);
+        args.add(ttlMs);
         args.addAll(sessionIds);
         return redis.run(Scripts.REGISTRY, new String[] {keys.registrySessions(), keys.registryConnected()},
                         args.toArray(String[]::new))
