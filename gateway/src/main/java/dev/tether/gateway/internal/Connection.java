@@ -308,7 +308,7 @@ final class Connection {
         }
         return replies.interruptLapsed(id)
                 .onErrorResume(e -> {
-                    LOG.warn("could not mark lapsed replies of session {} interrupted: {}", id, e.toString());
+                    StoreHealth.log(LOG, e, "could not mark lapsed replies of session {} interrupted", id);
                     if (e instanceof SessionStoreException failure && failure.isRetryable()) {
                         // The store is unavailable: the client comes back after the hint, and is looked after then.
                         close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
@@ -342,8 +342,7 @@ final class Connection {
                     } else {
                         // Nothing is acknowledged that was not stored; the client sends it again.
                         metrics.clientMessageNotStored();
-                        LOG.warn("could not store cseq {} of session {}: {}", message.cseq(), session,
-                                error.toString());
+                        StoreHealth.log(LOG, error, "could not store cseq {} of session {}", message.cseq(), session);
                         boolean ambiguous = !SessionStoreException.isNotApplied(error);
                         send(new ErrorFrame(ErrorCode.STORE_UNAVAILABLE, "cseq " + message.cseq()
                                 + (ambiguous ? " may not have been stored" : " was not stored") + "; send it again"));

@@ -44,6 +44,7 @@ final class GatewayMetrics implements AutoCloseable {
     private final Counter clientMessagesFailed;
     private final Map<DoneReason, Counter> repliesEnded = new EnumMap<>(DoneReason.class);
     private final Counter framesSent;
+    private final Counter storeCallsFailed;
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> pushes = new ConcurrentHashMap<>();
 
@@ -96,6 +97,9 @@ final class GatewayMetrics implements AutoCloseable {
         }
         framesSent = Counter.builder("tether.frames.sent")
                 .description("sequenced frames sent to clients, replays included")
+                .register(registry);
+        storeCallsFailed = Counter.builder("tether.store.calls.failed")
+                .description("session store calls that failed because the store was unavailable")
                 .register(registry);
     }
 
@@ -158,6 +162,10 @@ final class GatewayMetrics implements AutoCloseable {
 
     void frameSent() {
         framesSent.increment();
+    }
+
+    void storeCallFailed() {
+        storeCallsFailed.increment();
     }
 
     /** A connection ended with close {@code code}, or 1006 when it ended without a close frame. */

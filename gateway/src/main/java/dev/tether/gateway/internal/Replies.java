@@ -156,7 +156,7 @@ final class Replies {
                         reply.settled = true;
                         return Mono.empty();
                     }
-                    LOG.warn("reply to cseq {} in session {} failed: {}", replyTo, sessionId, e.toString());
+                    StoreHealth.log(LOG, e, "reply to cseq {} in session {} failed", replyTo, sessionId);
                     // A store call that kept failing may have stored its part after all: then `failed` is the part
                     // after it, else the store refuses it as not the next one and the lease lapses instead. Fenced
                     // like every part: if the done itself was stored, the lease is gone and this appends nothing.
@@ -171,8 +171,8 @@ final class Replies {
                         reply.settled = true;
                     } else {
                         // The lease stays; whoever serves the session next marks the reply interrupted.
-                        LOG.warn("reply to cseq {} in session {} could not be finished: {}", replyTo, sessionId,
-                                e.toString());
+                        StoreHealth.log(LOG, e, "reply to cseq {} in session {} could not be finished", replyTo,
+                                sessionId);
                     }
                     return Mono.empty();
                 })
@@ -210,8 +210,8 @@ final class Replies {
                     start(sessionId, message);
                 }, error -> {
                     if (!SessionStoreException.isNotFound(error)) {
-                        LOG.warn("could not learn whether cseq {} of session {} was stored: {}", message.cseq(),
-                                sessionId, error.toString());
+                        StoreHealth.log(LOG, error, "could not learn whether cseq {} of session {} was stored",
+                                message.cseq(), sessionId);
                     }
                 });
     }

@@ -59,7 +59,9 @@ final class ServerHandle implements GatewayHandle {
                          Clock clock, Scheduler scheduler) {
         this.config = config;
         this.scheduler = scheduler;
-        this.store = store;
+        this.metrics = new GatewayMetrics(config.server().nodeId());
+        // Every store call of this node goes through it, so an outage is logged once, with counts.
+        this.store = new StoreHealth(store, scheduler, metrics);
         this.ownsStore = ownsStore;
         this.clock = clock;
         this.codec = new FrameCodec(config.connections().maxFrameBytes());
@@ -67,11 +69,11 @@ final class ServerHandle implements GatewayHandle {
         this.admission = new Admission(admissionOptions.maxHandshakes(), admissionOptions.handshakeQueue(),
                 admissionOptions.handshakeQueueWait(), admissionOptions.handshakeRetryAfter(), scheduler);
         this.failedResumes = new AddressFailures(config.resumes(), scheduler);
-        this.metrics = new GatewayMetrics(config.server().nodeId());
-        this.replies = new Replies(store, handler, codec, config.server().nodeId(), config.replies().lease(),
+        this.replies = new Replies(this.store, handler, codec, config.server().nodeId(), config.replies().lease(),
                 config.replies().maxPause(), scheduler, metrics);
-        metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued, store::isReady);
-        this.pushApi = new PushApi(config, store, codec, metrics, scheduler);
+        metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued,
+                this.store::isReady);
+        this.pushApi = new PushApi(config, this.store, codec, metrics, scheduler);
         this.health = new Health(this, replies, codec.mapper(), scheduler);
     }
 
