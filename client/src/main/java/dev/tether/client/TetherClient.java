@@ -65,7 +65,9 @@ public interface TetherClient {
      * The gateway's sequenced frames, each once and in seq order across reconnects. Hot: frames received before
      * the first subscription are buffered, later subscribers see only later frames. Completes when the client is
      * closed. A subscriber that falls more than a buffer behind makes the client reconnect and replay from the
-     * session log rather than drop a frame.
+     * session log rather than drop a frame. A reply ends with an {@link dev.tether.protocol.AssistantDone}, whose
+     * {@link dev.tether.protocol.AssistantDone#error() error()} tells why a failed reply failed and whose
+     * {@link dev.tether.protocol.AssistantDone#usage() usage()} what it cost, when the gateway knows.
      */
     Flux<Sequenced> messages();
 

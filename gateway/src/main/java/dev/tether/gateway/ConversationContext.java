@@ -2,7 +2,9 @@ package dev.tether.gateway;
 
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
+import java.util.List;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /** The session a {@link ConversationHandler} is answering in, with its retained history. */
 public interface ConversationContext {
@@ -15,4 +17,15 @@ public interface ConversationContext {
 
     /** The retained sequenced server frames (the assistant's deltas, dones and events), in seq order. */
     Flux<Sequenced> frames();
+
+    /**
+     * The conversation before client message {@code beforeCseq}, oldest first, read from the session's log so that it
+     * is the same on every node: each user message, and after it the reply to it as one assistant turn (its deltas
+     * joined; a reply that ended {@code cancelled}, {@code interrupted} or {@code failed}, or is still being produced,
+     * with the text it has so far; a reply without text is left out). Only the newest turns that fit {@code limits}
+     * are returned. What the log has already trimmed is absent, and so is a reply whose beginning was trimmed.
+     *
+     * @param beforeCseq the cseq of the message being answered; only earlier messages and their replies count
+     */
+    Mono<List<Turn>> history(long beforeCseq, HistoryLimits limits);
 }

@@ -13,6 +13,10 @@ import reactor.core.publisher.Mono;
  * {@code complete} when the flux completes, {@code failed} when it errors, {@code cancelled} when the client cancels
  * (the subscription is then disposed). The reply belongs to the session, not to a connection: it keeps running while
  * the client is away. Implementations must not block; use a scheduler for blocking work.
+ *
+ * <p>A flux that fails with a {@link ReplyFailure} ends the reply {@code failed} with that failure's code and message
+ * in {@code assistant_done.error}; a {@link ReplyPart.Usage} part is not sent but carried by the reply's
+ * {@code assistant_done.usage}. The conversation so far comes from {@link ConversationContext#history}.
  */
 @FunctionalInterface
 public interface ConversationHandler {

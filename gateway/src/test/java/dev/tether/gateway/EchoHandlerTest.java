@@ -6,8 +6,10 @@ import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
@@ -27,6 +29,11 @@ class EchoHandlerTest {
         @Override
         public Flux<Sequenced> frames() {
             return Flux.empty();
+        }
+
+        @Override
+        public Mono<List<Turn>> history(long beforeCseq, HistoryLimits limits) {
+            return Mono.just(List.of());
         }
     };
 

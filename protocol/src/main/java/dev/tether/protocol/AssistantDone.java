@@ -1,13 +1,39 @@
 package dev.tether.protocol;
 
-/** The end of the reply to user message {@code replyTo}, and why it ended. */
-public record AssistantDone(long seq, long replyTo, DoneReason reason) implements Sequenced {
+import java.util.Objects;
+
+/**
+ * The end of the reply to user message {@code replyTo}, and why it ended.
+ *
+ * @param error why a {@code failed} reply failed, or {@code null} when not told (always {@code null} for the other
+ *              reasons)
+ * @param usage the tokens the reply cost, when its upstream reported them, else {@code null}
+ */
+public record AssistantDone(long seq, long replyTo, DoneReason reason, ReplyError error, TokenUsage usage)
+        implements Sequenced {
 
     public static final String TYPE = "assistant_done";
+
+    public AssistantDone {
+        Objects.requireNonNull(reason, "reason");
+        if (error != null && reason != DoneReason.FAILED) {
+            throw new IllegalArgumentException("only a failed reply carries an error, not " + reason.wireName());
+        }
+    }
+
+    /** A done frame without error or usage. */
+    public AssistantDone(long seq, long replyTo, DoneReason reason) {
+        this(seq, replyTo, reason, null, null);
+    }
 
     /** A done frame not yet appended to a log. */
     public static AssistantDone of(long replyTo, DoneReason reason) {
         return new AssistantDone(UNASSIGNED, replyTo, reason);
+    }
+
+    /** A done frame not yet appended to a log, with its error and usage (either may be {@code null}). */
+    public static AssistantDone of(long replyTo, DoneReason reason, ReplyError error, TokenUsage usage) {
+        return new AssistantDone(UNASSIGNED, replyTo, reason, error, usage);
     }
 
     @Override
@@ -17,6 +43,6 @@ public record AssistantDone(long seq, long replyTo, DoneReason reason) implement
 
     @Override
     public AssistantDone withSeq(long seq) {
-        return new AssistantDone(seq, replyTo, reason);
+        return new AssistantDone(seq, replyTo, reason, error, usage);
     }
 }

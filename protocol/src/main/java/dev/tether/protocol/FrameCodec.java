@@ -218,6 +218,18 @@ public final class FrameCodec {
                     json.writeNumberField("seq", done.seq());
                     json.writeNumberField("replyTo", done.replyTo());
                     json.writeStringField("reason", done.reason().wireName());
+                    if (done.error() != null) {
+                        json.writeObjectFieldStart("error");
+                        json.writeStringField("code", done.error().code());
+                        json.writeStringField("message", done.error().message());
+                        json.writeEndObject();
+                    }
+                    if (done.usage() != null) {
+                        json.writeObjectFieldStart("usage");
+                        json.writeNumberField("promptTokens", done.usage().promptTokens());
+                        json.writeNumberField("completionTokens", done.usage().completionTokens());
+                        json.writeEndObject();
+                    }
                 }
                 case ServerEvent event -> {
                     json.writeNumberField("seq", event.seq());
@@ -297,8 +309,7 @@ public final class FrameCodec {
             case Welcome.TYPE -> decodeWelcome(node);
             case AssistantDelta.TYPE -> new AssistantDelta(
                     positive(node, type, "seq"), positive(node, type, "replyTo"), string(node, type, "text", false));
-            case AssistantDone.TYPE -> new AssistantDone(
-                    positive(node, type, "seq"), positive(node, type, "replyTo"), doneReason(node));
+            case AssistantDone.TYPE -> decodeDone(node);
             case ServerEvent.TYPE -> new ServerEvent(
                     positive(node, type, "seq"), string(node, type, "name", true), data(node, type));
             case ServerAck.TYPE -> new ServerAck(nonNegative(node, type, "cseq"));
@@ -407,6 +418,41 @@ public final class FrameCodec {
                 nonNegative(node, type, "lastSeq"),
                 nonNegative(node, type, "ackedCseq"),
                 positive(node, type, "heartbeatMs"));
+    }
+
+    private static AssistantDone decodeDone(JsonNode node) {
+        String type = AssistantDone.TYPE;
+        long seq = positive(node, type, "seq");
+        long replyTo = positive(node, type, "replyTo");
+        DoneReason reason = doneReason(node);
+        ReplyError error = null;
+        JsonNode errorNode = optionalObject(node, type, "error");
+        if (errorNode != null) {
+            if (reason != DoneReason.FAILED) {
+                throw FrameException.invalidField(type, "error", "absent unless reason is failed", errorNode);
+            }
+            error = new ReplyError(string(errorNode, type + ".error", "code", true),
+                    string(errorNode, type + ".error", "message", false));
+        }
+        TokenUsage usage = null;
+        JsonNode usageNode = optionalObject(node, type, "usage");
+        if (usageNode != null) {
+            usage = new TokenUsage(nonNegative(usageNode, type + ".usage", "promptTokens"),
+                    nonNegative(usageNode, type + ".usage", "completionTokens"));
+        }
+        return new AssistantDone(seq, replyTo, reason, error, usage);
+    }
+
+    /** The object in {@code field}, or {@code null} when it is absent or {@code null}. */
+    private static JsonNode optionalObject(JsonNode node, String type, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isObject()) {
+            throw FrameException.invalidField(type, field, "an object", value.getNodeType());
+        }
+        return value;
     }
 
     private static DoneReason doneReason(JsonNode node) {

@@ -74,6 +74,9 @@ class FrameCodecTest {
                 new AssistantDone(5, 2, DoneReason.CANCELLED),
                 new AssistantDone(6, 3, DoneReason.FAILED),
                 new AssistantDone(7, 4, DoneReason.INTERRUPTED),
+                new AssistantDone(7, 4, DoneReason.FAILED, new ReplyError(ReplyError.UPSTREAM_BROKEN, UNICODE), null),
+                new AssistantDone(7, 4, DoneReason.FAILED, new ReplyError("x", ""), new TokenUsage(0, 0)),
+                new AssistantDone(7, 4, DoneReason.COMPLETE, null, new TokenUsage(12, Long.MAX_VALUE)),
                 new ServerEvent(8, "tool_result", NODES.objectNode().put("ok", true).put("text", UNICODE)),
                 new ServerEvent(9, "list", NODES.arrayNode().add("a").addNull()),
                 new ServerEvent(10, "nothing", NullNode.getInstance()),
@@ -231,6 +234,11 @@ class FrameCodecTest {
                             "{\"type\":\"assistant_delta\",\"seq\":11,\"replyTo\":1,\"text\":\"Hel\"}"),
                     arguments(new AssistantDone(12, 1, DoneReason.CANCELLED),
                             "{\"type\":\"assistant_done\",\"seq\":12,\"replyTo\":1,\"reason\":\"cancelled\"}"),
+                    arguments(new AssistantDone(12, 1, DoneReason.FAILED,
+                                    new ReplyError("upstream_timeout", "no token in 60s"), new TokenUsage(7, 0)),
+                            "{\"type\":\"assistant_done\",\"seq\":12,\"replyTo\":1,\"reason\":\"failed\","
+                                    + "\"error\":{\"code\":\"upstream_timeout\",\"message\":\"no token in 60s\"},"
+                                    + "\"usage\":{\"promptTokens\":7,\"completionTokens\":0}}"),
                     arguments(new ServerEvent(13, "e", NODES.arrayNode().add(1)),
                             "{\"type\":\"event\",\"seq\":13,\"name\":\"e\",\"data\":[1]}"),
                     arguments(new ServerAck(4), "{\"type\":\"ack\",\"cseq\":4}"),
@@ -320,12 +328,16 @@ class FrameCodecTest {
                     + "\"node\":\"gw-2\",\"features\":[\"push\"]}"))
                     .isEqualTo(new Welcome(1, "s", "t", 1, true, null, 0, 0, 100));
             assertThat(CODEC.decodeServer("{\"type\":\"assistant_done\",\"seq\":2,\"replyTo\":1,"
-                    + "\"reason\":\"complete\",\"usage\":{\"tokens\":12}}"))
-                    .isEqualTo(new AssistantDone(2, 1, DoneReason.COMPLETE));
+                    + "\"reason\":\"complete\",\"cost\":{\"tokens\":12},\"usage\":{\"promptTokens\":1,"
+                    + "\"completionTokens\":2,\"totalTokens\":3}}"))
+                    .isEqualTo(new AssistantDone(2, 1, DoneReason.COMPLETE, null, new TokenUsage(1, 2)));
         }
 
         @Test
         void nullOptionalFieldsMeanAbsent() {
+            assertThat(CODEC.decodeServer("{\"type\":\"assistant_done\",\"seq\":2,\"replyTo\":1,"
+                    + "\"reason\":\"failed\",\"error\":null,\"usage\":null}"))
+                    .isEqualTo(new AssistantDone(2, 1, DoneReason.FAILED));
             assertThat(CODEC.decodeClient("{\"type\":\"hello\",\"v\":1,\"resume\":null}")).isEqualTo(Hello.fresh());
             assertThat(CODEC.decodeServer("{\"type\":\"welcome\",\"v\":1,\"sessionId\":\"s\",\"token\":\"t\","
                     + "\"epoch\":1,\"resumed\":false,\"reason\":null,\"lastSeq\":0,\"ackedCseq\":0,"
@@ -356,6 +368,9 @@ class FrameCodecTest {
         private static final String DELTA = "{\"type\":\"assistant_delta\",\"seq\":1,\"replyTo\":1,\"text\":\"x\"}";
         private static final String DONE = "{\"type\":\"assistant_done\",\"seq\":2,\"replyTo\":1,"
                 + "\"reason\":\"complete\"}";
+        private static final String FAILED = "{\"type\":\"assistant_done\",\"seq\":2,\"replyTo\":1,"
+                + "\"reason\":\"failed\",\"error\":{\"code\":\"c\",\"message\":\"m\"},"
+                + "\"usage\":{\"promptTokens\":1,\"completionTokens\":2}}";
         private static final String SERVER_EVENT = "{\"type\":\"event\",\"seq\":1,\"name\":\"n\",\"data\":null}";
         private static final String SERVER_ACK = "{\"type\":\"ack\",\"cseq\":1}";
         private static final String ERROR = "{\"type\":\"error\",\"code\":\"internal\",\"message\":\"m\"}";
@@ -365,7 +380,7 @@ class FrameCodecTest {
             for (String base : new String[] {HELLO, USER_MESSAGE, CANCEL, CLIENT_EVENT, CLIENT_ACK, PING, PONG}) {
                 assertThat(CODEC.decodeClient(base)).isNotNull();
             }
-            for (String base : new String[] {WELCOME, DELTA, DONE, SERVER_EVENT, SERVER_ACK, ERROR, PING, PONG}) {
+            for (String base : new String[] {WELCOME, DELTA, DONE, FAILED, SERVER_EVENT, SERVER_ACK, ERROR, PING, PONG}) {
                 assertThat(CODEC.decodeServer(base)).isNotNull();
             }
         }
@@ -552,6 +567,17 @@ class FrameCodecTest {
                     bad(DONE, "reason", "\"COMPLETE\"", "assistant_done.reason must be one of complete"),
                     bad(DONE, "reason", "\"\"", "assistant_done.reason must be a non-empty string"),
                     bad(DONE, "reason", "1", "assistant_done.reason must be a non-empty string"),
+                    bad(DONE, "error", "{\"code\":\"x\",\"message\":\"m\"}",
+                            "assistant_done.error must be absent unless reason is failed"),
+                    bad(FAILED, "error", "\"upstream_broken\"", "assistant_done.error must be an object"),
+                    bad(FAILED, "error.code", null, "assistant_done.error.code is required"),
+                    bad(FAILED, "error.code", "\"\"", "assistant_done.error.code must be a non-empty string"),
+                    bad(FAILED, "error.message", "3", "assistant_done.error.message must be a string"),
+                    bad(FAILED, "usage", "[1,2]", "assistant_done.usage must be an object"),
+                    bad(FAILED, "usage.promptTokens", "-1", "assistant_done.usage.promptTokens must be an integer >= 0"),
+                    bad(FAILED, "usage.completionTokens", null, "assistant_done.usage.completionTokens is required"),
+                    bad(FAILED, "usage.completionTokens", "1.5",
+                            "assistant_done.usage.completionTokens must be an integer"),
                     // event
                     bad(SERVER_EVENT, "seq", null, "event.seq is required"),
                     bad(SERVER_EVENT, "seq", "0", "event.seq must be an integer >= 1"),

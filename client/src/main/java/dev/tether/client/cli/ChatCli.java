@@ -53,7 +53,9 @@ public final class ChatCli {
                     out.flush();
                 }
                 case AssistantDone done -> out.println(done.reason() == DoneReason.COMPLETE
-                        ? "" : " [" + done.reason().wireName() + "]");
+                        ? "" : " [" + done.reason().wireName()
+                                + (done.error() == null ? "" : ": " + done.error().code() + " " + done.error().message())
+                                + "]");
                 case ServerEvent event -> out.println("[event " + event.name() + " " + event.data() + "]");
             }
         });

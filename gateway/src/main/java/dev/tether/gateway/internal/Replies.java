@@ -2,15 +2,17 @@ package dev.tether.gateway.internal;
 
 import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.ConversationHandler;
+import dev.tether.gateway.ReplyFailure;
 import dev.tether.gateway.ReplyOptions;
 import dev.tether.gateway.ReplyPart;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientEvent;
-import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.ReplyError;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
+import dev.tether.protocol.TokenUsage;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
@@ -101,6 +103,8 @@ final class Replies {
         volatile long unfinishedSince = LIVE;
         /** Parts stored so far, which is the number of the next one. */
         final AtomicLong parts = new AtomicLong();
+        /** The last usage the handler reported, for the done frame; null until then. */
+        volatile TokenUsage usage;
 
         boolean live() {
             return unfinishedSince == LIVE;
@@ -136,7 +140,7 @@ final class Replies {
                         .subscribe())
                 .thenMany(Flux.defer(() -> handler.reply(context, message)))
                 // One handler part at a time, so that the handler stays backpressured by the store.
-                .concatMapIterable(part -> frames(replyTo, part), 1)
+                .concatMapIterable(part -> frames(replyTo, reply, part), 1)
                 // Stops the parts; concatMap still finishes the append in flight, so `cancelled` comes last.
                 .takeUntilOther(reply.cancel.asMono())
                 // A handler that fails waits for the append in flight too, so the parts stored are counted right
@@ -144,7 +148,7 @@ final class Replies {
                 .concatMapDelayError(frame -> append(sessionId, replyTo, reply, frame), false, 1)
                 .then(Mono.defer(() -> {
                     DoneReason reason = reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE;
-                    return append(sessionId, replyTo, reply, AssistantDone.of(replyTo, reason))
+                    return append(sessionId, replyTo, reply, AssistantDone.of(replyTo, reason, null, reply.usage))
                             .doOnNext(done -> {
                                 reply.settled = true;
                                 metrics.replyEnded(reason);
@@ -162,7 +166,8 @@ final class Replies {
                     // like every part: if the done itself was stored, the lease is gone and this appends nothing.
                     long part = reply.parts.get() + (e instanceof SessionStoreException
                             && !SessionStoreException.isNotApplied(e) ? 1 : 0);
-                    return done(sessionId, replyTo, part, DoneReason.FAILED)
+                    return done(sessionId, replyTo, part, AssistantDone.of(replyTo, DoneReason.FAILED, told(e),
+                            reply.usage))
                             .doOnSuccess(ignored -> reply.settled = true);
                 })
                 // No release: the store ends the lease with the append of the done frame, in the same step.
@@ -332,18 +337,28 @@ final class Replies {
         return scheduler.now(TimeUnit.NANOSECONDS);
     }
 
-    private Mono<Void> done(String sessionId, long replyTo, long part, DoneReason reason) {
-        return store.appendReply(sessionId, replyTo, part, AssistantDone.of(replyTo, reason), nodeId, lease)
-                .doOnNext(done -> metrics.replyEnded(reason))
+    private Mono<Void> done(String sessionId, long replyTo, long part, AssistantDone done) {
+        return store.appendReply(sessionId, replyTo, part, done, nodeId, lease)
+                .doOnNext(stored -> metrics.replyEnded(done.reason()))
                 .then();
+    }
+
+    /** The error a failed reply tells its client: a handler's {@link ReplyFailure}, else none. */
+    private static ReplyError told(Throwable failure) {
+        for (Throwable e = failure; e != null; e = e.getCause()) {
+            if (e instanceof ReplyFailure told) {
+                return told.error();
+            }
+        }
+        return null;
     }
 
     /**
      * The frames of one reply part, each within the frame limit: a text too large for one frame is cut into several
      * deltas, since a reply is never refused halfway for its text; an event cannot be cut, so one too large (or not
-     * well-formed) fails the reply, with the reason logged.
+     * well-formed) fails the reply, with the reason logged. Usage is no frame: it is kept for the reply's done.
      */
-    private List<? extends Sequenced> frames(long replyTo, ReplyPart part) {
+    private List<? extends Sequenced> frames(long replyTo, Running reply, ReplyPart part) {
         return switch (part) {
             case ReplyPart.Text text -> codec.deltas(replyTo, text.text());
             case ReplyPart.Event event -> {
@@ -351,25 +366,14 @@ final class Replies {
                 codec.check(frame);
                 yield List.of(frame);
             }
+            case ReplyPart.Usage usage -> {
+                reply.usage = usage.tokens();
+                yield List.of();
+            }
         };
     }
 
     private ConversationContext context(String sessionId) {
-        return new ConversationContext() {
-            @Override
-            public String sessionId() {
-                return sessionId;
-            }
-
-            @Override
-            public Flux<ClientMessage> clientMessages() {
-                return store.readClient(sessionId, 0);
-            }
-
-            @Override
-            public Flux<Sequenced> frames() {
-                return store.find(sessionId).flatMapMany(record -> store.read(sessionId, record.firstSeq() - 1));
-            }
-        };
+        return new SessionContext(store, sessionId);
     }
 }
