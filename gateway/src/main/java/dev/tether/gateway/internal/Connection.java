@@ -122,8 +122,10 @@ final class Connection {
         resources.add(handshake.open(ClientAddress.of(channel.channel().remoteAddress(), in.headers(),
                 config.resumes().clientAddressHeader())));
 
-        Mono<Void> inbound = in.aggregateFrames(config.connections().maxFrameBytes())
-                .receiveFrames()
+        in.aggregateFrames(config.connections().maxFrameBytes());
+        in.withConnection(connection -> connection.addHandlerLast(UnfinishedMessages.NAME,
+                UnfinishedMessages.INSTANCE));
+        Mono<Void> inbound = in.receiveFrames()
                 .doOnNext(frame -> keepAlive.heard())
                 // WebSocket control frames belong to the WebSocket layer, before and after hello alike (§1).
                 .filter(this::isData)
