@@ -4,6 +4,7 @@ import dev.tether.gateway.internal.MemorySession;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.session.Attachment;
+import dev.tether.protocol.session.CancelRequest;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.ReplyLease;
@@ -30,6 +31,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -53,6 +55,8 @@ public final class InMemorySessionStore implements SessionStore {
     private final Clock clock;
     private final Disposable sweeper;
     private final ConcurrentHashMap<String, MemorySession> sessions = new ConcurrentHashMap<>();
+    /** Per node, the cancel requests for the replies it produces; one sink per node id, kept while the store is. */
+    private final ConcurrentHashMap<String, Sinks.Many<CancelRequest>> cancels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private InMemorySessionStore(Builder builder) {
@@ -233,6 +237,25 @@ public final class InMemorySessionStore implements SessionStore {
                 .flatMapIterable(ended -> ended);
     }
 
+    @Override
+    public Mono<Void> requestCancel(String sessionId, long replyTo) {
+        return findReplyLease(sessionId, replyTo)
+                .doOnNext(lease -> cancelSink(lease.nodeId()).emitNext(new CancelRequest(sessionId, replyTo),
+                        Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))))
+                .then();
+    }
+
+    @Override
+    public Flux<CancelRequest> cancelRequests(String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        return Flux.defer(() -> cancelSink(nodeId).asFlux());
+    }
+
+    private Sinks.Many<CancelRequest> cancelSink(String nodeId) {
+        // Best effort, like a pub/sub channel: a request nobody listens to is dropped, a slow listener loses none.
+        return cancels.computeIfAbsent(nodeId, id -> Sinks.many().multicast().directBestEffort());
+    }
+
     // ---------------------------------------------------------------- health
 
     @Override
@@ -265,6 +288,7 @@ public final class InMemorySessionStore implements SessionStore {
     public void close() {
         closed = true;
         sweeper.dispose();
+        cancels.values().forEach(Sinks.Many::tryEmitComplete);
         for (MemorySession session : sessions.values()) {
             synchronized (session) {
                 removeLocked(session);

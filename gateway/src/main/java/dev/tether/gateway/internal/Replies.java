@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -59,6 +60,7 @@ final class Replies {
     private final Scheduler scheduler;
     private final GatewayMetrics metrics;
     private final ConcurrentHashMap<Key, Running> running = new ConcurrentHashMap<>();
+    private volatile Disposable cancelListening = Disposables.disposed();
 
     /**
      * Lease periods an unfinished reply's entry is kept: its lease lapses within one, and the node serving the
@@ -73,6 +75,8 @@ final class Replies {
     static final Duration PAUSE_BACKOFF_MIN = Duration.ofMillis(50);
     /** Longest wait between tries of a store call. */
     static final Duration PAUSE_BACKOFF_MAX = Duration.ofSeconds(1);
+    /** Longest wait before listening for cancel requests again after the store failed. */
+    static final Duration CANCEL_LISTEN_BACKOFF_MAX = Duration.ofSeconds(5);
 
     Replies(SessionStore store, ConversationHandler handler, FrameCodec codec, String nodeId, Duration lease,
             Duration maxPause, Scheduler scheduler, GatewayMetrics metrics) {
@@ -221,12 +225,41 @@ final class Replies {
                 });
     }
 
-    /** Stops the reply to {@code replyTo}; it ends with {@code cancelled}. Does nothing if it is not running. */
+    /**
+     * Stops the reply to {@code replyTo} for a client's {@code cancel}, wherever it is produced: here at once, else
+     * through the store, which tells the node the reply's lease names ({@link #listenForCancels} there). The reply
+     * ends with {@code cancelled}; nothing happens if it has ended.
+     */
     void cancel(String sessionId, long replyTo) {
+        if (!cancelHere(sessionId, replyTo)) {
+            store.requestCancel(sessionId, replyTo)
+                    .subscribe(null, e -> LOG.warn("could not pass on the cancel of the reply to cseq {} in session "
+                            + "{}: {}", replyTo, sessionId, e.toString()));
+        }
+    }
+
+    /** Stops the reply to {@code replyTo} if this node produces it; whether it does. */
+    private boolean cancelHere(String sessionId, long replyTo) {
         Running reply = running.get(new Key(sessionId, replyTo));
-        if (reply != null && reply.live() && reply.cancelled.compareAndSet(false, true)) {
+        if (reply == null || !reply.live()) {
+            return false;
+        }
+        if (reply.cancelled.compareAndSet(false, true)) {
             reply.cancel.tryEmitValue(Boolean.TRUE);
         }
+        return true;
+    }
+
+    /**
+     * Hears the cancels that clients connected to other nodes send for the replies produced here, until disposed;
+     * listens again with backoff after the store failed.
+     */
+    void listenForCancels() {
+        cancelListening = Flux.defer(() -> store.cancelRequests(nodeId))
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, PAUSE_BACKOFF_MIN).maxBackoff(CANCEL_LISTEN_BACKOFF_MAX)
+                        .scheduler(scheduler))
+                .subscribe(request -> cancelHere(request.sessionId(), request.replyTo()),
+                        e -> LOG.error("stopped listening for cancel requests", e));
     }
 
     /** Drops every reply of a session that is being removed, writing nothing more. */
@@ -297,6 +330,7 @@ final class Replies {
 
     /** Stops every reply, for shutdown. Their leases stay and lapse. */
     void dispose() {
+        cancelListening.dispose();
         running.forEach(this::stop);
     }
 

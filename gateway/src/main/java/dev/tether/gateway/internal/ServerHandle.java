@@ -71,6 +71,7 @@ final class ServerHandle implements GatewayHandle {
         this.failedResumes = new AddressFailures(config.resumes(), scheduler);
         this.replies = new Replies(this.store, handler, codec, config.server().nodeId(), config.replies().lease(),
                 config.replies().maxPause(), scheduler, metrics);
+        replies.listenForCancels();
         metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued,
                 this.store::isReady);
         this.pushApi = new PushApi(config, this.store, codec, metrics, scheduler);

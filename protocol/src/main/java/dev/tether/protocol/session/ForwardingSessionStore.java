@@ -118,6 +118,16 @@ public abstract class ForwardingSessionStore implements SessionStore {
     }
 
     @Override
+    public Mono<Void> requestCancel(String sessionId, long replyTo) {
+        return forwardMono("requestCancel", s -> s.requestCancel(sessionId, replyTo));
+    }
+
+    @Override
+    public Flux<CancelRequest> cancelRequests(String nodeId) {
+        return forwardFlux("cancelRequests", s -> s.cancelRequests(nodeId));
+    }
+
+    @Override
     public Mono<Void> remove(String sessionId) {
         return forwardMono("remove", s -> s.remove(sessionId));
     }

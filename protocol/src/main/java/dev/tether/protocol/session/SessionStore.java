@@ -150,6 +150,22 @@ public interface SessionStore extends AutoCloseable {
      */
     Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl);
 
+    /**
+     * Asks the node producing the reply to {@code replyTo} to stop it, whichever node that is: the reply's lease names
+     * the node, which hears the request through {@link #cancelRequests} within a store round trip. Completes once the
+     * request is sent, also when there is nothing to stop (no lease: the reply ended, or the message is not a user
+     * message). Delivery is best effort, like the notices of {@link #follow}: a node that is not listening at that
+     * moment misses it, and the reply then runs to its end.
+     */
+    Mono<Void> requestCancel(String sessionId, long replyTo);
+
+    /**
+     * The cancel requests for replies that {@code nodeId} produces, as {@link #requestCancel} sends them, from the
+     * moment the subscription is in place until it is cancelled. Hot: earlier requests are not replayed. Fails
+     * retryably when the store cannot be reached; the subscriber subscribes again.
+     */
+    Flux<CancelRequest> cancelRequests(String nodeId);
+
     /** Removes the session and everything in it, for good. Completes also when it did not exist. */
     Mono<Void> remove(String sessionId);
 

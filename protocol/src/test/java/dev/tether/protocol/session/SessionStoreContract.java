@@ -755,4 +755,66 @@ public abstract class SessionStoreContract {
         assertThat(after.disconnected() - before.disconnected()).isEqualTo(1);
         assertThat(store.isReady()).isTrue();
     }
+
+    @Test
+    void aCancelRequestReachesTheNodeProducingTheReplyAndNoOther() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        store.appendClient(id, new UserMessage(1, "for b"), "node-b", LEASE).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(2, "for c"), "node-c", LEASE).block(TIMEOUT);
+        List<CancelRequest> heardByB = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<CancelRequest> heardByC = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reactor.core.Disposable b = store.cancelRequests("node-b").subscribe(heardByB::add);
+        reactor.core.Disposable c = store.cancelRequests("node-c").subscribe(heardByC::add);
+        try {
+            // The listeners hear requests once their subscriptions are in place, which the store confirms
+            // asynchronously: send until heard.
+            requestUntilHeard(id, 1, heardByB);
+            requestUntilHeard(id, 2, heardByC);
+
+            assertThat(heardByB).as("node-b produces only reply 1").containsOnly(new CancelRequest(id, 1));
+            assertThat(heardByC).as("node-c produces only reply 2").containsOnly(new CancelRequest(id, 2));
+        } finally {
+            b.dispose();
+            c.dispose();
+        }
+    }
+
+    @Test
+    void aCancelRequestForAReplyThatEndedOrNeverWasCompletesAndReachesNobody() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        store.appendClient(id, new UserMessage(1, "ended"), "node-b", LEASE).block(TIMEOUT);
+        appendReplyAs(id, 1, "node-b");
+        store.appendClient(id, new UserMessage(2, "running"), "node-b", LEASE).block(TIMEOUT);
+        List<CancelRequest> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        reactor.core.Disposable listening = store.cancelRequests("node-b").subscribe(heard::add);
+        try {
+            requestUntilHeard(id, 2, heard);
+            StepVerifier.create(store.requestCancel(id, 1)).as("ended").expectComplete().verify(TIMEOUT);
+            StepVerifier.create(store.requestCancel(id, 9)).as("never stored").expectComplete().verify(TIMEOUT);
+            // A request sent after these reaches node-b after them: only it may be heard.
+            heard.clear();
+            requestUntilHeard(id, 2, heard);
+            assertThat(heard).containsOnly(new CancelRequest(id, 2));
+            StepVerifier.create(store.requestCancel("contract-missing", 1))
+                    .expectErrorMatches(SessionStoreException::isNotFound).verify(TIMEOUT);
+        } finally {
+            listening.dispose();
+        }
+    }
+
+    private void appendReplyAs(String id, long replyTo, String nodeId) {
+        store.appendReply(id, replyTo, 0, AssistantDone.of(replyTo, DoneReason.COMPLETE), nodeId, LEASE)
+                .block(TIMEOUT);
+    }
+
+    private void requestUntilHeard(String id, long replyTo, List<CancelRequest> heard) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!heard.contains(new CancelRequest(id, replyTo))) {
+            assertThat(System.nanoTime() - deadline).as("a cancel request of reply %d heard", replyTo).isNegative();
+            store.requestCancel(id, replyTo).block(TIMEOUT);
+            Thread.sleep(50);
+        }
+    }
 }

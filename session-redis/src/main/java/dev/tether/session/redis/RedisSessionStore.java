@@ -7,6 +7,7 @@ import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
+import dev.tether.protocol.session.CancelRequest;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.ReplyLease;
@@ -17,6 +18,7 @@ import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import dev.tether.protocol.session.StoreArguments;
+import dev.tether.session.redis.internal.CancelChannels;
 import dev.tether.session.redis.internal.Follower;
 import dev.tether.session.redis.internal.FrameTemplates;
 import dev.tether.session.redis.internal.Keys;
@@ -34,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -78,6 +81,7 @@ public final class RedisSessionStore implements SessionStore {
     private final ScriptCalls calls;
     private final LogReader reader;
     private final SessionChannels channels;
+    private final CancelChannels cancels;
     private final SessionRefresher refresher;
     private final Readiness readiness;
     private final Disposable refreshTimer;
@@ -99,6 +103,7 @@ public final class RedisSessionStore implements SessionStore {
         this.calls = new ScriptCalls(redis, this::checkReadinessNow);
         this.reader = new LogReader(calls, keys, codec, maxAgeMs);
         this.channels = new SessionChannels(redis, keys, codec, options.commandTimeout());
+        this.cancels = new CancelChannels(redis, keys, options.commandTimeout());
         this.refresher = new SessionRefresher(redis, keys, channels, limits.grace(), this::isReady);
         redis.loadScripts(Scripts.all()).block(options.commandTimeout().multipliedBy(4));
         boolean ready = redis.ping().blockOptional(options.commandTimeout().multipliedBy(2)).orElse(false);
@@ -374,6 +379,18 @@ public final class RedisSessionStore implements SessionStore {
                 }));
     }
 
+    @Override
+    public Mono<Void> requestCancel(String sessionId, long replyTo) {
+        return findReplyLease(sessionId, replyTo)
+                .flatMap(lease -> cancels.send(lease.nodeId(), new CancelRequest(sessionId, replyTo)));
+    }
+
+    @Override
+    public Flux<CancelRequest> cancelRequests(String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        return cancels.listen(nodeId);
+    }
+
     // ---------------------------------------------------------------- health
 
     @Override
@@ -400,6 +417,7 @@ public final class RedisSessionStore implements SessionStore {
         calls.close();
         readiness.dispose();
         refreshTimer.dispose();
+        cancels.close();
         channels.close(SessionStoreException.unavailable("follow", new IllegalStateException("the store was closed")));
         redis.close();
     }
@@ -430,6 +448,7 @@ public final class RedisSessionStore implements SessionStore {
         }
         log.info("Redis reachable again; resubscribing {} session channels", channels.size());
         channels.resubscribeAll()
+                .then(cancels.resubscribeAll())
                 .then(redis.loadScripts(Scripts.all()))
                 .then(refresher.tick())
                 .onErrorResume(e -> Mono.empty())

@@ -12,7 +12,8 @@ import java.util.Arrays;
  *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo ->} a {@link Lease} in its stored form;</li>
  *   <li>{@code <prefix>:{id}:once}: sorted set of the idempotency keys of frames still retained, scored by
  *   their seq;</li>
- *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key.</li>
+ *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key;</li>
+ *   <li>{@code <prefix>:{node:<nodeId>}:cancel}: the (sharded) pub/sub channel of a node's cancel requests.</li>
  * </ul>
  * Statistics live in two sorted sets in their own slot: {@code <prefix>:{registry}:sessions} and
  * {@code <prefix>:{registry}:connected}, scored by expiry time.
@@ -51,6 +52,14 @@ public final class Keys {
 
     public String channel(String sessionId) {
         return base(sessionId) + "ch";
+    }
+
+    /**
+     * The pub/sub channel on which node {@code nodeId} hears cancel requests for the replies it produces: in a slot
+     * of its own (hash tag {@code {node:<id>}}), never touched by a script, so no script crosses slots for it.
+     */
+    public String cancelChannel(String nodeId) {
+        return prefix + ":{node:" + nodeId + "}:cancel";
     }
 
     /** The session id of a channel name, or null when it is not one of ours. */

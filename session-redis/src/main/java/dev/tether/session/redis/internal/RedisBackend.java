@@ -160,6 +160,11 @@ public final class RedisBackend implements AutoCloseable {
         }
     }
 
+    /** Publishes a message on a channel (sharded when the server has sharded pub/sub), outside any script. */
+    public Mono<Void> publish(String channel, String message) {
+        return (sharded ? commands.spublish(channel, message) : commands.publish(channel, message)).then();
+    }
+
     public void unsubscribe(String channel) {
         try {
             (sharded ? pubsub.async().sunsubscribe(channel) : pubsub.async().unsubscribe(channel))
