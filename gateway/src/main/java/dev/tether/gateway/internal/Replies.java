@@ -109,6 +109,8 @@ final class Replies {
         final AtomicLong parts = new AtomicLong();
         /** The last usage the handler reported, for the done frame; null until then. */
         volatile TokenUsage usage;
+        /** The seq of the part stored last, 0 before the first: the reply's end, when stored, comes after it. */
+        volatile long lastSeq;
 
         boolean live() {
             return unfinishedSince == LIVE;
@@ -162,6 +164,10 @@ final class Replies {
                 .onErrorResume(e -> {
                     if (SessionStoreException.isNotFound(e) || SessionStoreException.isReplyEnded(e)) {
                         reply.settled = true;
+                        if (SessionStoreException.isReplyEnded(e)) {
+                            // Ended elsewhere, or by a call of ours whose answer was lost: see which, to count it.
+                            learnEnd(sessionId, replyTo, reply, false);
+                        }
                         return Mono.empty();
                     }
                     StoreHealth.log(LOG, e, "reply to cseq {} in session {} failed", replyTo, sessionId);
@@ -182,6 +188,10 @@ final class Replies {
                         // The lease stays; whoever serves the session next marks the reply interrupted.
                         StoreHealth.log(LOG, e, "reply to cseq {} in session {} could not be finished", replyTo,
                                 sessionId);
+                    }
+                    if (!SessionStoreException.isNotFound(e)) {
+                        // The `failed` may have been stored after all, or an earlier end of ours: count what was.
+                        learnEnd(sessionId, replyTo, reply, !SessionStoreException.isReplyEnded(e));
                     }
                     return Mono.empty();
                 })
@@ -352,7 +362,56 @@ final class Replies {
             long part = reply.parts.get();
             return retried(Mono.defer(() -> store.appendReply(sessionId, replyTo, part, frame, nodeId, lease)),
                     maxPause);
-        }).doOnNext(stored -> reply.parts.incrementAndGet());
+        }).doOnNext(stored -> {
+            reply.lastSeq = stored.seq();
+            reply.parts.incrementAndGet();
+        });
+    }
+
+    /**
+     * Learns from the store how a reply ended when this node's own calls could not tell (a done whose answer was lost
+     * and whose retry found the reply ended, or a {@code failed} whose call timed out and may have run later), then
+     * counts and logs that end, so that metrics and logs say what the client gets. Runs apart from the reply, which
+     * is over: once the store answers, for at most a lease period.
+     *
+     * @param leaseFirst whether the end may not be stored at all: then the lease is looked at first, and while it is
+     *                   there the reply has no end yet; it lapses and the node serving the session ends it
+     *                   {@code interrupted}, counting it there
+     */
+    private void learnEnd(String sessionId, long replyTo, Running reply, boolean leaseFirst) {
+        Mono<Boolean> ended = leaseFirst
+                ? retried(Mono.defer(() -> store.findReplyLease(sessionId, replyTo)), lease)
+                        .map(found -> false)
+                        .defaultIfEmpty(true)
+                : Mono.just(true);
+        ended.flatMap(isEnded -> isEnded
+                        ? retried(Mono.defer(() -> storedEnd(sessionId, replyTo, reply.lastSeq)), lease)
+                        : Mono.empty())
+                .subscribe(done -> {
+                    if (done.reason() == DoneReason.INTERRUPTED) {
+                        // Ended by whichever node found its lease lapsed, and counted there.
+                        LOG.debug("reply to cseq {} in session {} was ended interrupted", replyTo, sessionId);
+                        return;
+                    }
+                    metrics.replyEnded(done.reason());
+                    LOG.info("reply to cseq {} in session {} ended {}: stored although its call seemed to fail",
+                            replyTo, sessionId, done.reason().wireName());
+                }, error -> {
+                    if (!SessionStoreException.isNotFound(error)) {
+                        StoreHealth.log(LOG, error, "could not learn how the reply to cseq {} in session {} ended",
+                                replyTo, sessionId);
+                    }
+                });
+    }
+
+    /** The done of the reply to {@code replyTo} in the session's log, looked for after {@code afterSeq}. */
+    private Mono<AssistantDone> storedEnd(String sessionId, long replyTo, long afterSeq) {
+        return store.find(sessionId)
+                .switchIfEmpty(Mono.error(() -> SessionStoreException.notFound(sessionId)))
+                .flatMapMany(record -> store.read(sessionId, Math.max(afterSeq, record.firstSeq() - 1)))
+                .ofType(AssistantDone.class)
+                .filter(done -> done.replyTo() == replyTo)
+                .next();
     }
 
     /** {@code call}, tried again with backoff while the store fails retryably, for at most {@code budget}. */
@@ -373,7 +432,10 @@ final class Replies {
 
     private Mono<Void> done(String sessionId, long replyTo, long part, AssistantDone done) {
         return store.appendReply(sessionId, replyTo, part, done, nodeId, lease)
-                .doOnNext(stored -> metrics.replyEnded(done.reason()))
+                .doOnNext(stored -> {
+                    metrics.replyEnded(done.reason());
+                    LOG.info("reply to cseq {} in session {} ended {}", replyTo, sessionId, done.reason().wireName());
+                })
                 .then();
     }
 

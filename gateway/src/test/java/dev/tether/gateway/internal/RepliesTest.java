@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -185,6 +187,51 @@ class RepliesTest {
                 .containsExactly(new AssistantDelta(1, 1, "one"), new AssistantDone(2, 1, DoneReason.FAILED));
         assertThat(replies.size()).isZero();
         assertThat(memory.findReplyLease(id, 1).blockOptional(TIMEOUT)).as("the done ended the lease").isEmpty();
+        assertThat(ended(DoneReason.FAILED)).as("counted as stored, though its own answer was lost").isEqualTo(1);
+    }
+
+    @Test
+    void aDoneStoredWhoseAnswerWasLostIsCountedAsTheEndItIs() {
+        // One part, then the end a second later: the end is stored, its answer lost, and its retry finds it ended.
+        Replies replies = replies((context, message) -> Flux.just(ReplyPart.text("one"))
+                .concatWith(Flux.<ReplyPart>empty().delaySubscription(Duration.ofSeconds(1), time)));
+        String id = session();
+        replies.start(id, ask(id, 1, "one"));
+        store.loseReplyAppendAnswers(Integer.MAX_VALUE);
+
+        time.advanceTimeBy(Duration.ofSeconds(5));
+
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "one"),
+                new AssistantDone(2, 1, DoneReason.COMPLETE));
+        assertThat(replies.size()).isZero();
+        assertThat(ended(DoneReason.COMPLETE)).as("what the client gets").isEqualTo(1);
+        assertThat(ended(DoneReason.FAILED)).isZero();
+    }
+
+    @Test
+    void aReplyWhoseEndCouldNotBeStoredIsNotCountedUntilItIsEndedInterrupted() {
+        Replies replies = replies(echo);
+        String id = session();
+        store.failReplyAppendsAfter(1);
+
+        replies.start(id, ask(id, 1, "one two"));
+        time.advanceTimeBy(MAX_PAUSE.plusSeconds(5));
+        assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "one"));
+        assertThat(ended(DoneReason.FAILED)).as("its `failed` was never stored").isZero();
+
+        store.failReplyAppendsAfter(-1);
+        clock.advance(LEASE.plusSeconds(1));
+        replies.interruptLapsed(id).block(TIMEOUT);
+
+        assertThat(ended(DoneReason.INTERRUPTED)).isEqualTo(1);
+        assertThat(ended(DoneReason.FAILED) + ended(DoneReason.COMPLETE)).isZero();
+    }
+
+    /** The node's count of replies ended with {@code reason}. */
+    private long ended(DoneReason reason) {
+        Matcher matcher = Pattern.compile("(?m)^tether_replies_ended_total\\{[^}]*reason=\""
+                + reason.wireName() + "\"[^}]*\\} (\\S+)$").matcher(metrics.scrape());
+        return matcher.find() ? (long) Double.parseDouble(matcher.group(1)) : 0;
     }
 
     @Test
