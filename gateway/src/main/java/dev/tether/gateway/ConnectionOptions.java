@@ -9,21 +9,29 @@ import java.time.Duration;
  * Immutable; build with {@link #builder()}.
  *
  * @param heartbeat        how often the gateway pings each connection; default {@link #DEFAULT_HEARTBEAT}
- * @param handshakeTimeout time a new connection has to send {@code hello}; default {@link #DEFAULT_HANDSHAKE_TIMEOUT}
+ * @param handshakeTimeout time the gateway has to answer a {@code hello} with {@code welcome}, admission queue
+ *                         included; default {@link #DEFAULT_HANDSHAKE_TIMEOUT}
  * @param maxFrameBytes    largest accepted frame payload in bytes; default {@link #DEFAULT_MAX_FRAME_BYTES}
  * @param maxPendingFrames frames that may wait to be written to one client before its connection is closed with
  *                         1013; default {@link #DEFAULT_MAX_PENDING_FRAMES}
  * @param badFrameLimit    bad frames within {@code badFrameWindow} that close a connection with 1008;
  *                         default {@link #DEFAULT_BAD_FRAME_LIMIT}
  * @param badFrameWindow   the window in which bad frames are counted; default {@link #DEFAULT_BAD_FRAME_WINDOW}
+ * @param helloTimeout     time a new connection has to send {@code hello} after the WebSocket upgrade;
+ *                         default {@link #DEFAULT_HELLO_TIMEOUT}
  */
 public record ConnectionOptions(Duration heartbeat, Duration handshakeTimeout, int maxFrameBytes, int maxPendingFrames,
-                                int badFrameLimit, Duration badFrameWindow) {
+                                int badFrameLimit, Duration badFrameWindow, Duration helloTimeout) {
 
     /** Default heartbeat: the gateway pings every 25 seconds. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(25);
-    /** Default time a new connection has to send {@code hello}: 10 seconds. */
+    /** Default time the gateway has to answer a {@code hello} with {@code welcome}: 10 seconds. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Default time a new connection has to send {@code hello}: 5 seconds. A client sends it as soon as the upgrade is
+     * done, so this is short: a connection that stays silent costs the node without serving anyone.
+     */
+    public static final Duration DEFAULT_HELLO_TIMEOUT = Duration.ofSeconds(5);
     /** Default largest accepted frame payload, in bytes: {@link Protocol#DEFAULT_MAX_FRAME_BYTES}. */
     public static final int DEFAULT_MAX_FRAME_BYTES = Protocol.DEFAULT_MAX_FRAME_BYTES;
     /** Smallest accepted {@code maxFrameBytes}: 1 KiB. */
@@ -47,12 +55,13 @@ public record ConnectionOptions(Duration heartbeat, Duration handshakeTimeout, i
         Checks.between("maxPendingFrames", maxPendingFrames, 16, 10_000_000);
         Checks.between("badFrameLimit", badFrameLimit, 1, 10_000);
         Checks.positive("badFrameWindow", badFrameWindow);
+        Checks.between("helloTimeout", helloTimeout, Duration.ofMillis(10), Duration.ofMinutes(10));
     }
 
     /** The defaults. */
     public static ConnectionOptions defaults() {
         return new ConnectionOptions(DEFAULT_HEARTBEAT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES,
-                DEFAULT_MAX_PENDING_FRAMES, DEFAULT_BAD_FRAME_LIMIT, DEFAULT_BAD_FRAME_WINDOW);
+                DEFAULT_MAX_PENDING_FRAMES, DEFAULT_BAD_FRAME_LIMIT, DEFAULT_BAD_FRAME_WINDOW, DEFAULT_HELLO_TIMEOUT);
     }
 
     public static Builder builder() {
@@ -83,42 +92,49 @@ public record ConnectionOptions(Duration heartbeat, Duration handshakeTimeout, i
         /** Heartbeat interval, 10 ms to 1 hour. */
         public Builder heartbeat(Duration heartbeat) {
             o = new ConnectionOptions(heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow);
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout);
             return this;
         }
 
-        /** Time a new connection has to send {@code hello}, 10 ms to 10 minutes. */
+        /** Time the gateway has to answer a {@code hello} with {@code welcome}, 10 ms to 10 minutes. */
         public Builder handshakeTimeout(Duration handshakeTimeout) {
             o = new ConnectionOptions(o.heartbeat, handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow);
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout);
             return this;
         }
 
         /** Largest accepted frame payload, {@link #MIN_MAX_FRAME_BYTES} to {@link #MAX_MAX_FRAME_BYTES} bytes. */
         public Builder maxFrameBytes(int maxFrameBytes) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow);
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout);
             return this;
         }
 
         /** Frames that may wait to be written to one client before it is closed with 1013, 16 to 10,000,000. */
         public Builder maxPendingFrames(int maxPendingFrames) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow);
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout);
             return this;
         }
 
         /** Bad frames within the window that close a connection with 1008, 1 to 10,000. */
         public Builder badFrameLimit(int badFrameLimit) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    badFrameLimit, o.badFrameWindow);
+                    badFrameLimit, o.badFrameWindow, o.helloTimeout);
             return this;
         }
 
         /** Window in which bad frames are counted, > 0. */
         public Builder badFrameWindow(Duration badFrameWindow) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, badFrameWindow);
+                    o.badFrameLimit, badFrameWindow, o.helloTimeout);
+            return this;
+        }
+
+        /** Time a new connection has to send {@code hello}, 10 ms to 10 minutes. */
+        public Builder helloTimeout(Duration helloTimeout) {
+            o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
+                    o.badFrameLimit, o.badFrameWindow, helloTimeout);
             return this;
         }
 

@@ -29,13 +29,19 @@ public final class GatewayException extends TetherException {
     }
 
     /**
-     * No hello within the handshake timeout. Try again later rather than a policy violation: a client sends its hello
-     * as soon as the upgrade is done, so a missing one means a client (or a network) too slow at that moment, which
+     * No hello within the hello timeout. Try again later rather than a policy violation: a client sends its hello as
+     * soon as the upgrade is done, so a missing one means a client (or a network) too slow at that moment, which
      * passes; 1008 would make it give up for good.
      */
-    public static GatewayException handshakeTimeout(Duration timeout, Duration retryAfter) {
+    public static GatewayException helloTimeout(Duration timeout, Duration retryAfter) {
         return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
                 "no hello within " + timeout.toMillis() + "ms", retryAfter));
+    }
+
+    /** The node already has its limit of connections that have not sent hello yet. */
+    public static GatewayException tooManyAwaitingHello(int limit, Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
+                "too many connections awaiting hello (" + limit + ")", retryAfter));
     }
 
     /**

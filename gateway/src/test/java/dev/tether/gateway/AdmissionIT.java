@@ -29,17 +29,23 @@ class AdmissionIT {
 
     @Test
     void handshakesBeyondTheLimitAreRefusedWithASpreadRetryAfterUntilAPlaceIsFree() {
+        // A store that does not answer keeps the first handshake in progress.
+        gateway.faults().silent(true);
         TestSocket first = gateway.connect();
+        first.send(Hello.fresh());
         awaitHandshakesInProgress(1);
 
-        WebSocketCloseStatus refused = gateway.connect().awaitClose();
+        TestSocket second = gateway.connect();
+        second.send(Hello.fresh());
+        WebSocketCloseStatus refused = second.awaitClose();
 
         assertThat(refused.code()).isEqualTo(CloseCode.TRY_AGAIN_LATER.code());
+        assertThat(refused.reasonText()).contains("too many handshakes in progress");
         assertThat(CloseCode.retryAfter(refused.reasonText()))
                 .hasValueSatisfying(hint -> assertThat(hint).isBetween(Duration.ofMillis(500), Duration.ofSeconds(1)));
-        first.send(Hello.fresh());
-        first.next(Welcome.class);
+        first.close();
         awaitHandshakesInProgress(0);
+        gateway.faults().silent(false);
 
         TestSocket third = gateway.connect();
         third.send(Hello.fresh());
@@ -49,15 +55,18 @@ class AdmissionIT {
 
     @Test
     void aQueuedConnectionGetsThePlaceOfTheHandshakeBeforeIt() {
-        gateway.start(config -> config.admission(a -> a.maxHandshakes(1).handshakeQueue(1).handshakeQueueWait(Duration.ofSeconds(5))));
+        gateway.start(config -> config.admission(a -> a.maxHandshakes(1).handshakeQueue(1)
+                .handshakeQueueWait(Duration.ofSeconds(5))));
+        gateway.faults().silent(true);
         TestSocket first = gateway.connect();
+        first.send(Hello.fresh());
         awaitHandshakesInProgress(1);
         TestSocket second = gateway.connect();
         second.send(Hello.fresh());
         awaitQueued(1);
 
-        first.send(Hello.fresh());
-        first.next(Welcome.class);
+        gateway.faults().silent(false);
+        first.close();
 
         assertThat(second.next(Welcome.class).resumed()).isFalse();
         assertThat(health().get("handshakes").get("refused").asLong()).isZero();
@@ -65,12 +74,31 @@ class AdmissionIT {
 
     @Test
     void aConnectionThatLeavesDuringItsHandshakeGivesItsPlaceBack() {
+        gateway.faults().silent(true);
         TestSocket first = gateway.connect();
+        first.send(Hello.fresh());
         awaitHandshakesInProgress(1);
 
         first.close();
 
         awaitHandshakesInProgress(0);
+    }
+
+    @Test
+    void manySilentConnectionsDoNotDelayAHello() {
+        int silent = 200;
+        for (int i = 0; i < silent; i++) {
+            gateway.connect();
+        }
+        awaitHandshakes("awaitingHello", silent);
+
+        TestSocket speaking = gateway.connect();
+        speaking.send(Hello.fresh());
+
+        assertThat(speaking.next(Welcome.class).resumed())
+                .as("served although %d silent connections came first and one handshake place is all", silent)
+                .isFalse();
+        assertThat(health().get("handshakes").get("refused").asLong()).isZero();
     }
 
     private void awaitHandshakesInProgress(int expected) {

@@ -24,8 +24,8 @@ class TimeoutsIT {
             .heartbeat(Duration.ofSeconds(1))));
 
     @Test
-    void noHelloWithinTheHandshakeTimeoutClosesWithTryAgainLater() {
-        gateway.start(c -> c.connections(o -> o.handshakeTimeout(Duration.ofSeconds(1))));
+    void noHelloWithinTheHelloTimeoutClosesWithTryAgainLater() {
+        gateway.start(c -> c.connections(o -> o.helloTimeout(Duration.ofSeconds(1))));
         TestSocket socket = gateway.connect();
 
         WebSocketCloseStatus close = socket.awaitClose(TestSocket.TIMEOUT);

@@ -107,7 +107,8 @@ final class Connection {
         this.clock = server.clock();
         this.scheduler = scheduler;
         this.metrics = server.metrics();
-        this.handshake = new Handshake(config, store, server.admission(), server.failedResumes(), metrics,
+        this.handshake = new Handshake(config, store, server.admission(), server.awaitingHello(),
+                server.failedResumes(), metrics,
                 server::isShuttingDown, scheduler, this::close);
         ConnectionOptions options = config.connections();
         this.keepAlive = new KeepAlive(options.heartbeat(), options.idleTimeout(), scheduler, clock, this::send,
@@ -118,7 +119,11 @@ final class Connection {
 
     /** Reactor Netty's WebSocket handler shape: completes when the connection is over. */
     Mono<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
-        in.withConnection(connection -> channel = connection);
+        in.withConnection(connection -> {
+            channel = connection;
+            // A peer gone in the middle of the handshake ends it now, not at its timeout: its place is given back.
+            connection.onDispose(() -> end(null));
+        });
         resources.add(handshake.open(ClientAddress.of(channel.channel().remoteAddress(), in.headers(),
                 config.resumes().clientAddressHeader())));
 
@@ -418,6 +423,8 @@ final class Connection {
             close = reason;
             outbox.tryEmitComplete();
         }
+        // Its handshake place, if any, goes back now: a store call still running for it must not hold it.
+        handshake.end();
         metrics.closed(reason == null ? ABNORMAL_CLOSURE : reason.code().code());
         // A peer that stopped reading could hold the close frame up forever: cut the connection after a while.
         resources.add(Mono.delay(CLOSE_TIMEOUT, scheduler).subscribe(tick -> {

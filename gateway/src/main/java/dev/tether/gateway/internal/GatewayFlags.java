@@ -33,7 +33,10 @@ final class GatewayFlags {
                     ServerOptions.DEFAULT_SHUTDOWN_TIMEOUT, (b, v) -> b.server(o -> o.shutdownTimeout(v))),
             Flag.duration("heartbeat", "ping interval; a silent connection is closed after 1.5x",
                     ConnectionOptions.DEFAULT_HEARTBEAT, (b, v) -> b.connections(o -> o.heartbeat(v))),
-            Flag.duration("handshake-timeout", "time a new connection has to send hello",
+            Flag.duration("hello-timeout", "time a new connection has to send hello; beyond it, 1013",
+                    ConnectionOptions.DEFAULT_HELLO_TIMEOUT, (b, v) -> b.connections(o -> o.helloTimeout(v))),
+            Flag.duration("handshake-timeout", "time from hello to welcome, admission queue included; beyond "
+                    + "it, 1013",
                     ConnectionOptions.DEFAULT_HANDSHAKE_TIMEOUT, (b, v) -> b.connections(o -> o.handshakeTimeout(v))),
             Flag.integer("max-frame", "BYTES", "largest accepted frame; larger closes with 1009",
                     ConnectionOptions.DEFAULT_MAX_FRAME_BYTES, (b, v) -> b.connections(o -> o.maxFrameBytes(v))),
@@ -54,8 +57,12 @@ final class GatewayFlags {
                     (b, v) -> b.sessionLimits(o -> o.historyFrames(v))),
             Flag.duration("history-age", "age limit of kept frames", SessionLimits.DEFAULT_HISTORY_MAX_AGE,
                     (b, v) -> b.sessionLimits(o -> o.historyMaxAge(v))),
-            Flag.integer("max-handshakes", "COUNT", "handshakes in progress at once; more wait in a queue",
-                    AdmissionOptions.DEFAULT_MAX_HANDSHAKES, (b, v) -> b.admission(o -> o.maxHandshakes(v))),
+            Flag.integer("max-awaiting-hello", "COUNT", "connections upgraded that have not sent hello yet; more "
+                    + "are refused with 1013", AdmissionOptions.DEFAULT_MAX_AWAITING_HELLO,
+                    (b, v) -> b.admission(o -> o.maxAwaitingHello(v))),
+            Flag.integer("max-handshakes", "COUNT", "handshakes in progress at once (hello to welcome); more "
+                    + "wait in a queue", AdmissionOptions.DEFAULT_MAX_HANDSHAKES,
+                    (b, v) -> b.admission(o -> o.maxHandshakes(v))),
             Flag.integer("handshake-queue", "COUNT", "connections that may wait for a handshake place; more are "
                     + "refused with 1013 and a retry-after hint", AdmissionOptions.DEFAULT_HANDSHAKE_QUEUE,
                     (b, v) -> b.admission(o -> o.handshakeQueue(v))),

@@ -56,8 +56,12 @@ final class GatewayMetrics implements AutoCloseable {
         STORE_UNAVAILABLE,
         /** The node is shutting down (1012). */
         SHUTTING_DOWN,
-        /** No hello, or no welcome for it, within the handshake timeout (1013). */
+        /** No welcome for a hello within the handshake timeout (1013). */
         HANDSHAKE_TIMEOUT,
+        /** No hello within the hello timeout (1013). */
+        HELLO_TIMEOUT,
+        /** More connections awaiting hello than the node takes (1013). */
+        AWAITING_HELLO,
         /** A resume from an address over the failed-resume limit (1008). */
         FAILED_RESUMES
     }

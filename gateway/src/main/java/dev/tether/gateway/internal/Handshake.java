@@ -19,9 +19,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The handshake of one connection, from the WebSocket upgrade to {@code welcome}: the node's readiness, the
- * connection's place in admission control, the handshake timeout, and the session a {@code hello} starts, new or
- * resumed.
+ * The handshake of one connection, from the WebSocket upgrade to {@code welcome}: the node's readiness, the wait for
+ * {@code hello} (bounded by {@link AwaitingHello}), the connection's place in admission control from {@code hello}
+ * on, the handshake timeout, and the session a {@code hello} starts, new or resumed.
  *
  * <p>A failed resume never touches the old session: it starts a new one, and {@code welcome} says why. Resumes that
  * fail for want of the session or its token are counted per client address ({@link AddressFailures}); past the limit,
@@ -34,15 +34,17 @@ final class Handshake {
     private final GatewayConfig config;
     private final SessionStore store;
     private final Admission admission;
+    private final AwaitingHello awaitingHello;
     private final AddressFailures failedResumes;
     private final GatewayMetrics metrics;
     private final BooleanSupplier shuttingDown;
     private final Scheduler scheduler;
     private final Consumer<GatewayException> close;
     private final AtomicBoolean admitted = new AtomicBoolean();
-    /** Emits whether this connection got a handshake place; {@code false} when it is being closed instead. */
-    private volatile Mono<Boolean> place = Mono.just(false);
-    /** When the hello arrived (scheduler nanos), for the timeout and the metric; {@link #NO_HELLO} before. */
+    private final Disposable.Composite resources = Disposables.composite();
+    /** This connection's place among those awaiting hello; null when it was refused one. */
+    private volatile AwaitingHello.Waiter waiter;
+    /** When the hello arrived (scheduler nanos), for the metric; {@link #NO_HELLO} before. */
     private volatile long helloAt = NO_HELLO;
     private volatile boolean finished;
     private volatile boolean ended;
@@ -53,12 +55,14 @@ final class Handshake {
     }
 
     /** A handshake that closes its connection through {@code close} when it is refused or takes too long. */
-    Handshake(GatewayConfig config, SessionStore store, Admission admission, AddressFailures failedResumes,
+    Handshake(GatewayConfig config, SessionStore store, Admission admission, AwaitingHello awaitingHello,
+              AddressFailures failedResumes,
               GatewayMetrics metrics, BooleanSupplier shuttingDown, Scheduler scheduler,
               Consumer<GatewayException> close) {
         this.config = config;
         this.store = store;
         this.admission = admission;
+        this.awaitingHello = awaitingHello;
         this.failedResumes = failedResumes;
         this.metrics = metrics;
         this.shuttingDown = shuttingDown;
@@ -67,16 +71,13 @@ final class Handshake {
     }
 
     /**
-     * Starts the handshake of a connection just upgraded: its timeout, and its wait for a place unless the node
-     * refuses it at once. Returns what to dispose when the connection ends.
+     * Starts the wait for the {@code hello} of a connection just upgraded, unless the node refuses it at once. Returns
+     * what to dispose when the connection ends.
      *
      * @param clientAddress where the connection comes from ({@link ClientAddress}), for the failed-resume limit
      */
     Disposable open(String clientAddress) {
         this.clientAddress = clientAddress;
-        Disposable.Composite resources = Disposables.composite();
-        resources.add(scheduler.schedule(this::timedOut, config.connections().handshakeTimeout().toNanos(),
-                TimeUnit.NANOSECONDS));
         if (shuttingDown.getAsBoolean()) {
             metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);
             close.accept(GatewayException.shuttingDown());
@@ -84,40 +85,38 @@ final class Handshake {
             metrics.refused(GatewayMetrics.Refusal.STORE_UNAVAILABLE);
             close.accept(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
         } else {
-            place = admission.acquire()
-                    .doOnNext(granted -> {
-                        if (granted) {
-                            admitted.set(true);
-                            if (ended) {
-                                release();
-                            }
-                        } else {
-                            metrics.refused(GatewayMetrics.Refusal.OVERLOADED);
-                            close.accept(GatewayException.overloaded(admission.retryAfter()));
-                        }
-                    })
-                    .cache();
-            resources.add(place.subscribe());
+            waiter = awaitingHello.enter(this::helloTimedOut);
+            if (waiter == null) {
+                metrics.refused(GatewayMetrics.Refusal.AWAITING_HELLO);
+                close.accept(GatewayException.tooManyAwaitingHello(awaitingHello.limit(), admission.retryAfter()));
+            }
         }
         return resources;
     }
 
-    private void timedOut() {
+    private void helloTimedOut() {
+        metrics.refused(GatewayMetrics.Refusal.HELLO_TIMEOUT);
+        close.accept(GatewayException.helloTimeout(config.connections().helloTimeout(), admission.retryAfter()));
+    }
+
+    private void handshakeTimedOut() {
         if (finished) {
             return;
         }
         metrics.refused(GatewayMetrics.Refusal.HANDSHAKE_TIMEOUT);
-        Duration retryAfter = admission.retryAfter();
-        close.accept(helloAt != NO_HELLO
-                ? GatewayException.handshakeTooSlow(config.connections().handshakeTimeout(), retryAfter)
-                : GatewayException.handshakeTimeout(config.connections().handshakeTimeout(), retryAfter));
+        close.accept(GatewayException.handshakeTooSlow(config.connections().handshakeTimeout(),
+                admission.retryAfter()));
     }
 
     /**
-     * Starts or resumes the session {@code hello} asks for, once this connection holds a place; empty when it was
-     * refused one (it is being closed already).
+     * Starts or resumes the session {@code hello} asks for, once this connection holds a handshake place; empty when
+     * it was refused one or its wait for hello is over (it is being closed already).
      */
     Mono<Start> hello(Hello hello) {
+        AwaitingHello.Waiter waiting = waiter;
+        if (waiting == null || !awaitingHello.leave(waiting)) {
+            return Mono.empty();
+        }
         helloAt = scheduler.now(TimeUnit.NANOSECONDS);
         if (hello.resume() != null) {
             Duration coolingDown = failedResumes.coolingDown(clientAddress);
@@ -126,6 +125,23 @@ final class Handshake {
                 return Mono.empty();
             }
         }
+        resources.add(scheduler.schedule(this::handshakeTimedOut, config.connections().handshakeTimeout().toNanos(),
+                TimeUnit.NANOSECONDS));
+        Mono<Boolean> place = admission.acquire()
+                .doOnNext(granted -> {
+                    if (granted) {
+                        admitted.set(true);
+                        if (ended) {
+                            release();
+                        }
+                    } else {
+                        metrics.refused(GatewayMetrics.Refusal.OVERLOADED);
+                        close.accept(GatewayException.overloaded(admission.retryAfter()));
+                    }
+                })
+                .cache();
+        // Waits for its place whatever the connection does next; disposing the resources leaves the queue.
+        resources.add(place.subscribe());
         Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
         return place.filter(Boolean::booleanValue).flatMap(granted -> start);
     }
@@ -133,13 +149,21 @@ final class Handshake {
     /** The session is attached and {@code welcome} goes out: the timeout no longer applies, the place is given back. */
     void finish(Start start) {
         finished = true;
+        resources.dispose();
         metrics.handshake(start.resumed(), start.reason(), scheduler.now(TimeUnit.NANOSECONDS) - helloAt);
         release();
     }
 
-    /** The connection ended: gives back its place if it still holds one, or as soon as it is granted one. */
+    /**
+     * The connection ended: leaves the connections awaiting hello, and gives back its handshake place if it holds one,
+     * or as soon as it is granted one.
+     */
     void end() {
         ended = true;
+        AwaitingHello.Waiter waiting = waiter;
+        if (waiting != null) {
+            awaitingHello.leave(waiting);
+        }
         release();
     }
 

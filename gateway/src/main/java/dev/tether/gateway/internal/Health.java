@@ -77,6 +77,7 @@ final class Health {
         handshakes.put("queued", admission.queued());
         handshakes.put("limit", admission.limit());
         handshakes.put("refused", admission.refused());
+        handshakes.put("awaitingHello", node.awaitingHello().count());
         if (counted != null) {
             ObjectNode sessions = json.putObject("sessions");
             sessions.put("total", counted.stats().total());
@@ -95,6 +96,7 @@ final class Health {
         settings.put("graceMs", config.sessionLimits().grace().toMillis());
         settings.put("historyFrames", config.sessionLimits().historyFrames());
         settings.put("historyMaxAgeMs", config.sessionLimits().historyMaxAge().toMillis());
+        settings.put("helloTimeoutMs", config.connections().helloTimeout().toMillis());
         settings.put("handshakeTimeoutMs", config.connections().handshakeTimeout().toMillis());
         settings.put("maxFrameBytes", config.connections().maxFrameBytes());
         settings.put("handler", config.handler().name());

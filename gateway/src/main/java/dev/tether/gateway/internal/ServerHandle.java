@@ -47,6 +47,7 @@ final class ServerHandle implements GatewayHandle {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Admission admission;
     private final AddressFailures failedResumes;
+    private final AwaitingHello awaitingHello;
     private final GatewayMetrics metrics;
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
@@ -69,6 +70,8 @@ final class ServerHandle implements GatewayHandle {
         this.admission = new Admission(admissionOptions.maxHandshakes(), admissionOptions.handshakeQueue(),
                 admissionOptions.handshakeQueueWait(), admissionOptions.handshakeRetryAfter(), scheduler);
         this.failedResumes = new AddressFailures(config.resumes(), scheduler);
+        this.awaitingHello = new AwaitingHello(admissionOptions.maxAwaitingHello(),
+                config.connections().helloTimeout(), scheduler);
         this.replies = new Replies(this.store, handler, codec, config.server().nodeId(), config.replies().lease(),
                 config.replies().maxPause(), scheduler, metrics);
         replies.listenForCancels();
@@ -179,6 +182,10 @@ final class ServerHandle implements GatewayHandle {
         return failedResumes;
     }
 
+    AwaitingHello awaitingHello() {
+        return awaitingHello;
+    }
+
     @Override
     public SessionStore store() {
         return store;
@@ -269,6 +276,7 @@ final class ServerHandle implements GatewayHandle {
         if (released.compareAndSet(false, true)) {
             shuttingDown.set(true);
             disposeManagement();
+            awaitingHello.dispose();
             replies.dispose();
             metrics.close();
             if (ownsStore) {

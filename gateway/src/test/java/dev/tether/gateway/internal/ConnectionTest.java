@@ -29,14 +29,14 @@ class ConnectionTest {
 
     private static final Duration HEARTBEAT = Duration.ofSeconds(10);
     private static final Duration IDLE_TIMEOUT = HEARTBEAT.multipliedBy(3).dividedBy(2);
-    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(5);
 
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
 
     @RegisterExtension
     final GatewayExtension gateway = new GatewayExtension(config -> config.connections(c -> c
             .heartbeat(HEARTBEAT)
-            .handshakeTimeout(HANDSHAKE_TIMEOUT)
+            .helloTimeout(HELLO_TIMEOUT)
             .badFrameLimit(3)))
             .scheduler(time);
 
@@ -55,15 +55,16 @@ class ConnectionTest {
     }
 
     @Test
-    void noHelloWithinTheHandshakeTimeoutClosesWithTryAgainLater() {
+    void noHelloWithinTheHelloTimeoutClosesWithTryAgainLater() {
         TestSocket socket = gateway.connect();
-        awaitHandshakesInProgress(1);
+        awaitAwaitingHello(1);
 
-        time.advanceTimeBy(HANDSHAKE_TIMEOUT);
+        time.advanceTimeBy(HELLO_TIMEOUT);
 
         WebSocketCloseStatus close = socket.awaitClose();
         assertThat(close.code()).isEqualTo(1013);
         assertThat(close.reasonText()).contains("no hello within 5000ms");
+        awaitAwaitingHello(0);
     }
 
     @Test
@@ -140,12 +141,12 @@ class ConnectionTest {
         assertThat(socket.awaitClose().code()).isEqualTo(1008);
     }
 
-    private void awaitHandshakesInProgress(int expected) {
-        Admission admission = ((ServerHandle) gateway.gateway()).admission();
+    private void awaitAwaitingHello(int expected) {
+        AwaitingHello awaiting = ((ServerHandle) gateway.gateway()).awaitingHello();
         long deadline = System.nanoTime() + TestSocket.TIMEOUT.toNanos();
-        while (admission.inProgress() != expected) {
+        while (awaiting.count() != expected) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("handshakes in progress never became " + expected);
+                throw new AssertionError("connections awaiting hello never became " + expected);
             }
             Thread.onSpinWait();
         }

@@ -47,6 +47,7 @@ class GatewayCommandTest {
         GatewayConfig config = parse(Map.of(), "--host", "127.0.0.1", "--port", "9000", "--path=/chat",
                 "--heartbeat", "3s", "--grace", "2m", "--history", "50", "--history-age", "2h",
                 "--handler", "echo", "--echo-delay", "0ms", "--handshake-timeout", "500ms", "--max-frame", "2048",
+                "--hello-timeout", "2s", "--max-awaiting-hello", "11",
                 "--node-id", "node-7", "--store", "redis", "--redis-uri", "redis://cache:6380",
                 "--api-key", "0123456789abcdef", "--shutdown-timeout", "3s", "--bad-frame-limit", "4",
                 "--bad-frame-window", "10s", "--max-pending-frames", "99", "--max-handshakes", "7",
@@ -57,7 +58,7 @@ class GatewayCommandTest {
         assertThat(config.server().nodeId()).isEqualTo("node-7");
         assertThat(config.server().shutdownTimeout()).hasSeconds(3);
         assertThat(config.connections()).isEqualTo(new ConnectionOptions(Duration.ofSeconds(3),
-                Duration.ofMillis(500), 2048, 99, 4, Duration.ofSeconds(10)));
+                Duration.ofMillis(500), 2048, 99, 4, Duration.ofSeconds(10), Duration.ofSeconds(2)));
         assertThat(config.connections().idleTimeout()).isEqualTo(Duration.ofMillis(4500));
         assertThat(config.sessionLimits().grace()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.sessionLimits().historyFrames()).isEqualTo(50);
@@ -66,6 +67,7 @@ class GatewayCommandTest {
         assertThat(config.admission().handshakeQueue()).isEqualTo(8);
         assertThat(config.admission().handshakeQueueWait()).hasSeconds(9);
         assertThat(config.admission().handshakeRetryAfter()).hasSeconds(2);
+        assertThat(config.admission().maxAwaitingHello()).isEqualTo(11);
         assertThat(config.handler().echoDelay()).isZero();
         assertThat(config.store().kind()).isEqualTo(StoreOptions.Kind.REDIS);
         assertThat(config.store().redisUri()).isEqualTo("redis://cache:6380");

@@ -24,7 +24,8 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 class HandshakeTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     private static final int FAILED_RESUME_LIMIT = 3;
     private static final Duration FAILED_RESUME_COOLDOWN = Duration.ofMinutes(5);
     private static final String ADDRESS = "192.0.2.1";
@@ -32,7 +33,7 @@ class HandshakeTest {
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
     private final GatewayConfig config = GatewayConfig.builder()
             .server(s -> s.nodeId("test-node"))
-            .connections(c -> c.handshakeTimeout(HANDSHAKE_TIMEOUT))
+            .connections(c -> c.helloTimeout(HELLO_TIMEOUT).handshakeTimeout(HANDSHAKE_TIMEOUT))
             .resumes(r -> r.failedResumeLimit(FAILED_RESUME_LIMIT).failedResumeWindow(Duration.ofMinutes(1))
                     .failedResumeCooldown(FAILED_RESUME_COOLDOWN))
             .build();
@@ -41,6 +42,7 @@ class HandshakeTest {
     private final FaultyStore store = new FaultyStore(memory);
     private final Admission admission = new Admission(1, 1, Duration.ofSeconds(30), Duration.ofSeconds(1), time);
     private final AddressFailures failedResumes = new AddressFailures(config.resumes(), time);
+    private final AwaitingHello awaitingHello = new AwaitingHello(3, HELLO_TIMEOUT, time);
     private final GatewayMetrics metrics = new GatewayMetrics("test-node");
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final List<GatewayException> closes = new CopyOnWriteArrayList<>();
@@ -53,7 +55,8 @@ class HandshakeTest {
     }
 
     private Handshake handshake() {
-        return new Handshake(config, store, admission, failedResumes, metrics, shuttingDown::get, time, closes::add);
+        return new Handshake(config, store, admission, awaitingHello, failedResumes, metrics, shuttingDown::get, time,
+                closes::add);
     }
 
     private Handshake.Start fresh() {
@@ -65,10 +68,10 @@ class HandshakeTest {
     }
 
     @Test
-    void noHelloWithinTheTimeoutClosesWithTryAgainLater() {
+    void noHelloWithinTheHelloTimeoutClosesWithTryAgainLater() {
         handshake().open(ADDRESS);
 
-        time.advanceTimeBy(HANDSHAKE_TIMEOUT.minusMillis(1));
+        time.advanceTimeBy(HELLO_TIMEOUT.minusMillis(1));
         assertThat(closes).isEmpty();
         time.advanceTimeBy(Duration.ofMillis(1));
 
@@ -77,10 +80,11 @@ class HandshakeTest {
                     .isEqualTo(CloseCode.TRY_AGAIN_LATER);
             assertThat(close.getMessage()).contains("no hello within 5000ms").contains("retry-after=");
         });
+        assertThat(awaitingHello.count()).isZero();
     }
 
     @Test
-    void aHelloTheNodeCannotAnswerInTimeClosesWithTryAgainLater() {
+    void aHelloTheNodeCannotAnswerWithinTheHandshakeTimeoutClosesWithTryAgainLater() {
         store.silent(true);
         Handshake handshake = handshake();
         handshake.open(ADDRESS);
@@ -88,13 +92,15 @@ class HandshakeTest {
 
         time.advanceTimeBy(Duration.ofSeconds(4));
         handshake.hello(Hello.fresh()).subscribe(started::add);
-        time.advanceTimeBy(Duration.ofSeconds(1));
+        time.advanceTimeBy(HANDSHAKE_TIMEOUT.minusMillis(1));
+        assertThat(closes).as("the hello timeout no longer applies once hello came").isEmpty();
+        time.advanceTimeBy(Duration.ofMillis(1));
 
         assertThat(started).isEmpty();
         assertThat(closes).singleElement().satisfies(close -> {
             assertThat(close.closeCode()).as("the node is slow, not the client: reconnect")
                     .isEqualTo(CloseCode.TRY_AGAIN_LATER);
-            assertThat(close.getMessage()).contains("handshake not finished within 5000ms");
+            assertThat(close.getMessage()).contains("handshake not finished within 10000ms");
         });
     }
 
@@ -106,21 +112,62 @@ class HandshakeTest {
 
         assertThat(closes).isEmpty();
         assertThat(admission.inProgress()).isZero();
+        assertThat(awaitingHello.count()).isZero();
+    }
+
+    @Test
+    void silentConnectionsHoldNoHandshakePlaceAndAreBoundedOnTheirOwn() {
+        handshake().open(ADDRESS);
+        handshake().open(ADDRESS);
+        Handshake speaking = handshake();
+        speaking.open(ADDRESS);
+        List<Handshake.Start> started = new CopyOnWriteArrayList<>();
+
+        handshake().open(ADDRESS);
+        speaking.hello(Hello.fresh()).subscribe(started::add);
+
+        assertThat(closes).as("beyond the limit of connections awaiting hello").singleElement()
+                .satisfies(close -> {
+                    assertThat(close.closeCode()).isEqualTo(CloseCode.TRY_AGAIN_LATER);
+                    assertThat(close.getMessage()).contains("too many connections awaiting hello (3)")
+                            .contains("retry-after=");
+                });
+        assertThat(started).as("served at once: the silent ones hold no place").hasSize(1);
+        assertThat(awaitingHello.count()).isEqualTo(2);
+    }
+
+    @Test
+    void aHelloAfterTheHelloTimeoutStartsNothing() {
+        Handshake handshake = handshake();
+        handshake.open(ADDRESS);
+        time.advanceTimeBy(HELLO_TIMEOUT);
+        List<Handshake.Start> started = new CopyOnWriteArrayList<>();
+
+        handshake.hello(Hello.fresh()).subscribe(started::add);
+
+        assertThat(started).isEmpty();
+        assertThat(admission.inProgress()).isZero();
+        assertThat(closes).hasSize(1);
     }
 
     @Test
     void aHelloWaitsForAPlaceAndIsRefusedWhenTheQueueIsFull() {
+        store.silent(true);
         Handshake first = handshake();
         first.open(ADDRESS);
+        first.hello(Hello.fresh()).subscribe();
         Handshake second = handshake();
         second.open(ADDRESS);
         List<Handshake.Start> started = new CopyOnWriteArrayList<>();
         second.hello(Hello.fresh()).subscribe(started::add);
 
-        handshake().open(ADDRESS);
+        Handshake third = handshake();
+        third.open(ADDRESS);
+        third.hello(Hello.fresh()).subscribe();
         assertThat(closes).as("no place and no room in the queue").singleElement()
                 .satisfies(close -> assertThat(close.getMessage()).contains("too many handshakes"));
         assertThat(started).as("waiting for the first's place").isEmpty();
+        store.silent(false);
         first.end();
 
         assertThat(started).singleElement().satisfies(start -> assertThat(start.resumed()).isFalse());
@@ -128,10 +175,14 @@ class HandshakeTest {
 
     @Test
     void aConnectionThatEndsWhileWaitingTakesNoPlace() {
+        store.silent(true);
         Handshake first = handshake();
         first.open(ADDRESS);
+        first.hello(Hello.fresh()).subscribe();
         Handshake second = handshake();
         var resources = second.open(ADDRESS);
+        second.hello(Hello.fresh()).subscribe();
+        assertThat(admission.queued()).isEqualTo(1);
 
         second.end();
         resources.dispose();
@@ -139,6 +190,7 @@ class HandshakeTest {
 
         assertThat(admission.queued()).isZero();
         assertThat(admission.inProgress()).isZero();
+        assertThat(awaitingHello.count()).isZero();
     }
 
     @Test
@@ -207,7 +259,8 @@ class HandshakeTest {
         assertThat(resume(right, ADDRESS).resumed()).as("after the cool-down").isTrue();
         assertThat(resume(guess, ADDRESS).reason()).as("and the count starts over")
                 .isEqualTo(ResumeFailure.BAD_TOKEN);
-        assertThat(metrics.scrape()).contains("tether_handshakes_refused_total{node=\"test-node\",reason=\"failed_resumes\"} 2.0");
+        assertThat(metrics.scrape())
+                .contains("tether_handshakes_refused_total{node=\"test-node\",reason=\"failed_resumes\"} 2.0");
     }
 
     @Test
