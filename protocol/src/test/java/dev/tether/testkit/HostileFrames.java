@@ -172,7 +172,8 @@ public final class HostileFrames {
         frame.set(field, values[random.nextInt(values.length)]);
         if (frame.get("resume") instanceof ObjectNode resume && random.nextBoolean()) {
             List<String> inner = fields(resume);
-            resume.set(inner.get(random.nextInt(inner.size())), values[random.nextInt(values.length)]);
+            // A copy: the resume object may itself be one of the values, and must not come to contain itself.
+            resume.set(inner.get(random.nextInt(inner.size())), values[random.nextInt(values.length)].deepCopy());
         }
         return frame.toString();
     }
