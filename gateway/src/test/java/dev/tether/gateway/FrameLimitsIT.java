@@ -14,10 +14,16 @@ import dev.tether.protocol.ServerAck;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.ServerFrame;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
@@ -199,5 +205,58 @@ class FrameLimitsIT {
         Reply reply = post("s".repeat(200), "{\"name\":\"n\"}");
         assertThat(reply.status()).isEqualTo(404);
         assertThat(reply.body()).doesNotContain("s".repeat(65)).contains("id of 200 characters");
+    }
+
+    @Test
+    void atTheSmallestLimitNoProducerMakesALargerFrame() {
+        int limit = 1024;
+        FrameCodec codec = new FrameCodec(limit);
+        // Long text with escapes and surrogate pairs, an event that fits, the message's text again; and on request an
+        // event that cannot fit, which fails its reply.
+        gateway.handler((context, message) -> message.text().equals("big event")
+                ? Flux.just(ReplyPart.text("before"), ReplyPart.event("big", TextNode.valueOf("e".repeat(limit))))
+                : Flux.just(ReplyPart.text("\"\u00e9\ud83d\ude80".repeat(500)),
+                        ReplyPart.event("fits", TextNode.valueOf("f".repeat(100))), ReplyPart.text(message.text())));
+        gateway.start(c -> c.connections(o -> o.maxFrameBytes(limit)));
+        TestSocket socket = gateway.connect(limit);
+        socket.send(Hello.fresh());
+        Welcome welcome = socket.next(Welcome.class);
+
+        String longest = "w".repeat(codec.maxTextBytes());
+        socket.send(new UserMessage(1, longest));
+        socket.send(new UserMessage(2, "big event"));
+        socket.sendText(userMessage(3, "v".repeat(codec.maxTextBytes() + 1)));
+        socket.sendText("{\"type\":\"" + "t".repeat(limit - 20) + "\"}");
+        String prefix = "{\"name\":\"n\",\"data\":\"";
+        assertThat(post(welcome.sessionId(), prefix + "p".repeat(limit - 100) + "\"}").status()).isEqualTo(200);
+        assertThat(post(welcome.sessionId(), prefix + "p".repeat(limit - 40) + "\"}").status()).isEqualTo(413);
+
+        List<ServerFrame> frames = new ArrayList<>();
+        int done = 0;
+        int errors = 0;
+        boolean pushed = false;
+        while (done < 2 || errors < 2 || !pushed) {
+            String text = socket.nextText();
+            assertThat(text.getBytes(StandardCharsets.UTF_8).length).as(text).isLessThanOrEqualTo(limit);
+            ServerFrame frame = codec.decodeServer(text);
+            frames.add(frame);
+            done += frame instanceof AssistantDone ? 1 : 0;
+            errors += frame instanceof ErrorFrame ? 1 : 0;
+            pushed |= frame instanceof ServerEvent event && event.name().equals("n");
+        }
+        StringBuilder first = new StringBuilder();
+        for (ServerFrame frame : frames) {
+            if (frame instanceof AssistantDelta delta && delta.replyTo() == 1) {
+                first.append(delta.text());
+            }
+        }
+        assertThat(first.toString()).isEqualTo("\"\u00e9\ud83d\ude80".repeat(500) + longest);
+        assertThat(frames).filteredOn(AssistantDone.class::isInstance).extracting(f -> ((AssistantDone) f).reason())
+                .containsExactlyInAnyOrder(DoneReason.COMPLETE, DoneReason.FAILED);
+        assertThat(frames).filteredOn(ErrorFrame.class::isInstance)
+                .extracting(f -> ((ErrorFrame) f).code())
+                .containsExactlyInAnyOrder(ErrorCode.VALIDATION_ERROR, ErrorCode.UNKNOWN_TYPE);
+        assertThat(frames).filteredOn(ServerEvent.class::isInstance).extracting(f -> ((ServerEvent) f).name())
+                .containsExactlyInAnyOrder("fits", "n");
     }
 }
