@@ -12,6 +12,8 @@ final class EncodedText {
     /** What a lone surrogate is written as: it is not Unicode, so the gateway never sends one. */
     static final char REPLACEMENT = '\uFFFD';
 
+    private static final String ELLIPSIS = "\u2026";
+
     private EncodedText() {
     }
 
@@ -61,6 +63,39 @@ final class EncodedText {
             i += Character.charCount(cp);
         }
         return i;
+    }
+
+    /** The UTF-8 length of encoded JSON text, a lone surrogate counted as the 3 bytes of U+FFFD. */
+    static long utf8Length(String json) {
+        long bytes = 0;
+        int length = json.length();
+        for (int i = 0; i < length; i++) {
+            char c = json.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(json.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * {@code text} well-formed and at most {@code maxBytes} encoded: cut between code points, with an ellipsis, when
+     * longer. For what the gateway writes from text it did not check, such as messages.
+     */
+    static String bounded(String text, int maxBytes) {
+        String whole = replaceLoneSurrogates(text);
+        // 6 bytes is the most a char takes encoded: shorter texts need no counting.
+        if ((long) whole.length() * 6 <= maxBytes || bytes(whole) <= maxBytes) {
+            return whole;
+        }
+        return whole.substring(0, cut(whole, 0, maxBytes - bytes(ELLIPSIS))) + ELLIPSIS;
     }
 
     /** The index of the first lone surrogate in {@code text}, or -1 if it is well-formed Unicode. */

@@ -14,22 +14,11 @@ public record ErrorFrame(ErrorCode code, String message) implements ServerFrame 
     public static final int MAX_MESSAGE_BYTES = 512;
 
     public ErrorFrame {
-        message = bounded(message == null ? "" : message);
+        message = EncodedText.bounded(message == null ? "" : message, MAX_MESSAGE_BYTES);
     }
 
     @Override
     public String type() {
         return TYPE;
-    }
-
-    private static String bounded(String message) {
-        String text = EncodedText.replaceLoneSurrogates(message);
-        // 6 bytes is the most a char can take encoded: shorter messages need no counting.
-        if ((long) text.length() * 6 <= MAX_MESSAGE_BYTES || EncodedText.bytes(text) <= MAX_MESSAGE_BYTES) {
-            return text;
-        }
-        String ellipsis = "\u2026";
-        return text.substring(0, EncodedText.cut(text, 0, MAX_MESSAGE_BYTES - EncodedText.bytes(ellipsis)))
-                + ellipsis;
     }
 }

@@ -66,7 +66,7 @@ public final class FrameCodec {
         // One frame is one JSON object: a second value or other text after it is not ignored.
         this.mapper = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.maxTextBytes = maxFrameBytes - (int)
-                utf8Length(write(new AssistantDelta(WIDEST_NUMBER, WIDEST_NUMBER, "")));
+                EncodedText.utf8Length(write(new AssistantDelta(WIDEST_NUMBER, WIDEST_NUMBER, "")));
     }
 
     /** The mapper behind this codec, for building {@code data} trees. */
@@ -114,7 +114,7 @@ public final class FrameCodec {
         }
         Frame widest = frame instanceof Sequenced sequenced && sequenced.seq() == Sequenced.UNASSIGNED
                 ? sequenced.withSeq(WIDEST_NUMBER) : frame;
-        long bytes = utf8Length(write(widest));
+        long bytes = EncodedText.utf8Length(write(widest));
         if (bytes > maxFrameBytes) {
             throw FrameException.tooLarge(frame.type(), bytes, maxFrameBytes);
         }
@@ -151,7 +151,7 @@ public final class FrameCodec {
         String json = write(frame);
         // A char takes at most 3 bytes in UTF-8 (a surrogate pair 4 for its 2): most frames need no counting.
         if ((long) json.length() * 3 > maxFrameBytes) {
-            long bytes = utf8Length(json);
+            long bytes = EncodedText.utf8Length(json);
             if (bytes > maxFrameBytes) {
                 throw FrameException.tooLarge(frame.type(), bytes, maxFrameBytes);
             }
@@ -249,26 +249,6 @@ public final class FrameCodec {
             // Writing to memory fails only on a bug (for example a data tree that cannot be serialized).
             throw new UncheckedIOException("cannot encode " + frame.type(), e);
         }
-    }
-
-    /** The UTF-8 length of encoded JSON text, a lone surrogate counted as the 3 bytes of U+FFFD. */
-    private static long utf8Length(String json) {
-        long bytes = 0;
-        int length = json.length();
-        for (int i = 0; i < length; i++) {
-            char c = json.charAt(i);
-            if (c < 0x80) {
-                bytes += 1;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(json.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
     }
 
     private void writeData(JsonGenerator json, JsonNode data) throws IOException {

@@ -6,6 +6,10 @@ import java.util.Objects;
  * Why a reply ended {@code failed}, carried by its {@link AssistantDone}: a machine-readable code and a message for
  * people.
  *
+ * <p>Both come from a handler, so both are bounded here, whatever it wrote, for the done frame to fit in the smallest
+ * frame limit: well-formed Unicode, the code at most {@link #MAX_CODE_BYTES} and the message at most
+ * {@link #MAX_MESSAGE_BYTES} encoded, cut between code points with an ellipsis.
+ *
  * <p>The codes the gateway's own handlers use are the constants below; an application's handler may use its own.
  *
  * @param code    non-empty, for example {@link #UPSTREAM_UNAVAILABLE}
@@ -24,9 +28,14 @@ public record ReplyError(String code, String message) {
     /** The handler failed for a reason of its own. */
     public static final String HANDLER_FAILED = "handler_failed";
 
+    /** The most bytes a code takes encoded (UTF-8, JSON escapes included): 64. */
+    public static final int MAX_CODE_BYTES = 64;
+    /** The most bytes a message takes encoded (UTF-8, JSON escapes included): 512. */
+    public static final int MAX_MESSAGE_BYTES = 512;
+
     public ReplyError {
-        Objects.requireNonNull(code, "code");
-        Objects.requireNonNull(message, "message");
+        code = EncodedText.bounded(Objects.requireNonNull(code, "code"), MAX_CODE_BYTES);
+        message = EncodedText.bounded(Objects.requireNonNull(message, "message"), MAX_MESSAGE_BYTES);
         if (code.isEmpty()) {
             throw new IllegalArgumentException("code must not be empty");
         }

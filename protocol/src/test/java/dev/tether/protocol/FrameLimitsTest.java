@@ -213,6 +213,18 @@ class FrameLimitsTest {
         }
 
         @Test
+        void aFailedReplysErrorFromAHandlerIsBoundedSoItsDoneFitsTheSmallestLimit() {
+            ReplyError error = new ReplyError("c".repeat(1_000), "\u0001".repeat(10_000) + "\ud800");
+            assertThat(EncodedText.bytes(error.code())).isLessThanOrEqualTo(ReplyError.MAX_CODE_BYTES);
+            assertThat(EncodedText.bytes(error.message())).isLessThanOrEqualTo(ReplyError.MAX_MESSAGE_BYTES);
+            assertThat(EncodedText.loneSurrogate(error.message())).isEqualTo(-1);
+            AssistantDone done = new AssistantDone(Long.MAX_VALUE, Long.MAX_VALUE, DoneReason.FAILED, error,
+                    new TokenUsage(Long.MAX_VALUE, Long.MAX_VALUE));
+            assertThat(bytes(new FrameCodec(1024).encode(done))).isLessThanOrEqualTo(1024);
+            assertThat(new ReplyError("upstream_timeout", "short").code()).isEqualTo("upstream_timeout");
+        }
+
+        @Test
         void anErrorFrameMessageIsWellFormed() {
             assertThat(new ErrorFrame(ErrorCode.INTERNAL, "x\ud800").message()).isEqualTo("x\ufffd");
         }

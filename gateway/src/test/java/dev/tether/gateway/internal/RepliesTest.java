@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tether.gateway.ConversationHandler;
 import dev.tether.gateway.ConversationHandlers;
 import dev.tether.gateway.InMemorySessionStore;
+import dev.tether.gateway.ReplyFailure;
 import dev.tether.gateway.ReplyPart;
 import dev.tether.gateway.testing.FaultyStore;
 import dev.tether.gateway.testing.MutableClock;
@@ -121,6 +122,23 @@ class RepliesTest {
         assertThat(log(id)).as("an event cannot be cut: the reply ends `failed` where the event would have been")
                 .containsExactly(new AssistantDelta(1, 1, "before"), new AssistantDone(2, 1, DoneReason.FAILED));
         assertThat(replies.size()).isZero();
+    }
+
+    @Test
+    void aHandlerFailureTellingAHugeMessageEndsWithADoneThatFits() {
+        Replies replies = replies((context, message) -> Flux.error(
+                new ReplyFailure("upstream_broken", "the upstream said: " + "\u0001".repeat(100_000))));
+        String id = session();
+
+        replies.start(id, ask(id, 1, "go"));
+        time.advanceTimeBy(Duration.ofSeconds(1));
+
+        assertThat(log(id)).singleElement().satisfies(done -> {
+            assertThat(((AssistantDone) done).error().code()).isEqualTo("upstream_broken");
+            assertThat(((AssistantDone) done).error().message()).startsWith("the upstream said: ").endsWith("\u2026");
+            assertThat(new FrameCodec(1024).encode(done).getBytes(StandardCharsets.UTF_8).length)
+                    .isLessThanOrEqualTo(1024);
+        });
     }
 
     @Test
