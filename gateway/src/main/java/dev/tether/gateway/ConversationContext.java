@@ -1,5 +1,6 @@
 package dev.tether.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import java.util.List;
@@ -28,4 +29,13 @@ public interface ConversationContext {
      * @param beforeCseq the cseq of the message being answered; only earlier messages and their replies count
      */
     Mono<List<Turn>> history(long beforeCseq, HistoryLimits limits);
+
+    /**
+     * Appends an application {@code event} to the session's log outside any reply, such as a handler's answer to a
+     * client event, at most once per {@code key}: called again with the same key (a retry after a failure whose
+     * outcome was unknown, or on another node), it stores nothing.
+     *
+     * @return the event's seq, the first one's for a key used before
+     */
+    Mono<Long> appendEventOnce(String key, String name, JsonNode data);
 }

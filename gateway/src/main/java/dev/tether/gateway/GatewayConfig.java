@@ -27,6 +27,7 @@ public final class GatewayConfig {
     private final HandlerOptions handler;
     private final PushApiOptions pushApi;
     private final StoreOptions store;
+    private final BackendOptions backend;
 
     private GatewayConfig(Builder b) {
         this.server = b.server;
@@ -38,6 +39,7 @@ public final class GatewayConfig {
         this.handler = b.handler;
         this.pushApi = b.pushApi;
         this.store = b.store;
+        this.backend = b.backend;
     }
 
     /** The defaults, with a random node id. */
@@ -53,7 +55,8 @@ public final class GatewayConfig {
     /** A builder starting from this configuration, node id included. */
     public Builder toBuilder() {
         return new Builder().server(server).connections(connections).sessionLimits(sessionLimits)
-                .admission(admission).resumes(resumes).replies(replies).handler(handler).pushApi(pushApi).store(store);
+                .admission(admission).resumes(resumes).replies(replies).handler(handler).pushApi(pushApi).store(store)
+                .backend(backend);
     }
 
     /** Where the node listens and who it is; default {@link ServerOptions#defaults()}. */
@@ -101,10 +104,15 @@ public final class GatewayConfig {
         return store;
     }
 
+    /** The application's backend of the {@code http} handler; default {@link BackendOptions#defaults()}. */
+    public BackendOptions backend() {
+        return backend;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + server + ", " + connections + ", " + sessionLimits + ", " + admission + ", "
-                + resumes + ", " + replies + ", " + handler + ", " + pushApi + ", " + store + "]";
+                + resumes + ", " + replies + ", " + handler + ", " + pushApi + ", " + store + ", " + backend + "]";
     }
 
     /** Builds a {@link GatewayConfig}; each part is validated when it is built. */
@@ -118,6 +126,7 @@ public final class GatewayConfig {
         private HandlerOptions handler = HandlerOptions.defaults();
         private PushApiOptions pushApi = PushApiOptions.off();
         private StoreOptions store = StoreOptions.defaults();
+        private BackendOptions backend = BackendOptions.defaults();
 
         private Builder() {
         }
@@ -214,6 +223,17 @@ public final class GatewayConfig {
         /** Changes the store options set so far. */
         public Builder store(UnaryOperator<StoreOptions.Builder> change) {
             return store(change.apply(store.toBuilder()).build());
+        }
+
+        /** The application's backend of the {@code http} handler. */
+        public Builder backend(BackendOptions backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** Changes the backend options set so far. */
+        public Builder backend(UnaryOperator<BackendOptions.Builder> change) {
+            return backend(change.apply(backend.toBuilder()).build());
         }
 
         public GatewayConfig build() {

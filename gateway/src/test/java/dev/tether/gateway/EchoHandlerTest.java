@@ -2,6 +2,7 @@ package dev.tether.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
@@ -34,6 +35,11 @@ class EchoHandlerTest {
         @Override
         public Mono<List<Turn>> history(long beforeCseq, HistoryLimits limits) {
             return Mono.just(List.of());
+        }
+
+        @Override
+        public Mono<Long> appendEventOnce(String key, String name, JsonNode data) {
+            return Mono.error(new UnsupportedOperationException("the echo handler appends no events"));
         }
     };
 

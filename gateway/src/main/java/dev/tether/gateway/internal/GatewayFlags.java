@@ -1,6 +1,7 @@
 package dev.tether.gateway.internal;
 
 import dev.tether.gateway.AdmissionOptions;
+import dev.tether.gateway.BackendOptions;
 import dev.tether.gateway.ConnectionOptions;
 import dev.tether.gateway.HandlerOptions;
 import dev.tether.gateway.PushApiOptions;
@@ -93,6 +94,20 @@ final class GatewayFlags {
                     (b, v) -> b.handler(o -> o.name(v))),
             Flag.duration("echo-delay", "pause before each word of the echo handler",
                     HandlerOptions.DEFAULT_ECHO_DELAY, (b, v) -> b.handler(o -> o.echoDelay(v))),
+            Flag.text("backend-url", "URL", "the application's backend of --handler http: every user message and "
+                    + "client event is posted to it", "none", (b, v) -> b.backend(o -> o.url(v))),
+            Flag.text("backend-secret", "SECRET", "secret (at least 32 bytes) of the X-Tether-Signature HMAC on each "
+                    + "backend call; prefer the variable TETHER_BACKEND_SECRET", "none",
+                    (b, v) -> b.backend(o -> o.secret(v))),
+            Flag.duration("backend-timeout", "how long a backend call may take to send its first part",
+                    BackendOptions.DEFAULT_TIMEOUT, (b, v) -> b.backend(o -> o.timeout(v))),
+            Flag.integer("backend-retries", "COUNT", "retries of a backend call that failed before its first part "
+                    + "(connection error, 429, 5xx)", BackendOptions.DEFAULT_RETRIES,
+                    (b, v) -> b.backend(o -> o.retries(v))),
+            Flag.integer("backend-max-history", "MESSAGES", "history messages sent with each user message",
+                    BackendOptions.DEFAULT_MAX_HISTORY, (b, v) -> b.backend(o -> o.maxHistory(v))),
+            Flag.integer("backend-max-history-chars", "CHARS", "history characters sent with each user message",
+                    BackendOptions.DEFAULT_MAX_HISTORY_CHARS, (b, v) -> b.backend(o -> o.maxHistoryChars(v))),
             new Flag<>("store", "memory|redis", "session store", StoreOptions.Kind.class, GatewayFlags::storeKind,
                     StoreOptions.DEFAULT_KIND.name().toLowerCase(Locale.ROOT), (b, v) -> b.store(o -> o.kind(v))),
             Flag.text("redis-uri", "URI", "Redis for --store redis: redis://host:port, or "

@@ -45,6 +45,7 @@ final class GatewayMetrics implements AutoCloseable {
     private final Map<DoneReason, Counter> repliesEnded = new EnumMap<>(DoneReason.class);
     private final Counter framesSent;
     private final Counter storeCallsFailed;
+    private final Counter eventsFailed;
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> pushes = new ConcurrentHashMap<>();
 
@@ -105,6 +106,10 @@ final class GatewayMetrics implements AutoCloseable {
         storeCallsFailed = Counter.builder("tether.store.calls.failed")
                 .description("session store calls that failed because the store was unavailable")
                 .register(registry);
+        eventsFailed = Counter.builder("tether.handler.events.failed")
+                .description("client events the conversation handler failed on (for http: not delivered to the "
+                        + "backend after its retries)")
+                .register(registry);
     }
 
     /** Gauges read at scrape time from the node's live state. */
@@ -162,6 +167,11 @@ final class GatewayMetrics implements AutoCloseable {
 
     void replyEnded(DoneReason reason) {
         repliesEnded.get(reason).increment();
+    }
+
+    /** The conversation handler failed on a client event. */
+    void eventFailed() {
+        eventsFailed.increment();
     }
 
     void frameSent() {

@@ -284,8 +284,11 @@ final class Replies {
     /** Passes a stored client event to the handler. */
     void event(String sessionId, ClientEvent event) {
         Mono.defer(() -> handler.onEvent(context(sessionId), event))
-                .subscribe(null, e -> LOG.warn("handler failed on event {} in session {}: {}", event.name(),
-                        sessionId, e.toString()));
+                .subscribe(null, e -> {
+                    metrics.eventFailed();
+                    LOG.warn("handler failed on event {} (cseq {}) in session {}: {}", event.name(), event.cseq(),
+                            sessionId, e.toString());
+                });
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tether.gateway.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.HistoryLimits;
 import dev.tether.gateway.Turn;
@@ -7,7 +8,9 @@ import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
+import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.util.ArrayDeque;
@@ -56,6 +59,11 @@ final class SessionContext implements ConversationContext {
         Objects.requireNonNull(limits, "limits");
         return Mono.zip(clientMessages().collectList(), frames().collectList())
                 .map(both -> newest(turns(both.getT1(), both.getT2(), beforeCseq), limits));
+    }
+
+    @Override
+    public Mono<Long> appendEventOnce(String key, String name, JsonNode data) {
+        return store.appendOnce(sessionId, key, ServerEvent.of(name, data)).map(OnceAppend::seq);
     }
 
     /** Every turn before {@code beforeCseq}, oldest first. */
