@@ -73,6 +73,16 @@ class HttpHandlerIT {
         return ((AssistantDone) frames.getLast()).reason();
     }
 
+    /** The code of the error a failed reply ended with. */
+    private static String failure(List<Sequenced> frames) {
+        AssistantDone done = (AssistantDone) frames.getLast();
+        assertThat(done.reason()).isEqualTo(DoneReason.FAILED);
+        assertThat(done.error()).as("the error told").isNotNull();
+        assertThat(done.error().message()).as("nothing of the backend's address or body")
+                .doesNotContain("127.0.0.1").doesNotContain("bad request").doesNotContain("down");
+        return done.error().code();
+    }
+
     /** HMAC-SHA256 of the body, computed here apart from the gateway's code. */
     private static String expectedSignature(byte[] body) throws Exception {
         Mac mac = Mac.getInstance("HmacSHA256");
@@ -161,7 +171,7 @@ class HttpHandlerIT {
         socket.send(new UserMessage(1, "go"));
         List<Sequenced> reply = reply(socket);
 
-        assertThat(reason(reply)).isEqualTo(DoneReason.FAILED);
+        assertThat(failure(reply)).isEqualTo("upstream_rejected");
         assertThat(backend.calls()).hasSize(1);
     }
 
@@ -192,8 +202,30 @@ class HttpHandlerIT {
 
         socket.send(new UserMessage(1, "go"));
 
-        assertThat(reason(reply(socket))).isEqualTo(DoneReason.FAILED);
+        assertThat(failure(reply(socket))).isEqualTo("upstream_unavailable");
         assertThat(backend.calls()).hasSize(2);
+    }
+
+    @Test
+    void anUnreachableBackendFailsTheReplyAsUnavailableAfterItsRetries() {
+        gateway.start(c -> c.handler(h -> h.name("http"))
+                .backend(b -> b.url("http://127.0.0.1:" + closedPort() + "/tether").secret(SECRET).retries(1)));
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+        socket.next(Welcome.class);
+
+        socket.send(new UserMessage(1, "go"));
+
+        assertThat(failure(reply(socket))).isEqualTo("upstream_unavailable");
+    }
+
+    private static int closedPort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -203,7 +235,7 @@ class HttpHandlerIT {
 
         socket.send(new UserMessage(1, "go"));
 
-        assertThat(reason(reply(socket))).isEqualTo(DoneReason.FAILED);
+        assertThat(failure(reply(socket))).isEqualTo("upstream_timeout");
         assertThat(backend.nextAbort(TestSocket.TIMEOUT)).as("the slow call was abandoned").isNotNull();
     }
 
@@ -217,7 +249,7 @@ class HttpHandlerIT {
         List<Sequenced> reply = reply(socket);
 
         assertThat(text(reply)).isEqualTo("partial");
-        assertThat(reason(reply)).isEqualTo(DoneReason.FAILED);
+        assertThat(failure(reply)).isEqualTo("upstream_broken");
         assertThat(backend.calls()).hasSize(1);
     }
 
@@ -231,7 +263,7 @@ class HttpHandlerIT {
         List<Sequenced> reply = reply(socket);
 
         assertThat(text(reply)).isEqualTo("ok");
-        assertThat(reason(reply)).isEqualTo(DoneReason.FAILED);
+        assertThat(failure(reply)).isEqualTo("upstream_broken");
     }
 
     @Test
