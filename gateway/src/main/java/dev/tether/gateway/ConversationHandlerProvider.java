@@ -10,6 +10,9 @@ public interface ConversationHandlerProvider {
     /** The name selected with {@code --handler}. */
     String name();
 
-    /** A handler configured from the gateway's configuration. */
+    /**
+     * A handler configured from the gateway's configuration. If it is {@link AutoCloseable}, it is closed when the
+     * node stops.
+     */
     ConversationHandler create(GatewayConfig config);
 }

@@ -4,6 +4,7 @@ import dev.tether.gateway.internal.GatewayServer;
 import dev.tether.protocol.session.SessionStore;
 import java.time.Clock;
 import java.util.Objects;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -58,12 +59,33 @@ public final class TetherGateway {
             boolean owned = store == null;
             SessionStore sessions = owned ? createStore() : store;
             return GatewayServer.start(config, sessions, owned, conversation, clock, scheduler)
+                    // A handler made here from the configuration (its HTTP connections, say) ends with the node.
+                    .doOnNext(node -> {
+                        if (handler == null) {
+                            node.onDispose().subscribe(null, e -> closeHandler(conversation),
+                                    () -> closeHandler(conversation));
+                        }
+                    })
                     .doOnError(e -> {
+                        if (handler == null) {
+                            closeHandler(conversation);
+                        }
                         if (owned) {
                             sessions.close();
                         }
                     });
         });
+    }
+
+    private static void closeHandler(ConversationHandler conversation) {
+        if (conversation instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(TetherGateway.class).warn("the conversation handler did not close: {}",
+                        e.toString());
+            }
+        }
     }
 
     private SessionStore createStore() {

@@ -73,6 +73,14 @@ class HttpHandlerIT {
         return ((AssistantDone) frames.getLast()).reason();
     }
 
+    /** The text of the reply to "go", which must complete. */
+    private static String completeReplyToGo(TestSocket socket) {
+        socket.send(new UserMessage(1, "go"));
+        List<Sequenced> reply = reply(socket);
+        assertThat(reason(reply)).isEqualTo(DoneReason.COMPLETE);
+        return text(reply);
+    }
+
     /** The code of the error a failed reply ended with. */
     private static String failure(List<Sequenced> frames) {
         AssistantDone done = (AssistantDone) frames.getLast();
@@ -141,26 +149,16 @@ class HttpHandlerIT {
     void serverSentEventsWithTheSameJsonAreAccepted() {
         backend.then(BackendServer.chunks("text/event-stream", Duration.ofMillis(10),
                 ": a comment\n\n", "event: part\ndata: {\"text\":\"a\"}\n\n", "data: {\"text\":\"b\"}\r\n\r\n"));
-        TestSocket socket = start(b -> b);
 
-        socket.send(new UserMessage(1, "go"));
-        List<Sequenced> reply = reply(socket);
-
-        assertThat(text(reply)).isEqualTo("ab");
-        assertThat(reason(reply)).isEqualTo(DoneReason.COMPLETE);
+        assertThat(completeReplyToGo(start(b -> b))).isEqualTo("ab");
     }
 
     @Test
     void aLineSplitAcrossChunksIsReadWhole() {
         backend.then(BackendServer.chunks("application/x-ndjson", Duration.ofMillis(30),
                 "{\"te", "xt\":\"h\u00e9\"}\n{\"text\"", ":\" there\"}", "\n"));
-        TestSocket socket = start(b -> b);
 
-        socket.send(new UserMessage(1, "go"));
-        List<Sequenced> reply = reply(socket);
-
-        assertThat(text(reply)).isEqualTo("h\u00e9 there");
-        assertThat(reason(reply)).isEqualTo(DoneReason.COMPLETE);
+        assertThat(completeReplyToGo(start(b -> b))).isEqualTo("h\u00e9 there");
     }
 
     @Test
@@ -327,5 +325,26 @@ class HttpHandlerIT {
         }
         assertThat(gateway.store().read(welcome.sessionId(), 0).collectList().block(TestSocket.TIMEOUT))
                 .as("the answer's event, once").hasSize(1);
+    }
+
+    @Test
+    void aClientEventTheBackendRefusesIsLoggedAndCountedNotDroppedSilently() throws Exception {
+        backend.then(BackendServer.status(422, Map.of(), "no"));
+        TestSocket socket = start(b -> b.retries(2));
+
+        socket.send(new ClientEvent(1, "key", JSON.readTree("{\"digit\":\"2\"}")));
+        socket.next(ServerAck.class);
+
+        dev.tether.testkit.Eventually.await("the failure counted", TestSocket.TIMEOUT,
+                () -> metrics().contains("tether_handler_events_failed_total{node=\"test-node\"} 1.0"));
+        assertThat(backend.calls()).as("a refusal is not retried").hasSize(1);
+    }
+
+    private String metrics() {
+        return reactor.netty.http.client.HttpClient.create()
+                .get()
+                .uri("http://127.0.0.1:" + gateway.gateway().port() + "/metrics")
+                .responseContent().aggregate().asString()
+                .block(TestSocket.TIMEOUT);
     }
 }

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +92,7 @@ final class BackendClient implements AutoCloseable {
                             .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
             // The timeout bounds the wait for the first part, tries included; later parts may take their time.
             return parts.timeout(Mono.delay(timeout, scheduler), part -> Mono.never())
-                    .onErrorMap(java.util.concurrent.TimeoutException.class, e -> new BackendException(
+                    .onErrorMap(TimeoutException.class, e -> new BackendException(
                             BackendException.TIMEOUT, "the backend sent nothing within " + timeout.toMillis() + " ms",
                             e));
         });

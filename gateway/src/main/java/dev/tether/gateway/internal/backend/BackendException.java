@@ -2,6 +2,7 @@ package dev.tether.gateway.internal.backend;
 
 import dev.tether.gateway.ReplyFailure;
 import dev.tether.protocol.ReplyError;
+import java.time.Duration;
 
 /**
  * A backend call that failed, with the code the reply's {@code failed} end carries: {@link #UNAVAILABLE},
@@ -20,7 +21,7 @@ final class BackendException extends RuntimeException {
 
     private final String code;
     private final int status;
-    private final transient java.time.Duration retryAfter;
+    private final transient Duration retryAfter;
 
     BackendException(String code, String message) {
         this(code, message, 0, null, null);
@@ -30,7 +31,7 @@ final class BackendException extends RuntimeException {
         this(code, message, 0, null, cause);
     }
 
-    BackendException(String code, String message, int status, java.time.Duration retryAfter, Throwable cause) {
+    BackendException(String code, String message, int status, Duration retryAfter, Throwable cause) {
         super(message, cause, false, false);
         this.code = code;
         this.status = status;
@@ -48,7 +49,7 @@ final class BackendException extends RuntimeException {
     }
 
     /** The wait the backend asked for with {@code Retry-After}, or {@code null}. */
-    java.time.Duration retryAfter() {
+    Duration retryAfter() {
         return retryAfter;
     }
 

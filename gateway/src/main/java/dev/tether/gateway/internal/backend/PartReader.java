@@ -149,11 +149,12 @@ final class PartReader {
             }
             case "event" -> {
                 JsonNode eventName = value.get("name");
-                if (!value.isObject() || eventName == null || !eventName.isTextual() || eventName.textValue().isEmpty()) {
+                if (eventName == null || !eventName.isTextual() || eventName.textValue().isEmpty()) {
                     throw broken("an event without a name", json);
                 }
                 JsonNode eventData = value.get("data");
-                yield new BackendPart.Event(eventName.textValue(), eventData == null ? NullNode.getInstance() : eventData);
+                yield new BackendPart.Event(eventName.textValue(),
+                        eventData == null ? NullNode.getInstance() : eventData);
             }
             case "state" -> {
                 if (!(value instanceof ObjectNode state)) {
