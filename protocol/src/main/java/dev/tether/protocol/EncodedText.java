@@ -20,10 +20,19 @@ final class EncodedText {
     /** The encoded bytes of {@code text}; a lone surrogate counts as the replacement character it becomes. */
     static long bytes(String text) {
         long bytes = 0;
-        for (int i = 0; i < text.length(); ) {
-            int cp = text.codePointAt(i);
-            bytes += bytes(cp);
-            i += Character.charCount(cp);
+        int length = text.length();
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes += bytes(c);
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
         }
         return bytes;
     }
