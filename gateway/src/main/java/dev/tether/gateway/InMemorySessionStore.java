@@ -1,5 +1,6 @@
 package dev.tether.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.gateway.internal.MemorySession;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
@@ -11,6 +12,7 @@ import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionIds;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
+import dev.tether.protocol.session.SessionState;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
@@ -254,6 +256,19 @@ public final class InMemorySessionStore implements SessionStore {
     private Sinks.Many<CancelRequest> cancelSink(String nodeId) {
         // Best effort, like a pub/sub channel: a request nobody listens to is dropped, a slow listener loses none.
         return cancels.computeIfAbsent(nodeId, id -> Sinks.many().multicast().directBestEffort());
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @Override
+    public Mono<SessionState> readState(String sessionId) {
+        return locked(sessionId, (session, now) -> session.state());
+    }
+
+    @Override
+    public Mono<SessionState> writeState(String sessionId, long ifVersion, ObjectNode state) {
+        return StoreArguments.state(sessionId, ifVersion, state, limits.maxStateBytes())
+                .flatMap(json -> locked(sessionId, (session, now) -> session.writeState(ifVersion, json)));
     }
 
     // ---------------------------------------------------------------- health

@@ -3,11 +3,14 @@ package dev.tether.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.session.SessionState;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -40,6 +43,16 @@ class EchoHandlerTest {
         @Override
         public Mono<Long> appendEventOnce(String key, String name, JsonNode data) {
             return Mono.error(new UnsupportedOperationException("the echo handler appends no events"));
+        }
+
+        @Override
+        public Mono<SessionState> state() {
+            return Mono.just(SessionState.initial());
+        }
+
+        @Override
+        public Mono<SessionState> updateState(UnaryOperator<ObjectNode> change) {
+            return Mono.error(new UnsupportedOperationException("the echo keeps no state"));
         }
     };
 

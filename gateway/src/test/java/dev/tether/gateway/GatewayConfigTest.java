@@ -44,7 +44,8 @@ class GatewayConfigTest {
         assertThatThrownBy(() -> GatewayConfig.builder().sessionLimits(l -> l.historyFrames(1_000_001)))
                 .hasMessage("historyFrames must be between 1 and 1000000, got 1000001");
         assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), 0, Duration.ofSeconds(1),
-                SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES))
+                SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES,
+                SessionLimits.DEFAULT_MAX_STATE_BYTES))
                 .hasMessage("historyFrames must be between 1 and 1000000, got 0");
     }
 

@@ -24,7 +24,8 @@ class SessionLimitsTest {
     void builderSetsEveryValueAndToBuilderCopies() {
         SessionLimits limits = SessionLimits.builder()
                 .grace(Duration.ofSeconds(3)).historyFrames(1).historyMaxAge(Duration.ofMillis(1)).build();
-        assertThat(limits).isEqualTo(new SessionLimits(Duration.ofSeconds(3), 1, Duration.ofMillis(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES));
+        assertThat(limits).isEqualTo(new SessionLimits(Duration.ofSeconds(3), 1, Duration.ofMillis(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES,
+                SessionLimits.DEFAULT_MAX_STATE_BYTES));
         assertThat(limits.toBuilder().build()).isEqualTo(limits);
         assertThat(limits.toBuilder().historyFrames(5).build().grace()).isEqualTo(Duration.ofSeconds(3));
     }
@@ -35,7 +36,8 @@ class SessionLimitsTest {
         assertThatThrownBy(() -> SessionLimits.builder().historyFrames(frames))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("historyFrames must be between 1 and 1000000, got " + frames);
-        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), frames, Duration.ofSeconds(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES))
+        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), frames, Duration.ofSeconds(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES,
+                SessionLimits.DEFAULT_MAX_STATE_BYTES))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("historyFrames must be between 1 and 1000000, got " + frames);
     }
@@ -49,9 +51,11 @@ class SessionLimitsTest {
         assertThatThrownBy(() -> SessionLimits.builder().historyMaxAge(bad))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("historyMaxAge must be > 0, got " + Durations.format(bad));
-        assertThatThrownBy(() -> new SessionLimits(bad, 1, Duration.ofSeconds(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES))
+        assertThatThrownBy(() -> new SessionLimits(bad, 1, Duration.ofSeconds(1), SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES,
+                SessionLimits.DEFAULT_MAX_STATE_BYTES))
                 .hasMessage("grace must be > 0, got " + Durations.format(bad));
-        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), 1, bad, SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES))
+        assertThatThrownBy(() -> new SessionLimits(Duration.ofSeconds(1), 1, bad, SessionLimits.DEFAULT_UNUSED_GRACE, SessionLimits.DEFAULT_HISTORY_BYTES,
+                SessionLimits.DEFAULT_MAX_STATE_BYTES))
                 .hasMessage("historyMaxAge must be > 0, got " + Durations.format(bad));
     }
 
@@ -86,5 +90,16 @@ class SessionLimitsTest {
         SessionLimits.Builder builder = SessionLimits.builder().historyFrames(7);
         assertThatThrownBy(() -> builder.historyFrames(0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(builder.build().historyFrames()).isEqualTo(7);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 0, -1, 1024 * 1024 + 1})
+    void maxStateBytesOutsideTwoToOneMebibyteIsRejectedByName(int bytes) {
+        assertThatThrownBy(() -> SessionLimits.builder().maxStateBytes(bytes))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxStateBytes must be between 2 and 1048576, got " + bytes);
+        assertThat(SessionLimits.defaults().maxStateBytes()).isEqualTo(16 * 1024)
+                .isEqualTo(SessionLimits.DEFAULT_MAX_STATE_BYTES);
+        assertThat(SessionLimits.builder().maxStateBytes(2).build().maxStateBytes()).isEqualTo(2);
     }
 }

@@ -58,6 +58,8 @@ final class GatewayFlags {
                     (b, v) -> b.sessionLimits(o -> o.historyFrames(v))),
             Flag.duration("history-age", "age limit of kept frames", SessionLimits.DEFAULT_HISTORY_MAX_AGE,
                     (b, v) -> b.sessionLimits(o -> o.historyMaxAge(v))),
+            Flag.integer("max-state-bytes", "BYTES", "largest state of a session (a JSON object, counted in UTF-8)",
+                    SessionLimits.DEFAULT_MAX_STATE_BYTES, (b, v) -> b.sessionLimits(o -> o.maxStateBytes(v))),
             Flag.integer("max-awaiting-hello", "COUNT", "connections upgraded that have not sent hello yet; more "
                     + "are refused with 1013", AdmissionOptions.DEFAULT_MAX_AWAITING_HELLO,
                     (b, v) -> b.admission(o -> o.maxAwaitingHello(v))),

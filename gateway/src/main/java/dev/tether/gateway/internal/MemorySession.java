@@ -12,6 +12,7 @@ import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
+import dev.tether.protocol.session.SessionState;
 import dev.tether.protocol.session.SessionStoreException;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,8 +28,8 @@ import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Sinks;
 
 /**
- * One session of the in-memory store: its log, client messages, reply leases, idempotency keys, followers and
- * metadata, and every operation on them. Not thread-safe: the store calls each method under the instance's monitor,
+ * One session of the in-memory store: its log, client messages, reply leases, idempotency keys, state, followers
+ * and metadata, and every operation on them. Not thread-safe: the store calls each method under the instance's monitor,
  * which is what makes each operation one atomic step.
  */
 public final class MemorySession {
@@ -56,6 +57,7 @@ public final class MemorySession {
     private boolean removed;
     /** Whether anything was stored in it or it was resumed: until then it gets the shorter, unused grace. */
     private boolean used;
+    private SessionState state = SessionState.initial();
 
     /** A new session with an empty log, attached to {@code ownerNode}'s connection as generation 1. */
     public MemorySession(String id, byte[] tokenDigest, long epoch, String ownerNode, Instant now,
@@ -304,6 +306,21 @@ public final class MemorySession {
             }
         }
         return ended;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    public SessionState state() {
+        return state;
+    }
+
+    /** Replaces the state if its version is {@code ifVersion} or that is any; fails with a conflict otherwise. */
+    public SessionState writeState(long ifVersion, String json) {
+        if (ifVersion != SessionState.ANY_VERSION && ifVersion != state.version()) {
+            throw SessionStoreException.stateConflict(id, ifVersion, state.version());
+        }
+        state = SessionState.decode(state.version() + 1, json);
+        return state;
     }
 
     // ---------------------------------------------------------------- retention

@@ -1,6 +1,7 @@
 package dev.tether.gateway.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.HistoryLimits;
 import dev.tether.gateway.Turn;
@@ -11,6 +12,7 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.OnceAppend;
+import dev.tether.protocol.session.SessionState;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.util.ArrayDeque;
@@ -19,11 +21,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
-/** A session as its handler sees it, read from the session store alone, so that every node sees the same. */
+/**
+ * A session as its handler sees it, read from the session store alone, so that every node sees the same; its state
+ * changed there by compare-and-set.
+ */
 final class SessionContext implements ConversationContext {
 
     /** Reads of the log tried again when it was trimmed between finding its start and reading from there. */
@@ -52,6 +58,29 @@ final class SessionContext implements ConversationContext {
         return Flux.defer(() -> store.find(sessionId)
                         .flatMapMany(record -> store.read(sessionId, record.firstSeq() - 1)))
                 .retryWhen(Retry.max(TRIMMED_RETRIES).filter(SessionStoreException::isHistoryTruncated));
+    }
+
+    @Override
+    public Mono<SessionState> state() {
+        return store.readState(sessionId);
+    }
+
+    @Override
+    public Mono<SessionState> updateState(UnaryOperator<ObjectNode> change) {
+        Objects.requireNonNull(change, "change");
+        return Mono.defer(() -> store.readState(sessionId).flatMap(current -> {
+                    ObjectNode next = Objects.requireNonNull(change.apply(current.value()),
+                            "a state change returned null");
+                    return next.equals(current.value())
+                            ? Mono.just(current)
+                            : store.writeState(sessionId, current.version(), next);
+                }))
+                // A conflict means another writer got in between: their write is in, so read it and apply again.
+                .retryWhen(Retry.max(MAX_STATE_ATTEMPTS - 1)
+                        .filter(SessionStoreException::isStateConflict)
+                        .onRetryExhaustedThrow((spec, signal) -> new IllegalStateException("the state of session "
+                                + sessionId + " was changed by others " + MAX_STATE_ATTEMPTS
+                                + " times in a row while updating it; gave up", signal.failure())));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.tether.protocol.session;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import java.time.Duration;
@@ -125,6 +126,16 @@ public abstract class ForwardingSessionStore implements SessionStore {
     @Override
     public Flux<CancelRequest> cancelRequests(String nodeId) {
         return forwardFlux("cancelRequests", s -> s.cancelRequests(nodeId));
+    }
+
+    @Override
+    public Mono<SessionState> readState(String sessionId) {
+        return forwardMono("readState", s -> s.readState(sessionId));
+    }
+
+    @Override
+    public Mono<SessionState> writeState(String sessionId, long ifVersion, ObjectNode state) {
+        return forwardMono("writeState", s -> s.writeState(sessionId, ifVersion, state));
     }
 
     @Override

@@ -17,9 +17,12 @@ import java.time.Duration;
  * @param historyBytes  how many bytes of frames, and as many of client messages, a session retains, counting each
  *                      by its JSON encoding in UTF-8, {@link #MIN_HISTORY_BYTES} to {@link #MAX_HISTORY_BYTES};
  *                      an entry larger than this on its own is not retained; default {@link #DEFAULT_HISTORY_BYTES}
+ * @param maxStateBytes how large a session's state ({@link SessionState}) may be, counted by its JSON encoding in
+ *                      UTF-8, {@link #MIN_STATE_BYTES} to {@link #MAX_STATE_BYTES}; default
+ *                      {@link #DEFAULT_MAX_STATE_BYTES}
  */
 public record SessionLimits(Duration grace, int historyFrames, Duration historyMaxAge, Duration unusedGrace,
-                            long historyBytes) {
+                            long historyBytes, int maxStateBytes) {
 
     /** Default grace period for a disconnected session: 5 minutes. */
     public static final Duration DEFAULT_GRACE = Duration.ofMinutes(5);
@@ -48,12 +51,22 @@ public record SessionLimits(Duration grace, int historyFrames, Duration historyM
     /** Largest byte bound of a session's history: 1 GiB. */
     public static final long MAX_HISTORY_BYTES = 1024L * 1024 * 1024;
 
+    /** Default bound of a session's state: 16 KiB. */
+    public static final int DEFAULT_MAX_STATE_BYTES = 16 * 1024;
+
+    /** Smallest bound of a session's state: 2 bytes, the empty object {@code {}}. */
+    public static final int MIN_STATE_BYTES = 2;
+
+    /** Largest bound of a session's state: 1 MiB. */
+    public static final int MAX_STATE_BYTES = 1024 * 1024;
+
     public SessionLimits {
         Checks.positive("grace", grace);
         Checks.between("historyFrames", historyFrames, 1, MAX_HISTORY_FRAMES);
         Checks.positive("historyMaxAge", historyMaxAge);
         Checks.positive("unusedGrace", unusedGrace);
         Checks.between("historyBytes", historyBytes, MIN_HISTORY_BYTES, MAX_HISTORY_BYTES);
+        Checks.between("maxStateBytes", maxStateBytes, MIN_STATE_BYTES, MAX_STATE_BYTES);
     }
 
     /** The defaults. */
@@ -77,7 +90,7 @@ public record SessionLimits(Duration grace, int historyFrames, Duration historyM
 
     private static SessionLimits defaultsRecord() {
         return new SessionLimits(DEFAULT_GRACE, DEFAULT_HISTORY_FRAMES, DEFAULT_HISTORY_MAX_AGE, DEFAULT_UNUSED_GRACE,
-                DEFAULT_HISTORY_BYTES);
+                DEFAULT_HISTORY_BYTES, DEFAULT_MAX_STATE_BYTES);
     }
 
     /** Builds {@link SessionLimits}; each setter validates its argument. */
@@ -91,35 +104,42 @@ public record SessionLimits(Duration grace, int historyFrames, Duration historyM
         /** Grace period of a disconnected session, > 0. */
         public Builder grace(Duration grace) {
             limits = new SessionLimits(grace, limits.historyFrames, limits.historyMaxAge, limits.unusedGrace,
-                    limits.historyBytes);
+                    limits.historyBytes, limits.maxStateBytes);
             return this;
         }
 
         /** Frames retained per session, 1 to {@link #MAX_HISTORY_FRAMES}. */
         public Builder historyFrames(int historyFrames) {
             limits = new SessionLimits(limits.grace, historyFrames, limits.historyMaxAge, limits.unusedGrace,
-                    limits.historyBytes);
+                    limits.historyBytes, limits.maxStateBytes);
             return this;
         }
 
         /** Age limit of retained frames, > 0. */
         public Builder historyMaxAge(Duration historyMaxAge) {
             limits = new SessionLimits(limits.grace, limits.historyFrames, historyMaxAge, limits.unusedGrace,
-                    limits.historyBytes);
+                    limits.historyBytes, limits.maxStateBytes);
             return this;
         }
 
         /** Grace period of a disconnected session never used, > 0. */
         public Builder unusedGrace(Duration unusedGrace) {
             limits = new SessionLimits(limits.grace, limits.historyFrames, limits.historyMaxAge, unusedGrace,
-                    limits.historyBytes);
+                    limits.historyBytes, limits.maxStateBytes);
             return this;
         }
 
         /** Bytes of frames, and of client messages, retained per session, {@link #MIN_HISTORY_BYTES} and up. */
         public Builder historyBytes(long historyBytes) {
             limits = new SessionLimits(limits.grace, limits.historyFrames, limits.historyMaxAge, limits.unusedGrace,
-                    historyBytes);
+                    historyBytes, limits.maxStateBytes);
+            return this;
+        }
+
+        /** Bound of a session's state in bytes, {@link #MIN_STATE_BYTES} to {@link #MAX_STATE_BYTES}. */
+        public Builder maxStateBytes(int maxStateBytes) {
+            limits = new SessionLimits(limits.grace, limits.historyFrames, limits.historyMaxAge, limits.unusedGrace,
+                    limits.historyBytes, maxStateBytes);
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.tether.protocol.session;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import java.time.Duration;
@@ -9,7 +10,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Where sessions live between and across connections: per session, a log of sequenced server frames, the stored
- * client messages, and a little metadata.
+ * client messages, a small state ({@link SessionState}), and a little metadata.
  *
  * <p>Every implementation passes the contract suite {@code SessionStoreContract} in this module's test jar.
  * All methods are non-blocking. Operations on a session that does not exist (never created, expired or removed)
@@ -165,6 +166,23 @@ public interface SessionStore extends AutoCloseable {
      * retryably when the store cannot be reached; the subscriber subscribes again.
      */
     Flux<CancelRequest> cancelRequests(String nodeId);
+
+    /**
+     * The session's state: a small JSON object kept beside the log, which expires and is removed with the session.
+     * A session whose state was never written has version 0 and the empty object.
+     */
+    Mono<SessionState> readState(String sessionId);
+
+    /**
+     * Replaces the session's state, in one atomic step, if its version is {@code ifVersion} (a compare-and-set), or
+     * whatever it is with {@link SessionState#ANY_VERSION}. Fails with {@link SessionStoreException#isStateConflict()}
+     * when the version is another, and with {@link SessionStoreException#isStateTooLarge()} when the state's JSON is
+     * larger than {@link SessionLimits#maxStateBytes()} bytes in UTF-8, writing nothing either way; with
+     * {@link IllegalArgumentException} for an {@code ifVersion} below {@link SessionState#ANY_VERSION}.
+     *
+     * @return the state as written, with its new version
+     */
+    Mono<SessionState> writeState(String sessionId, long ifVersion, ObjectNode state);
 
     /** Removes the session and everything in it, for good. Completes also when it did not exist. */
     Mono<Void> remove(String sessionId);

@@ -6,7 +6,8 @@ import dev.tether.protocol.TetherException;
 public final class SessionStoreException extends TetherException {
 
     private enum Kind {
-        NOT_FOUND, ALREADY_EXISTS, HISTORY_TRUNCATED, REPLY_ENDED, PART_NOT_NEXT, KEY_REUSED, UNAVAILABLE, REJECTED
+        NOT_FOUND, ALREADY_EXISTS, HISTORY_TRUNCATED, REPLY_ENDED, PART_NOT_NEXT, KEY_REUSED, STATE_CONFLICT,
+        STATE_TOO_LARGE, UNAVAILABLE, REJECTED
     }
 
     private final Kind kind;
@@ -61,6 +62,22 @@ public final class SessionStoreException extends TetherException {
     }
 
     /**
+     * A compare-and-set of the session's state ({@link SessionStore#writeState}) expected version {@code expected},
+     * but the state is at {@code actual}: someone wrote it in between. Nothing was written; read it again and retry.
+     * Stackless: concurrent writers meet it in the normal course.
+     */
+    public static SessionStoreException stateConflict(String sessionId, long expected, long actual) {
+        return new SessionStoreException(Kind.STATE_CONFLICT, "session " + sessionId + ": the state is at version "
+                + actual + ", not " + expected, null, false);
+    }
+
+    /** A session state of {@code bytes} bytes exceeds the bound of {@code max} bytes. Nothing was written. */
+    public static SessionStoreException stateTooLarge(String sessionId, int bytes, int max) {
+        return new SessionStoreException(Kind.STATE_TOO_LARGE, "session " + sessionId + ": a state of " + bytes
+                + " bytes exceeds the limit of " + max + " bytes", null, true);
+    }
+
+    /**
      * The store cannot be reached or did not answer, and the operation may or may not have been applied: a write
      * that timed out or was in flight when the connection dropped may have run. Sending it again could apply it
      * twice.
@@ -101,6 +118,14 @@ public final class SessionStoreException extends TetherException {
 
     public boolean isKeyReused() {
         return kind == Kind.KEY_REUSED;
+    }
+
+    public boolean isStateConflict() {
+        return kind == Kind.STATE_CONFLICT;
+    }
+
+    public boolean isStateTooLarge() {
+        return kind == Kind.STATE_TOO_LARGE;
     }
 
     /** Only an unavailable store is worth trying again. */
@@ -147,5 +172,15 @@ public final class SessionStoreException extends TetherException {
     /** Whether {@code error} says frames were trimmed. */
     public static boolean isHistoryTruncated(Throwable error) {
         return error instanceof SessionStoreException e && e.isHistoryTruncated();
+    }
+
+    /** Whether {@code error} says a state's compare-and-set found another version. */
+    public static boolean isStateConflict(Throwable error) {
+        return error instanceof SessionStoreException e && e.isStateConflict();
+    }
+
+    /** Whether {@code error} says a state exceeds its bound. */
+    public static boolean isStateTooLarge(Throwable error) {
+        return error instanceof SessionStoreException e && e.isStateTooLarge();
     }
 }

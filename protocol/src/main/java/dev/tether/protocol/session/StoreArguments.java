@@ -1,5 +1,7 @@
 package dev.tether.protocol.session;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Objects;
 import reactor.core.publisher.Mono;
 
 /**
@@ -27,5 +29,25 @@ public final class StoreArguments {
             return Mono.error(new IllegalArgumentException("part must be >= 0, got " + part));
         }
         return Mono.empty();
+    }
+
+    /**
+     * The JSON of a state for {@link SessionStore#writeState}; an error when {@code ifVersion} is below
+     * {@link SessionState#ANY_VERSION} or the JSON exceeds {@code maxBytes} bytes in UTF-8.
+     */
+    public static Mono<String> state(String sessionId, long ifVersion, ObjectNode state, int maxBytes) {
+        Objects.requireNonNull(state, "state");
+        if (ifVersion < SessionState.ANY_VERSION) {
+            return Mono.error(new IllegalArgumentException("ifVersion must be a version (>= 0) or ANY_VERSION, got "
+                    + ifVersion));
+        }
+        return Mono.fromCallable(() -> {
+            String json = SessionState.encode(state);
+            int bytes = SessionState.size(json);
+            if (bytes > maxBytes) {
+                throw SessionStoreException.stateTooLarge(sessionId, bytes, maxBytes);
+            }
+            return json;
+        });
     }
 }

@@ -3,6 +3,7 @@ package dev.tether.protocol.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.Cancel;
@@ -152,7 +153,9 @@ public abstract class SessionStoreContract {
                 store.readClient(id, 0),
                 store.renewReply(id, 1, "node-a", LEASE).flux(),
                 store.findReplyLease(id, 1).flux(),
-                store.endLapsedReplies(id, Set.of(), "node-a", LEASE));
+                store.endLapsedReplies(id, Set.of(), "node-a", LEASE),
+                store.readState(id).flux(),
+                store.writeState(id, SessionState.ANY_VERSION, object("k", "v")).flux());
         for (Flux<?> operation : operations) {
             StepVerifier.create(operation).expectErrorMatches(SessionStoreException::isNotFound).verify(TIMEOUT);
         }
@@ -816,5 +819,155 @@ public abstract class SessionStoreContract {
             store.requestCancel(id, replyTo).block(TIMEOUT);
             Thread.sleep(50);
         }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    private static ObjectNode object(String field, String value) {
+        return JsonNodeFactory.instance.objectNode().put(field, value);
+    }
+
+    @Test
+    void aNewSessionsStateIsTheEmptyObjectAtVersionZero() {
+        String id = newSessionId();
+        create(id);
+
+        assertThat(store.readState(id).block(TIMEOUT)).isEqualTo(SessionState.initial());
+    }
+
+    @Test
+    void eachWriteReplacesTheStateAndCountsOneVersion() {
+        String id = newSessionId();
+        create(id);
+
+        SessionState first = store.writeState(id, 0, object("digits", "12")).block(TIMEOUT);
+        SessionState second = store.writeState(id, SessionState.ANY_VERSION, object("lang", "fr")).block(TIMEOUT);
+
+        assertThat(first).isEqualTo(new SessionState(1, object("digits", "12")));
+        assertThat(second).isEqualTo(new SessionState(2, object("lang", "fr")));
+        assertThat(store.readState(id).block(TIMEOUT)).as("replaced, not merged").isEqualTo(second);
+    }
+
+    @Test
+    void aCompareAndSetAtAnotherVersionConflictsAndWritesNothing() {
+        String id = newSessionId();
+        create(id);
+        store.writeState(id, 0, object("digits", "1")).block(TIMEOUT);
+
+        for (long stale : new long[] {0, 2}) {
+            StepVerifier.create(store.writeState(id, stale, object("digits", "x")))
+                    .expectErrorSatisfies(e -> {
+                        assertThat(SessionStoreException.isStateConflict(e)).isTrue();
+                        assertThat(e).hasMessageContaining("version 1, not " + stale);
+                    })
+                    .verify(TIMEOUT);
+        }
+        assertThat(store.readState(id).block(TIMEOUT)).isEqualTo(new SessionState(1, object("digits", "1")));
+        StepVerifier.create(store.writeState(id, -2, object("digits", "x")))
+                .expectError(IllegalArgumentException.class).verify(TIMEOUT);
+    }
+
+    @Test
+    void ofConcurrentCompareAndSetsOnTheSameVersionExactlyOneWins() {
+        String id = newSessionId();
+        create(id);
+        int writers = 16;
+
+        List<Boolean> won = Flux.range(0, writers)
+                .flatMap(i -> store.writeState(id, 0, object("writer", "w" + i))
+                        .map(written -> true)
+                        .onErrorResume(SessionStoreException::isStateConflict, e -> Mono.just(false))
+                        .subscribeOn(Schedulers.parallel()), writers)
+                .collectList()
+                .block(TIMEOUT);
+
+        assertThat(won).filteredOn(w -> w).hasSize(1);
+        assertThat(store.readState(id).block(TIMEOUT).version()).isEqualTo(1);
+    }
+
+    @Test
+    void readModifyWriteLoopsLoseNoUpdate() {
+        String id = newSessionId();
+        create(id);
+        int increments = 20;
+
+        Flux.range(0, increments)
+                .flatMap(i -> Mono.defer(() -> store.readState(id)
+                                .flatMap(state -> {
+                                    ObjectNode next = state.value();
+                                    next.put("count", next.path("count").asInt() + 1);
+                                    return store.writeState(id, state.version(), next);
+                                }))
+                        .retry(100 * increments)
+                        .subscribeOn(Schedulers.parallel()), 4)
+                .blockLast(TIMEOUT);
+
+        SessionState state = store.readState(id).block(TIMEOUT);
+        assertThat(state.value().get("count").asInt()).isEqualTo(increments);
+        assertThat(state.version()).isEqualTo(increments);
+    }
+
+    @Test
+    void aStateOverTheBoundIsRefusedAndOneAtTheBoundIsKept() {
+        String id = newSessionId();
+        create(id);
+        int max = limits().maxStateBytes();
+        // {"s":"..."} is 8 bytes around the text; "é" is 2 bytes in UTF-8, so the bound counts bytes, not chars.
+        ObjectNode atBound = object("s", "é".repeat((max - 8) / 2) + "x".repeat((max - 8) % 2));
+        ObjectNode overBound = object("s", "é".repeat((max - 8) / 2) + "x".repeat((max - 8) % 2 + 1));
+
+        StepVerifier.create(store.writeState(id, 0, overBound))
+                .expectErrorSatisfies(e -> {
+                    assertThat(SessionStoreException.isStateTooLarge(e)).isTrue();
+                    assertThat(e).hasMessageContaining("a state of " + (max + 1) + " bytes exceeds the limit of "
+                            + max + " bytes");
+                })
+                .verify(TIMEOUT);
+        assertThat(store.readState(id).block(TIMEOUT)).isEqualTo(SessionState.initial());
+        assertThat(store.writeState(id, 0, atBound).block(TIMEOUT).version()).isEqualTo(1);
+        assertThat(store.readState(id).block(TIMEOUT).value()).isEqualTo(atBound);
+    }
+
+    @Test
+    void theStateExpiresWithItsSessionAndAReusedIdStartsAfresh() throws InterruptedException {
+        String id = newSessionId();
+        Attachment attachment = create(id);
+        store.writeState(id, 0, object("digits", "123")).block(TIMEOUT);
+
+        store.detach(id, attachment.generation()).block(TIMEOUT);
+        elapse(limits().grace().multipliedBy(3));
+
+        StepVerifier.create(store.readState(id)).expectErrorMatches(SessionStoreException::isNotFound)
+                .verify(TIMEOUT);
+        create(id);
+        assertThat(store.readState(id).block(TIMEOUT)).isEqualTo(SessionState.initial());
+    }
+
+    @Test
+    void theStateOutlivesADetachWithinGrace() throws InterruptedException {
+        String id = newSessionId();
+        Attachment attachment = create(id);
+        store.writeState(id, 0, object("digits", "123")).block(TIMEOUT);
+
+        store.detach(id, attachment.generation()).block(TIMEOUT);
+        elapse(limits().grace().dividedBy(4));
+        store.attach(id, "node-b").block(TIMEOUT);
+        elapse(limits().grace().multipliedBy(2));
+
+        assertThat(store.readState(id).block(TIMEOUT)).isEqualTo(new SessionState(1, object("digits", "123")));
+    }
+
+    @Test
+    void aRemovedSessionTakesItsStateAlong() {
+        String id = newSessionId();
+        create(id);
+        store.writeState(id, 0, object("digits", "123")).block(TIMEOUT);
+
+        store.remove(id).block(TIMEOUT);
+
+        StepVerifier.create(store.readState(id)).expectErrorMatches(SessionStoreException::isNotFound)
+                .verify(TIMEOUT);
+        create(id);
+        assertThat(store.readState(id).block(TIMEOUT)).isEqualTo(SessionState.initial());
     }
 }

@@ -37,6 +37,23 @@ class SessionStoreExceptionTest {
     }
 
     @Test
+    void stateConflictsAndOversizedStatesAreTheirOwnKinds() {
+        SessionStoreException conflict = SessionStoreException.stateConflict("s1", 3, 4);
+        SessionStoreException tooLarge = SessionStoreException.stateTooLarge("s1", 20_000, 16_384);
+
+        assertThat(SessionStoreException.isStateConflict(conflict)).isTrue();
+        assertThat(SessionStoreException.isStateTooLarge(conflict) || conflict.isRetryable()
+                || conflict.isNotFound()).isFalse();
+        assertThat(conflict.getMessage()).isEqualTo("session s1: the state is at version 4, not 3");
+        assertThat(conflict.getStackTrace()).as("met in the normal course").isEmpty();
+        assertThat(SessionStoreException.isStateTooLarge(tooLarge)).isTrue();
+        assertThat(SessionStoreException.isStateConflict(tooLarge) || tooLarge.isRetryable()).isFalse();
+        assertThat(tooLarge.getMessage())
+                .isEqualTo("session s1: a state of 20000 bytes exceeds the limit of 16384 bytes");
+        assertThat(SessionStoreException.isStateConflict(new IllegalStateException("x"))).isFalse();
+    }
+
+    @Test
     void highRateFailuresAreStackless() {
         assertThat(SessionStoreException.rejected("append", new IllegalStateException("down")).getStackTrace())
                 .isEmpty();

@@ -1,5 +1,6 @@
 package dev.tether.session.redis;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.DoneReason;
@@ -14,6 +15,7 @@ import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionIds;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
+import dev.tether.protocol.session.SessionState;
 import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
@@ -32,6 +34,7 @@ import dev.tether.session.redis.internal.Scripts;
 import dev.tether.session.redis.internal.SessionChannels;
 import dev.tether.session.redis.internal.SessionMeta;
 import dev.tether.session.redis.internal.SessionRefresher;
+import dev.tether.session.redis.internal.StateCalls;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -80,6 +83,7 @@ public final class RedisSessionStore implements SessionStore {
     private final FrameTemplates templates = new FrameTemplates(codec);
     private final ScriptCalls calls;
     private final LogReader reader;
+    private final StateCalls state;
     private final SessionChannels channels;
     private final CancelChannels cancels;
     private final SessionRefresher refresher;
@@ -102,6 +106,7 @@ public final class RedisSessionStore implements SessionStore {
         this.maxFrames = Integer.toString(limits.historyFrames());
         this.calls = new ScriptCalls(redis, this::checkReadinessNow);
         this.reader = new LogReader(calls, keys, codec, maxAgeMs);
+        this.state = new StateCalls(calls, keys, limits.maxStateBytes());
         this.channels = new SessionChannels(redis, keys, codec, options.commandTimeout());
         this.cancels = new CancelChannels(redis, keys, options.commandTimeout());
         this.refresher = new SessionRefresher(redis, keys, channels, limits.grace(), this::isReady);
@@ -389,6 +394,18 @@ public final class RedisSessionStore implements SessionStore {
     public Flux<CancelRequest> cancelRequests(String nodeId) {
         Objects.requireNonNull(nodeId, "nodeId");
         return cancels.listen(nodeId);
+    }
+
+    // ---------------------------------------------------------------- state
+
+    @Override
+    public Mono<SessionState> readState(String sessionId) {
+        return state.read(sessionId);
+    }
+
+    @Override
+    public Mono<SessionState> writeState(String sessionId, long ifVersion, ObjectNode value) {
+        return state.write(sessionId, ifVersion, value);
     }
 
     // ---------------------------------------------------------------- health

@@ -2,12 +2,14 @@ package dev.tether.session.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.SessionLimits;
+import dev.tether.protocol.session.SessionState;
 import dev.tether.protocol.session.SessionStoreException;
 import dev.tether.protocol.session.SessionTokens;
 import dev.tether.session.redis.internal.Keys;
@@ -65,7 +67,10 @@ class RedisTtlIT {
         store.appendClient(id, new UserMessage(1, "hi"), "node-a", Duration.ofMinutes(5)).block(TIMEOUT);
         store.renewReply(id, 1, "node-a", Duration.ofSeconds(5)).block(TIMEOUT);
         store.appendOnce(id, "push-1", ServerEvent.of("tick", null)).block(TIMEOUT);
-        List<String> sessionKeys = List.of(keys.meta(id), keys.log(id), keys.in(id), keys.leases(id), keys.once(id));
+        store.writeState(id, SessionState.ANY_VERSION, JsonNodeFactory.instance.objectNode().put("digits", "12"))
+                .block(TIMEOUT);
+        List<String> sessionKeys = List.of(keys.meta(id), keys.log(id), keys.in(id), keys.leases(id), keys.once(id),
+                keys.state(id));
 
         for (String key : sessionKeys) {
             long ttl = pttl(key);

@@ -12,6 +12,8 @@ import java.util.Arrays;
  *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo ->} a {@link Lease} in its stored form;</li>
  *   <li>{@code <prefix>:{id}:once}: sorted set of the idempotency keys of frames still retained, scored by
  *   their seq;</li>
+ *   <li>{@code <prefix>:{id}:state}: hash of the session's state, {@code v} its version and {@code j} its JSON
+ *   (absent until the state is first written);</li>
  *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key;</li>
  *   <li>{@code <prefix>:{node:<nodeId>}:cancel}: the (sharded) pub/sub channel of a node's cancel requests.</li>
  * </ul>
@@ -50,6 +52,10 @@ public final class Keys {
         return base(sessionId) + "once";
     }
 
+    public String state(String sessionId) {
+        return base(sessionId) + "state";
+    }
+
     public String channel(String sessionId) {
         return base(sessionId) + "ch";
     }
@@ -71,15 +77,17 @@ public final class Keys {
         return channel.substring(start, channel.length() - 4);
     }
 
-    /** Every key of a session, in the order the scripts expect: meta, log, in, leases, once. */
+    /** Every key of a session, in the order the scripts expect: meta, log, in, leases, once, state. */
     public String[] all(String sessionId) {
-        return new String[] {meta(sessionId), log(sessionId), in(sessionId), leases(sessionId), once(sessionId)};
+        return new String[] {meta(sessionId), log(sessionId), in(sessionId), leases(sessionId), once(sessionId),
+                state(sessionId)};
     }
 
     /** {@link #all} and then the session's channel. */
     public String[] allAndChannel(String sessionId) {
-        String[] keys = Arrays.copyOf(all(sessionId), 6);
-        keys[5] = channel(sessionId);
+        String[] all = all(sessionId);
+        String[] keys = Arrays.copyOf(all, all.length + 1);
+        keys[all.length] = channel(sessionId);
         return keys;
     }
 

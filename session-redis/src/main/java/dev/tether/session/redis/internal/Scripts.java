@@ -21,7 +21,8 @@ public final class Scripts {
     /** Every script, for loading them into the server's cache up front. */
     public static List<LuaScript> all() {
         return List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT,
-                READ_CLIENT, RENEW_REPLY, FIND_LEASE, END_LAPSED, REMOVE, REGISTRY, STATS);
+                READ_CLIENT, RENEW_REPLY, FIND_LEASE, END_LAPSED, REMOVE, REGISTRY, STATS, StateScripts.READ,
+                StateScripts.WRITE);
     }
 
     private static final String CLOCK = """
@@ -141,15 +142,15 @@ public final class Scripts {
             """;
 
     /**
-     * Creates a session: KEYS meta, log, in, leases, once; ARGV tokenDigest (Base64), epoch, node, graceMs. Clears
+     * Creates a session: KEYS meta, log, in, leases, once, state; ARGV tokenDigest (Base64), epoch, node, graceMs. Clears
      * any leftover keys and writes the metadata, connected as generation 1, for one grace period. {1, HGETALL}, or
      * {0} when the id is taken.
      */
     public static final LuaScript CREATE = LuaScript.of("create", CLOCK + """
-            local meta, log, inbox, leases, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
             local token_digest, epoch, node, grace_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
             if redis.call('EXISTS', meta) == 1 then return {0} end
-            redis.call('DEL', log, inbox, leases, once)
+            redis.call('DEL', log, inbox, leases, once, state)
             local now = now_ms()
             redis.call('HSET', meta, 'tok', token_digest, 'ep', epoch, 'gen', 1, 'own', node, 'con', 1,
               'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'ct', 0, 'cat', now, 'seen', now, 'new', 1)
@@ -168,12 +169,14 @@ public final class Scripts {
             """);
 
     /**
-     * Attaches a connection: KEYS meta, log, in, leases, once, channel; ARGV node, graceMs, maxAgeMs, publish command.
+     * Attaches a connection: KEYS meta, log, in, leases, once, state, channel; ARGV node, graceMs, maxAgeMs, publish
+     * command.
      * Bumps the generation, marks the session connected to node and used, gives every key one grace period, publishes
      * {@code g:<generation>} (the takeover notice) and returns {1, HGETALL}.
      */
     public static final LuaScript ATTACH = LuaScript.of("attach", TRIM + """
-            local meta, log, inbox, leases, once, channel = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+            local channel = KEYS[7]
             local node, grace_ms, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
             local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
@@ -182,18 +185,18 @@ public final class Scripts {
             local gen = redis.call('HINCRBY', meta, 'gen', 1)
             redis.call('HSET', meta, 'own', node, 'con', 1, 'seen', now)
             redis.call('HDEL', meta, 'new')
-            for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, grace_ms) end
+            for _, key in ipairs({meta, log, inbox, leases, once, state}) do redis.call('PEXPIRE', key, grace_ms) end
             redis.call(publish, channel, 'g:' .. gen)
             return {1, redis.call('HGETALL', meta)}
             """);
 
     /**
-     * Detaches a connection: KEYS meta, log, in, leases, once; ARGV generation, graceMs, unusedGraceMs. {1, ttlMs}
+     * Detaches a connection: KEYS meta, log, in, leases, once, state; ARGV generation, graceMs, unusedGraceMs. {1, ttlMs}
      * detached and the grace period started on every key, the unused one for a session still marked new; {2} a stale
      * generation, nothing changed.
      */
     public static final LuaScript DETACH = LuaScript.of("detach", CLOCK + """
-            local meta, log, inbox, leases, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
             local generation, grace_ms, unused_ms = tonumber(ARGV[1]), ARGV[2], ARGV[3]
             local v = redis.call('HMGET', meta, 'gen', 'new')
             if not v[1] then return {0} end
@@ -201,22 +204,22 @@ public final class Scripts {
             local ttl = grace_ms
             if v[2] == '1' then ttl = unused_ms end
             redis.call('HSET', meta, 'con', 0, 'seen', now_ms())
-            for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, ttl) end
+            for _, key in ipairs({meta, log, inbox, leases, once, state}) do redis.call('PEXPIRE', key, ttl) end
             return {1, tonumber(ttl)}
             """);
 
     /**
-     * The timer's TTL refresh of a connected session: KEYS meta, log, in, leases, once; ARGV generation, ttlMs.
+     * The timer's TTL refresh of a connected session: KEYS meta, log, in, leases, once, state; ARGV generation, ttlMs.
      * {1} refreshed; {2, generation} taken over by a later generation; {3} no longer connected.
      */
     public static final LuaScript REFRESH = LuaScript.of("refresh", """
-            local meta, log, inbox, leases, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
             local generation, ttl_ms = tonumber(ARGV[1]), ARGV[2]
             local v = redis.call('HMGET', meta, 'gen', 'con')
             if not v[1] then return {0} end
             if tonumber(v[1]) ~= generation then return {2, tonumber(v[1])} end
             if v[2] ~= '1' then return {3} end
-            for _, key in ipairs({meta, log, inbox, leases, once}) do redis.call('PEXPIRE', key, ttl_ms) end
+            for _, key in ipairs({meta, log, inbox, leases, once, state}) do redis.call('PEXPIRE', key, ttl_ms) end
             return {1}
             """);
 
@@ -420,13 +423,14 @@ public final class Scripts {
             """);
 
     /**
-     * Removes a session: KEYS meta, log, in, leases, once, channel; ARGV publish command. Deletes every key and
+     * Removes a session: KEYS meta, log, in, leases, once, state, channel; ARGV publish command. Deletes every key and
      * publishes {@code x}. {1, keys deleted}.
      */
     public static final LuaScript REMOVE = LuaScript.of("remove", """
-            local meta, log, inbox, leases, once, channel = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+            local channel = KEYS[7]
             local publish = ARGV[1]
-            local n = redis.call('DEL', meta, log, inbox, leases, once)
+            local n = redis.call('DEL', meta, log, inbox, leases, once, state)
             redis.call(publish, channel, 'x')
             return {1, n}
             """);
