@@ -117,8 +117,8 @@ final class GatewayFlags {
                     (b, v) -> b.store(o -> o.redisUri(v))),
             Flag.duration("redis-timeout", "timeout of one Redis command", StoreOptions.DEFAULT_REDIS_TIMEOUT,
                     (b, v) -> b.store(o -> o.redisTimeout(v))),
-            Flag.text("api-key", "KEY", "API key of POST /api/v1/sessions/{id}/events (the endpoint answers 404 "
-                    + "without one)", "none", (b, v) -> b.pushApi(PushApiOptions.withApiKey(v))));
+            Flag.text("api-key", "KEY", "API key of POST /api/v1/sessions/{id}/events and GET/PUT "
+                    + "/api/v1/sessions/{id}/state (the endpoints answer 404 without one)", "none", (b, v) -> b.pushApi(PushApiOptions.withApiKey(v))));
 
     private GatewayFlags() {
     }

@@ -4,23 +4,20 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tether.gateway.GatewayConfig;
+import dev.tether.gateway.internal.ApiGuard.BodyTooLarge;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.FrameException;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
-import dev.tether.protocol.session.SessionTokens;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -35,47 +32,28 @@ final class PushApi {
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** The longest idempotency key: 200 characters. */
     static final int MAX_IDEMPOTENCY_KEY = 200;
-    /** Failed authentications a client address may have per {@link #AUTH_FAILURE_WINDOW}: 10. */
-    static final int AUTH_FAILURE_LIMIT = 10;
-    /** The window in which failed authentications are counted: 1 minute. */
-    static final Duration AUTH_FAILURE_WINDOW = Duration.ofMinutes(1);
-    /** How long every request of an address over the limit is refused: 1 minute. */
-    static final Duration AUTH_FAILURE_COOLDOWN = Duration.ofMinutes(1);
-    /** Client addresses whose failures are remembered at once, the least recently heard forgotten first: 10,000. */
-    static final int AUTH_FAILURE_ADDRESSES = 10_000;
-    /** The longest session id echoed in a message: generated ids have 22 characters. */
-    private static final int MAX_SHOWN_ID = 64;
 
     private final SessionStore store;
     private final FrameCodec codec;
     private final ObjectMapper mapper;
     private final GatewayMetrics metrics;
-    /** The API key's digest; {@code null} while the API is off. */
-    private final byte[] apiKeyDigest;
+    private final ApiGuard guard;
     /** The largest body accepted, in bytes: the largest frame; the event's frame is bounded by it too. */
     private final int limit;
-    private final AddressFailures authFailures;
-    /** The header a trusted proxy names the client's address in, or empty ({@link ClientAddress}). */
-    private final String clientAddressHeader;
 
-    PushApi(GatewayConfig config, SessionStore store, FrameCodec codec, GatewayMetrics metrics,
-            Scheduler scheduler) {
-        this.authFailures = new AddressFailures(AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW, AUTH_FAILURE_COOLDOWN,
-                AUTH_FAILURE_ADDRESSES, scheduler);
-        this.clientAddressHeader = config.resumes().clientAddressHeader();
+    PushApi(SessionStore store, FrameCodec codec, GatewayMetrics metrics, ApiGuard guard) {
         this.store = store;
         this.codec = codec;
         this.mapper = codec.mapper();
         this.metrics = metrics;
-        this.apiKeyDigest = config.pushApi().apiKey().map(SessionTokens::digest).orElse(null);
+        this.guard = guard;
         this.limit = codec.maxFrameBytes();
     }
 
     /**
      * {@code POST /api/v1/sessions/{sessionId}/events}: appends an {@code event} frame to a session's log on behalf
      * of a backend. 404 while no API key is configured (the endpoint does not exist), 401 for a missing or wrong
-     * key, 429 with Retry-After for every request from an address that had more than {@link #AUTH_FAILURE_LIMIT}
-     * failed authentications within {@link #AUTH_FAILURE_WINDOW}, for {@link #AUTH_FAILURE_COOLDOWN}, 400 for a
+     * key, 429 when its address failed to authenticate too often ({@link ApiGuard#authorized}), 400 for a
      * malformed body or idempotency key, 404 for an unknown or expired session, 503 with Retry-After when the store
      * is unavailable, else 200 {@code {"seq": n, "duplicate": false}}.
      *
@@ -84,48 +62,22 @@ final class PushApi {
      * {@code "duplicate": true}. A key sent again with a different event is another request reusing it: 422.
      */
     Publisher<Void> push(HttpServerRequest request, HttpServerResponse response) {
-        return Mono.from(pushRequest(request, response))
+        return Mono.from(guard.authorized(request, response, () -> pushRequest(request, response)))
                 .doFinally(signal -> metrics.push(response.status().code()));
     }
 
     private Publisher<Void> pushRequest(HttpServerRequest request, HttpServerResponse response) {
-        if (apiKeyDigest == null) {
-            return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
-                    "the push API is off: the gateway has no API key");
-        }
-        String address = ClientAddress.of(request.remoteAddress(), request.requestHeaders(), clientAddressHeader);
-        Duration coolingDown = authFailures.coolingDown(address);
-        if (!coolingDown.isZero()) {
-            // Every request, the right key too: else a guesser would learn which guess was right at full speed.
-            return tooManyFailures(response, coolingDown);
-        }
-        if (!authorized(request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION))) {
-            Duration cooldown = authFailures.failed(address);
-            if (!cooldown.isZero()) {
-                return tooManyFailures(response, cooldown);
-            }
-            response.header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
-            return respond(response, HttpResponseStatus.UNAUTHORIZED, "unauthorized",
-                    "a valid Authorization: Bearer <api key> header is required");
-        }
         String sessionId = request.param("sessionId");
         String idempotencyKey = request.requestHeaders().get(IDEMPOTENCY_KEY);
         if (idempotencyKey != null && !validIdempotencyKey(idempotencyKey)) {
             return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "Idempotency-Key must be 1 to "
                     + MAX_IDEMPOTENCY_KEY + " visible ASCII characters");
         }
-        return request.receive().asByteArray()
-                .reduce(new ByteArrayOutputStream(), (body, bytes) -> {
-                    if (body.size() + bytes.length > limit) {
-                        throw new BodyTooLarge();
-                    }
-                    body.write(bytes, 0, bytes.length);
-                    return body;
-                })
+        return ApiGuard.body(request, limit)
                 .flatMap(body -> {
                     ServerEvent event;
                     try {
-                        event = parseEvent(body.toByteArray());
+                        event = parseEvent(body);
                         // The frame as the store will hold it: escapes and the seq make it larger than the body.
                         codec.check(event);
                     } catch (IllegalArgumentException e) {
@@ -180,15 +132,8 @@ final class PushApi {
                 });
     }
 
-    private Mono<Void> tooManyFailures(HttpServerResponse response, Duration wait) {
-        response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(seconds(wait)));
-        return respond(response, HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_requests",
-                "too many failed authentications from this address; try again later");
-    }
-
-    /** A Retry-After value: whole seconds, rounded up, at least one. */
     private static long seconds(Duration wait) {
-        return Math.max(1, (wait.toMillis() + 999) / 1000);
+        return ApiGuard.seconds(wait);
     }
 
     private static boolean validIdempotencyKey(String key) {
@@ -204,21 +149,8 @@ final class PushApi {
         return true;
     }
 
-    /** Whether {@code header} carries the API key; compared as digests, in time that does not depend on it. */
-    private boolean authorized(String header) {
-        String prefix = "Bearer ";
-        if (header == null || header.length() <= prefix.length()
-                || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
-            return false;
-        }
-        return java.security.MessageDigest.isEqual(
-                SessionTokens.digest(header.substring(prefix.length()).trim()), apiKeyDigest);
-    }
-
-    /** A session id as a message may show it: a long one is described by its length, not echoed. */
     private static String shown(String sessionId) {
-        return sessionId.length() <= MAX_SHOWN_ID ? sessionId
-                : "id of " + sessionId.length() + " characters";
+        return ApiGuard.shown(sessionId);
     }
 
     private ServerEvent parseEvent(byte[] body) {
@@ -245,15 +177,6 @@ final class PushApi {
 
     private Mono<Void> respond(HttpServerResponse response, HttpResponseStatus status, String error,
                                String reason) {
-        ObjectNode json = mapper.createObjectNode();
-        json.put("error", error);
-        json.put("reason", reason);
-        return ServerHandle.sendJson(response, status, json);
-    }
-
-    private static final class BodyTooLarge extends RuntimeException {
-        BodyTooLarge() {
-            super("body too large", null, false, false);
-        }
+        return guard.respond(response, status, error, reason);
     }
 }

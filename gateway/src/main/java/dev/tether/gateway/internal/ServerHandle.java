@@ -31,7 +31,7 @@ import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
  * A bound gateway node: the HTTP server and its routes, its connections and replies, and its shutdown. The push API
- * and {@code /health} are served by {@link PushApi} and {@link Health}.
+ * and {@code /health} are served by {@link PushApi}, {@link StateApi} and {@link Health}.
  */
 final class ServerHandle implements GatewayHandle {
 
@@ -52,6 +52,7 @@ final class ServerHandle implements GatewayHandle {
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
     private final PushApi pushApi;
+    private final StateApi stateApi;
     private final Health health;
     private volatile DisposableServer server;
     private volatile DisposableServer management;
@@ -77,8 +78,10 @@ final class ServerHandle implements GatewayHandle {
         replies.listenForCancels();
         metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued,
                 this.store::isReady);
-        this.pushApi = new PushApi(config, this.store, codec, metrics, scheduler);
+        ApiGuard apiGuard = new ApiGuard(config, codec.mapper(), scheduler);
+        this.pushApi = new PushApi(this.store, codec, metrics, apiGuard);
         this.health = new Health(this, replies, codec.mapper(), scheduler);
+        this.stateApi = new StateApi(this.store, config.sessionLimits().maxStateBytes(), codec.mapper(), apiGuard);
     }
 
     static Mono<GatewayHandle> bind(GatewayConfig config, SessionStore store, boolean ownsStore,
@@ -101,6 +104,8 @@ final class ServerHandle implements GatewayHandle {
                                     routes.get("/metrics", handle::metrics);
                                 }
                                 routes.post(PushApi.PUSH_ROUTE, handle.pushApi::push)
+                                        .get(StateApi.STATE_ROUTE, handle.stateApi::read)
+                                        .put(StateApi.STATE_ROUTE, handle.stateApi::write)
                                         .ws(config.server().path(), (in, out) -> handle.accept().handle(in, out),
                                                 spec);
                             })

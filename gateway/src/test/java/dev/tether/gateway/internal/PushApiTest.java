@@ -45,18 +45,18 @@ class PushApiTest {
         socket.send(Hello.fresh());
         String session = socket.next(Welcome.class).sessionId();
 
-        for (int i = 0; i < PushApi.AUTH_FAILURE_LIMIT; i++) {
+        for (int i = 0; i < ApiGuard.AUTH_FAILURE_LIMIT; i++) {
             assertThat(post(session, "guess-" + i).status()).as("guess %d", i).isEqualTo(401);
         }
         Reply guess = post(session, "one-more-guess");
         Reply right = post(session, KEY);
-        time.advanceTimeBy(PushApi.AUTH_FAILURE_COOLDOWN.minusSeconds(1));
+        time.advanceTimeBy(ApiGuard.AUTH_FAILURE_COOLDOWN.minusSeconds(1));
         Reply later = post(session, KEY);
         time.advanceTimeBy(java.time.Duration.ofSeconds(1));
         Reply after = post(session, KEY);
 
         assertThat(guess.status()).isEqualTo(429);
-        assertThat(guess.retryAfter()).isEqualTo(Long.toString(PushApi.AUTH_FAILURE_COOLDOWN.toSeconds()));
+        assertThat(guess.retryAfter()).isEqualTo(Long.toString(ApiGuard.AUTH_FAILURE_COOLDOWN.toSeconds()));
         assertThat(right.status()).as("the right key too, or guessing would go on at full speed").isEqualTo(429);
         assertThat(later.status()).isEqualTo(429);
         assertThat(later.retryAfter()).isEqualTo("1");
