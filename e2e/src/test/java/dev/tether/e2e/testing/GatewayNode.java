@@ -135,6 +135,12 @@ public final class GatewayNode {
         return send(request.build());
     }
 
+    /** GETs {@code path} with a bearer token. */
+    public HttpResponse<String> get(String path, String bearer) throws IOException {
+        return send(HttpRequest.newBuilder(httpUri(path)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + bearer).GET().build());
+    }
+
     private HttpResponse<String> get(String path) throws IOException {
         return send(HttpRequest.newBuilder(httpUri(path)).timeout(Duration.ofSeconds(3)).GET().build());
     }
