@@ -118,7 +118,8 @@ final class GatewayFlags {
             Flag.duration("redis-timeout", "timeout of one Redis command", StoreOptions.DEFAULT_REDIS_TIMEOUT,
                     (b, v) -> b.store(o -> o.redisTimeout(v))),
             Flag.text("api-key", "KEY", "API key of POST /api/v1/sessions/{id}/events and GET/PUT "
-                    + "/api/v1/sessions/{id}/state (the endpoints answer 404 without one)", "none", (b, v) -> b.pushApi(PushApiOptions.withApiKey(v))));
+                    + "/api/v1/sessions/{id}/state (the endpoints answer 404 without one)", "none",
+                    (b, v) -> b.pushApi(PushApiOptions.withApiKey(v))));
 
     private GatewayFlags() {
     }

@@ -142,9 +142,9 @@ public final class Scripts {
             """;
 
     /**
-     * Creates a session: KEYS meta, log, in, leases, once, state; ARGV tokenDigest (Base64), epoch, node, graceMs. Clears
-     * any leftover keys and writes the metadata, connected as generation 1, for one grace period. {1, HGETALL}, or
-     * {0} when the id is taken.
+     * Creates a session: KEYS meta, log, in, leases, once, state; ARGV tokenDigest (Base64), epoch, node,
+     * graceMs. Clears any leftover keys and writes the metadata, connected as generation 1, for one grace period.
+     * {1, HGETALL}, or {0} when the id is taken.
      */
     public static final LuaScript CREATE = LuaScript.of("create", CLOCK + """
             local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -191,9 +191,9 @@ public final class Scripts {
             """);
 
     /**
-     * Detaches a connection: KEYS meta, log, in, leases, once, state; ARGV generation, graceMs, unusedGraceMs. {1, ttlMs}
-     * detached and the grace period started on every key, the unused one for a session still marked new; {2} a stale
-     * generation, nothing changed.
+     * Detaches a connection: KEYS meta, log, in, leases, once, state; ARGV generation, graceMs, unusedGraceMs.
+     * {1, ttlMs} detached and the grace period started on every key, the unused one for a session still marked new;
+     * {2} a stale generation, nothing changed.
      */
     public static final LuaScript DETACH = LuaScript.of("detach", CLOCK + """
             local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
