@@ -1,5 +1,6 @@
 package dev.tether.gateway;
 
+import dev.tether.gateway.internal.openai.OpenAi;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,8 @@ public final class ConversationHandlers {
 
     /** The name of {@link #echo(Duration)}. */
     public static final String ECHO = "echo";
+    /** The name of the handler that streams from an OpenAI-compatible chat server ({@link GatewayConfig#llm()}). */
+    public static final String OPENAI = "openai";
 
     private ConversationHandlers() {
     }
@@ -48,6 +51,7 @@ public final class ConversationHandlers {
     private static TreeMap<String, ConversationHandlerProvider> providers() {
         TreeMap<String, ConversationHandlerProvider> providers = new TreeMap<>();
         providers.put(ECHO, new EchoProvider());
+        providers.put(OPENAI, new OpenAiProvider());
         for (ConversationHandlerProvider provider : ServiceLoader.load(ConversationHandlerProvider.class)) {
             providers.putIfAbsent(provider.name(), provider);
         }
@@ -63,6 +67,18 @@ public final class ConversationHandlers {
         @Override
         public ConversationHandler create(GatewayConfig config) {
             return echo(config.handler().echoDelay());
+        }
+    }
+
+    private static final class OpenAiProvider implements ConversationHandlerProvider {
+        @Override
+        public String name() {
+            return OPENAI;
+        }
+
+        @Override
+        public ConversationHandler create(GatewayConfig config) {
+            return OpenAi.handler(config.llm(), Schedulers.parallel());
         }
     }
 }

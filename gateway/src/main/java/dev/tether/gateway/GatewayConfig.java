@@ -25,6 +25,7 @@ public final class GatewayConfig {
     private final ResumeOptions resumes;
     private final ReplyOptions replies;
     private final HandlerOptions handler;
+    private final LlmOptions llm;
     private final PushApiOptions pushApi;
     private final StoreOptions store;
     private final BackendOptions backend;
@@ -37,6 +38,7 @@ public final class GatewayConfig {
         this.resumes = b.resumes;
         this.replies = b.replies;
         this.handler = b.handler;
+        this.llm = b.llm;
         this.pushApi = b.pushApi;
         this.store = b.store;
         this.backend = b.backend;
@@ -55,7 +57,7 @@ public final class GatewayConfig {
     /** A builder starting from this configuration, node id included. */
     public Builder toBuilder() {
         return new Builder().server(server).connections(connections).sessionLimits(sessionLimits)
-                .admission(admission).resumes(resumes).replies(replies).handler(handler).pushApi(pushApi).store(store)
+                .admission(admission).resumes(resumes).replies(replies).handler(handler).llm(llm).pushApi(pushApi).store(store)
                 .backend(backend);
     }
 
@@ -94,6 +96,11 @@ public final class GatewayConfig {
         return handler;
     }
 
+    /** The language model of the {@code openai} handler; default {@link LlmOptions#defaults()}. */
+    public LlmOptions llm() {
+        return llm;
+    }
+
     /** The backend push endpoint; default {@link PushApiOptions#off()}. */
     public PushApiOptions pushApi() {
         return pushApi;
@@ -112,7 +119,7 @@ public final class GatewayConfig {
     @Override
     public String toString() {
         return "GatewayConfig[" + server + ", " + connections + ", " + sessionLimits + ", " + admission + ", "
-                + resumes + ", " + replies + ", " + handler + ", " + pushApi + ", " + store + ", " + backend + "]";
+                + resumes + ", " + replies + ", " + handler + ", " + llm + ", " + pushApi + ", " + store + ", " + backend + "]";
     }
 
     /** Builds a {@link GatewayConfig}; each part is validated when it is built. */
@@ -124,6 +131,7 @@ public final class GatewayConfig {
         private ResumeOptions resumes = ResumeOptions.defaults();
         private ReplyOptions replies = ReplyOptions.defaults();
         private HandlerOptions handler = HandlerOptions.defaults();
+        private LlmOptions llm = LlmOptions.defaults();
         private PushApiOptions pushApi = PushApiOptions.off();
         private StoreOptions store = StoreOptions.defaults();
         private BackendOptions backend = BackendOptions.defaults();
@@ -206,6 +214,17 @@ public final class GatewayConfig {
         /** Changes the handler options set so far. */
         public Builder handler(UnaryOperator<HandlerOptions.Builder> change) {
             return handler(change.apply(handler.toBuilder()).build());
+        }
+
+        /** The language model of the {@code openai} handler. */
+        public Builder llm(LlmOptions llm) {
+            this.llm = Objects.requireNonNull(llm, "llm");
+            return this;
+        }
+
+        /** Changes the language model options set so far. */
+        public Builder llm(UnaryOperator<LlmOptions.Builder> change) {
+            return llm(change.apply(llm.toBuilder()).build());
         }
 
         /** The backend push endpoint. */

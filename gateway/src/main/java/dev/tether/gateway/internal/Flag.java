@@ -51,6 +51,22 @@ record Flag<T>(String name, String label, String description, Class<T> type, Fun
         return new Flag<>(name, label, description, String.class, String::trim, defaultText, apply);
     }
 
+    /**
+     * A setting that may be given several times, such as {@code --llm-param a=1 --llm-param b=2}; in the environment
+     * variable or the config file, the values are separated by spaces.
+     */
+    static Flag<String[]> repeated(String name, String label, String description,
+                                   BiConsumer<GatewayConfig.Builder, String> apply) {
+        return new Flag<>(name, label, description, String[].class, text -> text.trim().split("\\s+"), "none",
+                (builder, values) -> {
+                    for (String value : values) {
+                        if (!value.isBlank()) {
+                            apply.accept(builder, value);
+                        }
+                    }
+                });
+    }
+
     Flag {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(read, "read");

@@ -123,10 +123,13 @@ public final class GatewayCommand {
                         "env " + CONFIG_ENV)
                 .build());
         for (Flag<?> flag : GatewayFlags.ALL) {
-            spec.addOption(OptionSpec.builder(flag.option()).paramLabel(flag.label()).type(flag.type())
-                    .converters(converter(flag))
-                    .description(flag.description(), "env " + flag.env() + ", default " + flag.defaultText())
-                    .build());
+            OptionSpec.Builder option = OptionSpec.builder(flag.option()).paramLabel(flag.label()).type(flag.type())
+                    .description(flag.description(), "env " + flag.env() + ", default " + flag.defaultText());
+            // A repeated flag's values are collected as given; its setter checks each.
+            if (!flag.type().isArray()) {
+                option.converters(converter(flag));
+            }
+            spec.addOption(option.build());
         }
         CommandLine commandLine = new CommandLine(spec);
         // One way to give settings from a file: --config, not picocli's @argument files as well.

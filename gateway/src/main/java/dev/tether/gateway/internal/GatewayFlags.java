@@ -4,12 +4,18 @@ import dev.tether.gateway.AdmissionOptions;
 import dev.tether.gateway.BackendOptions;
 import dev.tether.gateway.ConnectionOptions;
 import dev.tether.gateway.HandlerOptions;
+import dev.tether.gateway.HistoryLimits;
+import dev.tether.gateway.LlmOptions;
 import dev.tether.gateway.PushApiOptions;
 import dev.tether.gateway.ReplyOptions;
 import dev.tether.gateway.ResumeOptions;
 import dev.tether.gateway.ServerOptions;
 import dev.tether.gateway.StoreOptions;
 import dev.tether.protocol.session.SessionLimits;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -110,6 +116,26 @@ final class GatewayFlags {
                     BackendOptions.DEFAULT_MAX_HISTORY, (b, v) -> b.backend(o -> o.maxHistory(v))),
             Flag.integer("backend-max-history-chars", "CHARS", "history characters sent with each user message",
                     BackendOptions.DEFAULT_MAX_HISTORY_CHARS, (b, v) -> b.backend(o -> o.maxHistoryChars(v))),
+            Flag.text("llm-url", "URL", "base URL of an OpenAI-compatible server for --handler openai, such as "
+                    + "http://127.0.0.1:11434/v1", "none", (b, v) -> b.llm(o -> o.url(v))),
+            Flag.text("llm-model", "NAME", "model name sent to the server", "none", (b, v) -> b.llm(o -> o.model(v))),
+            Flag.text("llm-api-key", "KEY", "API key sent as Authorization: Bearer; prefer the variable, which "
+                    + "no process listing shows", "none", (b, v) -> b.llm(o -> o.apiKey(v))),
+            Flag.text("llm-system", "TEXT|@FILE", "system prompt, or @path of a file holding it", "none",
+                    (b, v) -> b.llm(o -> o.system(systemPrompt(v)))),
+            Flag.integer("llm-max-history", "TURNS", "turns of the conversation sent with each message",
+                    HistoryLimits.DEFAULT_MAX_MESSAGES, (b, v) -> b.llm(o -> o.maxHistory(v))),
+            Flag.integer("llm-max-history-chars", "CHARS", "characters of the conversation sent with each message",
+                    HistoryLimits.DEFAULT_MAX_CHARS, (b, v) -> b.llm(o -> o.maxHistoryChars(v))),
+            Flag.duration("llm-first-token-timeout", "longest wait for the first token, retries included; then "
+                    + "the reply ends failed (upstream_timeout)", LlmOptions.DEFAULT_FIRST_TOKEN_TIMEOUT,
+                    (b, v) -> b.llm(o -> o.firstTokenTimeout(v))),
+            Flag.integer("llm-retries", "COUNT", "retries before the first token after a connection error, 429 or "
+                    + "5xx (honouring Retry-After)", LlmOptions.DEFAULT_RETRIES, (b, v) -> b.llm(o -> o.retries(v))),
+            Flag.integer("llm-max-connections", "COUNT", "connections to the server at most; more requests wait",
+                    LlmOptions.DEFAULT_MAX_CONNECTIONS, (b, v) -> b.llm(o -> o.maxConnections(v))),
+            Flag.repeated("llm-param", "NAME=VALUE", "request field, repeatable, such as temperature=0.2 or "
+                    + "max_tokens=512; numbers, booleans and JSON are sent typed", (b, v) -> b.llm(o -> o.param(v))),
             new Flag<>("store", "memory|redis", "session store", StoreOptions.Kind.class, GatewayFlags::storeKind,
                     StoreOptions.DEFAULT_KIND.name().toLowerCase(Locale.ROOT), (b, v) -> b.store(o -> o.kind(v))),
             Flag.text("redis-uri", "URI", "Redis for --store redis: redis://host:port, or "
@@ -122,6 +148,19 @@ final class GatewayFlags {
                     (b, v) -> b.pushApi(PushApiOptions.withApiKey(v))));
 
     private GatewayFlags() {
+    }
+
+    /** The system prompt given as text, or read from the file after an {@code @}. */
+    private static String systemPrompt(String text) {
+        if (!text.startsWith("@")) {
+            return text;
+        }
+        Path file = Path.of(text.substring(1));
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the system prompt from " + file + ": " + e, e);
+        }
     }
 
     private static StoreOptions.Kind storeKind(String text) {

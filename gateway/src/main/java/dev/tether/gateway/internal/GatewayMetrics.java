@@ -6,6 +6,7 @@ import dev.tether.protocol.session.ClientAppend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -65,6 +66,11 @@ final class GatewayMetrics implements AutoCloseable {
         AWAITING_HELLO,
         /** A resume from an address over the failed-resume limit (1008). */
         FAILED_RESUMES
+    }
+
+    /** Registers the meters of a handler that has its own, such as the model server's. */
+    void bind(MeterBinder binder) {
+        binder.bindTo(registry);
     }
 
     GatewayMetrics(String nodeId) {

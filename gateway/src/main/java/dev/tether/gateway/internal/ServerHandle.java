@@ -1,6 +1,7 @@
 package dev.tether.gateway.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import dev.tether.gateway.AdmissionOptions;
 import dev.tether.gateway.ConversationHandler;
 import dev.tether.gateway.GatewayConfig;
@@ -76,6 +77,9 @@ final class ServerHandle implements GatewayHandle {
         this.replies = new Replies(this.store, handler, codec, config.server().nodeId(), config.replies().lease(),
                 config.replies().maxPause(), scheduler, metrics);
         replies.listenForCancels();
+        if (handler instanceof MeterBinder meters) {
+            metrics.bind(meters);
+        }
         metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued,
                 this.store::isReady);
         ApiGuard apiGuard = new ApiGuard(config, codec.mapper(), scheduler);
