@@ -88,6 +88,6 @@ class EchoHandlerTest {
         assertThat(ConversationHandlers.named("echo", GatewayConfig.defaults())).isInstanceOf(EchoHandler.class);
         org.assertj.core.api.Assertions.assertThatThrownBy(
                         () -> ConversationHandlers.named("gpt", GatewayConfig.defaults()))
-                .hasMessage("unknown handler \"gpt\"; available: echo, http");
+                .hasMessage("unknown handler \"gpt\"; available: echo, http, openai");
     }
 }
