@@ -319,6 +319,8 @@ public final class MemorySession {
         if (ifVersion != SessionState.ANY_VERSION && ifVersion != state.version()) {
             throw SessionStoreException.stateConflict(id, ifVersion, state.version());
         }
+        // A state is something stored: the session is used, and gets the full grace.
+        used = true;
         state = SessionState.decode(state.version() + 1, json);
         return state;
     }

@@ -944,6 +944,31 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void writingTheStateUsesTheSessionSoItsStateLivesTheFullGrace() throws InterruptedException {
+        Duration unusedGrace = Duration.ofMillis(500);
+        store.close();
+        // A grace far longer than the test, so that only the unused grace can end a session here.
+        store = createStore(limits().toBuilder().grace(Duration.ofMinutes(1)).unusedGrace(unusedGrace).build());
+        String writtenThenLeft = newSessionId();
+        String writtenWhileAway = newSessionId();
+        Attachment first = create(writtenThenLeft);
+        store.writeState(writtenThenLeft, 0, object("lang", "fr")).block(TIMEOUT);
+        store.detach(writtenThenLeft, first.generation()).block(TIMEOUT);
+        Attachment second = create(writtenWhileAway);
+        store.detach(writtenWhileAway, second.generation()).block(TIMEOUT);
+        store.writeState(writtenWhileAway, 0, object("lang", "de")).block(TIMEOUT);
+        // A push afterwards uses the first session again; its state must not keep a shorter life than the session.
+        store.append(writtenThenLeft, delta(1, "while away")).block(TIMEOUT);
+
+        elapse(unusedGrace.multipliedBy(3));
+
+        assertThat(store.readState(writtenThenLeft).block(TIMEOUT))
+                .isEqualTo(new SessionState(1, object("lang", "fr")));
+        assertThat(store.readState(writtenWhileAway).block(TIMEOUT))
+                .isEqualTo(new SessionState(1, object("lang", "de")));
+    }
+
+    @Test
     void theStateOutlivesADetachWithinGrace() throws InterruptedException {
         String id = newSessionId();
         Attachment attachment = create(id);

@@ -106,7 +106,7 @@ public final class RedisSessionStore implements SessionStore {
         this.maxFrames = Integer.toString(limits.historyFrames());
         this.calls = new ScriptCalls(redis, this::checkReadinessNow);
         this.reader = new LogReader(calls, keys, codec, maxAgeMs);
-        this.state = new StateCalls(calls, keys, limits.maxStateBytes());
+        this.state = new StateCalls(calls, keys, limits.maxStateBytes(), limits.grace(), this::firstUse);
         this.channels = new SessionChannels(redis, keys, codec, options.commandTimeout());
         this.cancels = new CancelChannels(redis, keys, options.commandTimeout());
         this.refresher = new SessionRefresher(redis, keys, channels, limits.grace(), this::isReady);

@@ -25,7 +25,7 @@ public final class Scripts {
                 StateScripts.WRITE);
     }
 
-    private static final String CLOCK = """
+    static final String CLOCK = """
             local function now_ms()
               local t = redis.call('TIME')
               return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -81,7 +81,7 @@ public final class Scripts {
      * A session's first use: a session is created marked new ({@code new} = 1 in its meta) and gets the shorter,
      * unused grace when it is detached, until something is stored in it or it is resumed.
      */
-    private static final String USE = """
+    static final String USE = """
             -- Removes the mark; a disconnected session then gets what is left of the full grace period, grace_ms
             -- from its detach, rather than the unused grace it was given, and that TTL is returned (for the
             -- statistics registry); else nil. grace_ms nil leaves the TTL alone.

@@ -5,6 +5,8 @@ import dev.tether.protocol.session.SessionIds;
 import dev.tether.protocol.session.SessionState;
 import dev.tether.protocol.session.SessionStoreException;
 import dev.tether.protocol.session.StoreArguments;
+import java.time.Duration;
+import java.util.List;
 import reactor.core.publisher.Mono;
 
 /** The Redis store's reads and compare-and-sets of a session's state, one script call each. */
@@ -13,12 +15,26 @@ public final class StateCalls {
     private final ScriptCalls calls;
     private final Keys keys;
     private final int maxBytes;
+    private final String graceMs;
+    private final FirstUse firstUse;
 
-    /** Calls through {@code calls}, on the keys of {@code keys}, refusing states over {@code maxBytes}. */
-    public StateCalls(ScriptCalls calls, Keys keys, int maxBytes) {
+    /** What the store does when a write was a disconnected session's first use and gave it a TTL. */
+    @FunctionalInterface
+    public interface FirstUse {
+        /** Passes {@code reply} on, after counting the TTL at {@code index} of it, if there is one. */
+        Mono<List<Object>> counted(String sessionId, List<Object> reply, int index);
+    }
+
+    /**
+     * Calls through {@code calls}, on the keys of {@code keys}, refusing states over {@code maxBytes}; a write uses
+     * a session, giving it the full {@code grace} when it is disconnected, and tells {@code firstUse}.
+     */
+    public StateCalls(ScriptCalls calls, Keys keys, int maxBytes, Duration grace, FirstUse firstUse) {
         this.calls = calls;
         this.keys = keys;
         this.maxBytes = maxBytes;
+        this.graceMs = Long.toString(grace.toMillis());
+        this.firstUse = firstUse;
     }
 
     /** See {@link dev.tether.protocol.session.SessionStore#readState}. */
@@ -39,7 +55,8 @@ public final class StateCalls {
         return SessionIds.require(sessionId)
                 .then(StoreArguments.state(sessionId, ifVersion, state, maxBytes))
                 .flatMap(json -> calls.run(StateScripts.WRITE, "writeState", stateKeys(sessionId),
-                                Long.toString(ifVersion), json)
+                                Long.toString(ifVersion), json, graceMs)
+                        .flatMap(reply -> firstUse.counted(sessionId, reply, 2))
                         .map(reply -> switch ((int) ScriptCalls.status(reply)) {
                             case 0 -> throw SessionStoreException.notFound(sessionId);
                             case 2 -> throw SessionStoreException.stateConflict(sessionId, ifVersion,

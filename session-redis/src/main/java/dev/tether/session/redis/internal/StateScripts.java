@@ -21,19 +21,22 @@ final class StateScripts {
             """);
 
     /**
-     * Writes the state: KEYS meta, state; ARGV ifVersion (-1 for any), json. {1, version} written, with the version
-     * one more than before and the key expiring with the metadata; {2, version} the state is at another version than
-     * ifVersion, nothing written.
+     * Writes the state: KEYS meta, state; ARGV ifVersion (-1 for any), json, graceMs. {1, version, ttlGiven?}
+     * written, with the version one more than before and the key expiring with the metadata; {2, version} the state
+     * is at another version than ifVersion, nothing written. A state is something stored: the write uses the session
+     * ({@link Scripts#USE}), so that a session with a state never gets the unused grace, whose shorter TTL its state
+     * key would keep while its metadata got the full grace.
      */
-    static final LuaScript WRITE = LuaScript.of("write_state", """
+    static final LuaScript WRITE = LuaScript.of("write_state", Scripts.CLOCK + Scripts.USE + """
             local meta, state = KEYS[1], KEYS[2]
-            local if_version, json = tonumber(ARGV[1]), ARGV[2]
+            local if_version, json, grace_ms = tonumber(ARGV[1]), ARGV[2], ARGV[3]
             if redis.call('EXISTS', meta) == 0 then return {0} end
             local version = tonumber(redis.call('HGET', state, 'v')) or 0
             if if_version >= 0 and if_version ~= version then return {2, version} end
+            local ttl_given = mark_used(meta, now_ms(), grace_ms)
             redis.call('HSET', state, 'v', version + 1, 'j', json)
             local ttl = redis.call('PTTL', meta)
             if ttl > 0 then redis.call('PEXPIRE', state, ttl) end
-            return {1, version + 1}
+            return {1, version + 1, ttl_given}
             """);
 }
