@@ -17,6 +17,10 @@ public enum CloseCode {
     GOING_AWAY(1001, true),
     /** No close frame was received: the connection was cut. Never sent on the wire. */
     ABNORMAL(1006, true),
+    /** The peer broke the WebSocket protocol (RFC 6455): reserved bits set, a malformed close frame. */
+    PROTOCOL_ERROR(1002, false),
+    /** A text message was not valid UTF-8. */
+    INVALID_PAYLOAD(1007, false),
     /** The peer broke the protocol: a handshake timeout, or too many bad frames. */
     POLICY_VIOLATION(1008, false),
     /** A frame exceeded the size limit. */

@@ -20,7 +20,9 @@ class CloseCodeTest {
         return Stream.of(
                 arguments(1000, CloseCode.NORMAL, false),
                 arguments(1001, CloseCode.GOING_AWAY, true),
+                arguments(1002, CloseCode.PROTOCOL_ERROR, false),
                 arguments(1006, CloseCode.ABNORMAL, true),
+                arguments(1007, CloseCode.INVALID_PAYLOAD, false),
                 arguments(1008, CloseCode.POLICY_VIOLATION, false),
                 arguments(1009, CloseCode.MESSAGE_TOO_BIG, false),
                 arguments(1011, CloseCode.INTERNAL_ERROR, true),
@@ -53,7 +55,7 @@ class CloseCodeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, -1, 999, 1002, 1003, 1005, 1007, 1010, 1014, 1015, 3000, 4000, 4002, 4999, 65535})
+    @ValueSource(ints = {0, -1, 999, 1003, 1005, 1010, 1014, 1015, 3000, 4000, 4002, 4999, 65535})
     void unknownCodesAreTreatedAsACutAndReconnect(int code) {
         assertThat(CloseCode.of(code)).isEqualTo(CloseCode.ABNORMAL);
         assertThat(CloseCode.of(code).shouldReconnect()).isTrue();

@@ -52,6 +52,10 @@ final class Closes {
                 && WebSocketCloseStatus.MESSAGE_TOO_BIG.equals(c.closeStatus())) {
             return new Close(CloseCode.MESSAGE_TOO_BIG, "frame too big");
         }
+        if (error instanceof CorruptedWebSocketFrameException c && c.closeStatus() != null) {
+            // The decoder has sent this close already; named here for the metrics.
+            return new Close(CloseCode.of(c.closeStatus().code()), c.getMessage());
+        }
         return new Close(CloseCode.INTERNAL_ERROR, "internal error");
     }
 

@@ -25,8 +25,6 @@ import dev.tether.protocol.Welcome;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.time.Clock;
@@ -121,6 +119,7 @@ final class Connection {
     Mono<Void> handle(WebsocketInbound in, WebsocketOutbound out) {
         in.withConnection(connection -> {
             channel = connection;
+            WebSocketLayer.install(connection.channel().pipeline(), config.connections().maxFrameBytes());
             // A peer gone in the middle of the handshake ends it now, not at its timeout: its place is given back.
             connection.onDispose(() -> end(null));
         });
@@ -133,7 +132,7 @@ final class Connection {
         Mono<Void> inbound = in.receiveFrames()
                 .doOnNext(frame -> keepAlive.heard())
                 // WebSocket control frames belong to the WebSocket layer, before and after hello alike (§1).
-                .filter(this::isData)
+                .filter(frame -> WebSocketLayer.isData(frame, channel.channel()))
                 // Decoded at once: Reactor Netty releases the frame's buffer after this returns.
                 .map(this::decode)
                 // Reading stops only once our close frame is out: cancelling the inbound earlier makes Reactor
@@ -176,18 +175,6 @@ final class Connection {
     // ---------------------------------------------------------------- inbound
 
     private record Received(ClientFrame frame, ErrorFrame error) {
-    }
-
-    /** Answers a WebSocket ping and drops a pong (unsolicited ones are allowed); {@code true} for data frames. */
-    private boolean isData(WebSocketFrame frame) {
-        if (frame instanceof PingWebSocketFrame ping) {
-            reactor.netty.Connection connection = channel;
-            if (connection != null) {
-                connection.channel().writeAndFlush(new PongWebSocketFrame(ping.content().retainedDuplicate()));
-            }
-            return false;
-        }
-        return !(frame instanceof PongWebSocketFrame);
     }
 
     private Received decode(WebSocketFrame frame) {
@@ -421,8 +408,10 @@ final class Connection {
             }
             over = true;
             close = reason;
-            outbox.tryEmitComplete();
         }
+        // Outside the lock: completing the outbox can run the whole cleanup, store calls included, on this thread.
+        // No frame can be emitted after it, since send() emits only under the lock and while not over.
+        outbox.tryEmitComplete();
         // Its handshake place, if any, goes back now: a store call still running for it must not hold it.
         handshake.end();
         metrics.closed(reason == null ? ABNORMAL_CLOSURE : reason.code().code());

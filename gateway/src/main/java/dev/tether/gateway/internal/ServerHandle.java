@@ -110,8 +110,8 @@ final class ServerHandle implements GatewayHandle {
                                 routes.post(PushApi.PUSH_ROUTE, handle.pushApi::push)
                                         .get(StateApi.STATE_ROUTE, handle.stateApi::read)
                                         .put(StateApi.STATE_ROUTE, handle.stateApi::write)
-                                        .ws(config.server().path(), (in, out) -> handle.accept().handle(in, out),
-                                                spec);
+                                        .get(config.server().path(),
+                                                Upgrades.endpoint((in, out) -> handle.accept().handle(in, out), spec));
                             })
                             .bind())
                     // The public port taken: let the management port go too.
