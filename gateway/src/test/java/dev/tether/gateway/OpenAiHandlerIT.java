@@ -215,6 +215,22 @@ class OpenAiHandlerIT {
     }
 
     @Test
+    void metricsCountTokensByKindTimeToFirstTokenAndRequestsByOutcomeAndStatus() throws Exception {
+        upstream.script(Answer.status(503, null), Answer.tokens("a", "b"));
+        TestSocket socket = session();
+        ask(socket, 1, "hi");
+
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        gateway.healthUri().resolve("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+
+        assertThat(metrics).containsPattern("tether_llm_tokens_total\\{[^}]*kind=\"prompt\"[^}]*} 10\\.0")
+                .containsPattern("tether_llm_tokens_total\\{[^}]*kind=\"completion\"[^}]*} 2\\.0")
+                .containsPattern("tether_llm_first_token_seconds_count\\{[^}]*} 1")
+                .containsPattern("tether_llm_requests_total\\{[^}]*outcome=\"failed\",status=\"503\"[^}]*} 1\\.0")
+                .containsPattern("tether_llm_requests_total\\{[^}]*outcome=\"complete\",status=\"200\"[^}]*} 1\\.0");
+    }
+
+    @Test
     void theApiKeyIsNeverInHealth() throws Exception {
         HttpResponse<String> health = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(gateway.healthUri()).build(), HttpResponse.BodyHandlers.ofString());
