@@ -39,9 +39,9 @@ public final class OpenAiUpstream implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
 
-    /** One request as received. */
+    /** One request as received, with when each token was handed to the connection ({@link System#nanoTime()}). */
     public record Request(int number, JsonNode body, String authorization, long receivedNanos,
-                          AtomicBoolean aborted, long[] abortedNanos) {
+                          AtomicBoolean aborted, long[] abortedNanos, List<Long> tokensSentNanos) {
 
         /** Whether the client closed the connection before the answer ended. */
         public boolean wasAborted() {
@@ -142,7 +142,7 @@ public final class OpenAiUpstream implements AutoCloseable {
             try {
                 received = new Request(requests.size() + 1, JSON.readTree(text),
                         request.requestHeaders().get("Authorization"), System.nanoTime(), new AtomicBoolean(),
-                        new long[1]);
+                        new long[1], new CopyOnWriteArrayList<>());
             } catch (Exception e) {
                 return response.status(400).sendString(Mono.just("not JSON")).then();
             }
@@ -167,13 +167,15 @@ public final class OpenAiUpstream implements AutoCloseable {
             return response.status(200)
                     .header("Content-Type", "text/event-stream; charset=utf-8")
                     .header("Cache-Control", "no-cache")
-                    .sendString(events(answer, received.body().path("model").asText(), response, finished))
+                    .sendString(events(answer, received, response, finished))
                     .then()
                     .doOnSuccess(ignored -> finished.set(true));
         });
     }
 
-    private Flux<String> events(Answer answer, String model, HttpServerResponse response, AtomicBoolean finished) {
+    private Flux<String> events(Answer answer, Request request, HttpServerResponse response,
+                                AtomicBoolean finished) {
+        String model = request.body().path("model").asText();
         String id = "chatcmpl-tether" + ids.incrementAndGet();
         List<Flux<String>> parts = new ArrayList<>();
         parts.add(Flux.just(event(chunk(id, model, JSON.createObjectNode().put("role", "assistant").put("content", ""),
@@ -189,7 +191,7 @@ public final class OpenAiUpstream implements AutoCloseable {
             Duration wait = i == 0 ? answer.firstDelay() : answer.delay();
             String token = answer.tokens().get(i);
             Flux<String> event = Flux.just(event(chunk(id, model, JSON.createObjectNode().put("content", token),
-                    null)));
+                    null))).doOnNext(sent -> request.tokensSentNanos().add(System.nanoTime()));
             parts.add(wait.isZero() ? event : event.delaySubscription(wait));
         }
         parts.add(Flux.just(event(chunk(id, model, JSON.createObjectNode(), "stop"))));
