@@ -3,7 +3,7 @@ package dev.tether.gateway.internal;
 import dev.tether.protocol.session.ForwardingSessionStore;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
-import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -117,8 +117,8 @@ final class StoreHealth extends ForwardingSessionStore {
             failed = 0;
             notSent = 0;
         }
-        LOG.warn("session store available again after {}: {} calls failed meanwhile ({} not sent, {} timed out or"
-                + " cut)", Duration.ofNanos(now() - since), calls, unsent, calls - unsent);
+        LOG.warn("session store available again after {} s: {} calls failed meanwhile ({} not sent, {} timed out or"
+                + " cut)", String.format(Locale.ROOT, "%.1f", (now() - since) / 1e9), calls, unsent, calls - unsent);
     }
 
     /**

@@ -88,7 +88,7 @@ class StoreHealthTest {
         assertThat(warnings()).hasSize(2);
         assertThat(warnings().get(0)).startsWith("session store unavailable: appendClient failed");
         assertThat(warnings().get(1))
-                .isEqualTo("session store available again after PT10S: 100 calls failed meanwhile (0 not sent,"
+                .isEqualTo("session store available again after 10.0 s: 100 calls failed meanwhile (0 not sent,"
                         + " 100 timed out or cut)");
         assertThat(logged.list).as("no stack traces").allMatch(event -> event.getThrowableProxy() == null);
         assertThat(metrics.scrape()).contains("tether_store_calls_failed_total{node=\"test-node\"} 100.0");
