@@ -19,9 +19,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param managementPort  the TCP port of {@code /metrics} and {@code /health} for operators, on the same host, 0 for
  *                        any free one; when set, {@code /metrics} is not served on {@link #port()}; default none
  *                        ({@code /metrics} on the public port)
+ * @param requestTimeout  time a TCP connection has to send a complete HTTP request (its headers and body, or the
+ *                        WebSocket upgrade) before it is closed; default {@link #DEFAULT_REQUEST_TIMEOUT}
+ * @param maxHeaderBytes  largest HTTP request line plus headers, in bytes; larger is answered 431 (headers) or 414
+ *                        (request line); default {@link #DEFAULT_MAX_HEADER_BYTES}
  */
 public record ServerOptions(String host, int port, String path, String nodeId, Duration shutdownTimeout,
-                            OptionalInt managementPort) {
+                            OptionalInt managementPort, Duration requestTimeout, int maxHeaderBytes) {
+
+    /** Default time a connection has to send a complete HTTP request: 10 seconds. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Default largest HTTP request line plus headers: 8 KiB. */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 8 * 1024;
 
     /** Default interface to bind: all of them. */
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -55,12 +64,14 @@ public record ServerOptions(String host, int port, String path, String nodeId, D
                 throw new IllegalArgumentException("managementPort must differ from port " + port);
             }
         }
+        Checks.between("requestTimeout", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(10));
+        Checks.between("maxHeaderBytes", maxHeaderBytes, 1024, 1024 * 1024);
     }
 
     /** The defaults, with a random node id. */
     public static ServerOptions defaults() {
         return new ServerOptions(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_PATH, randomNodeId(), DEFAULT_SHUTDOWN_TIMEOUT,
-                OptionalInt.empty());
+                OptionalInt.empty(), DEFAULT_REQUEST_TIMEOUT, DEFAULT_MAX_HEADER_BYTES);
     }
 
     /** A builder starting from the defaults, with a random node id. */
@@ -89,35 +100,35 @@ public record ServerOptions(String host, int port, String path, String nodeId, D
         /** Interface to bind, non-empty. */
         public Builder host(String host) {
             options = new ServerOptions(host, options.port, options.path, options.nodeId, options.shutdownTimeout,
-                    options.managementPort);
+                    options.managementPort, options.requestTimeout, options.maxHeaderBytes);
             return this;
         }
 
         /** TCP port, 0 (any free port) to 65535. */
         public Builder port(int port) {
             options = new ServerOptions(options.host, port, options.path, options.nodeId, options.shutdownTimeout,
-                    options.managementPort);
+                    options.managementPort, options.requestTimeout, options.maxHeaderBytes);
             return this;
         }
 
         /** WebSocket path, starting with {@code /}, not {@code /health}. */
         public Builder path(String path) {
             options = new ServerOptions(options.host, options.port, path, options.nodeId, options.shutdownTimeout,
-                    options.managementPort);
+                    options.managementPort, options.requestTimeout, options.maxHeaderBytes);
             return this;
         }
 
         /** This node's id: 1 to 64 letters, digits, {@code -}, {@code _} or {@code .}. */
         public Builder nodeId(String nodeId) {
             options = new ServerOptions(options.host, options.port, options.path, nodeId, options.shutdownTimeout,
-                    options.managementPort);
+                    options.managementPort, options.requestTimeout, options.maxHeaderBytes);
             return this;
         }
 
         /** How long a graceful shutdown waits for connections to close, 0 to {@link #MAX_SHUTDOWN_TIMEOUT}. */
         public Builder shutdownTimeout(Duration shutdownTimeout) {
             options = new ServerOptions(options.host, options.port, options.path, options.nodeId, shutdownTimeout,
-                    options.managementPort);
+                    options.managementPort, options.requestTimeout, options.maxHeaderBytes);
             return this;
         }
 
@@ -127,7 +138,22 @@ public record ServerOptions(String host, int port, String path, String nodeId, D
          */
         public Builder managementPort(int managementPort) {
             options = new ServerOptions(options.host, options.port, options.path, options.nodeId,
-                    options.shutdownTimeout, OptionalInt.of(managementPort));
+                    options.shutdownTimeout, OptionalInt.of(managementPort), options.requestTimeout,
+                    options.maxHeaderBytes);
+            return this;
+        }
+
+        /** Time a connection has to send a complete HTTP request, 100 ms to 10 minutes. */
+        public Builder requestTimeout(Duration requestTimeout) {
+            options = new ServerOptions(options.host, options.port, options.path, options.nodeId,
+                    options.shutdownTimeout, options.managementPort, requestTimeout, options.maxHeaderBytes);
+            return this;
+        }
+
+        /** Largest HTTP request line plus headers, 1 KiB to 1 MiB. */
+        public Builder maxHeaderBytes(int maxHeaderBytes) {
+            options = new ServerOptions(options.host, options.port, options.path, options.nodeId,
+                    options.shutdownTimeout, options.managementPort, options.requestTimeout, maxHeaderBytes);
             return this;
         }
 

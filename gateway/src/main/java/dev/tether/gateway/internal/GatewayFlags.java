@@ -38,6 +38,11 @@ final class GatewayFlags {
                     (b, v) -> b.server(o -> o.nodeId(v))),
             Flag.duration("shutdown-timeout", "how long a graceful shutdown waits for connections to close",
                     ServerOptions.DEFAULT_SHUTDOWN_TIMEOUT, (b, v) -> b.server(o -> o.shutdownTimeout(v))),
+            Flag.duration("request-timeout", "time a TCP connection has to send a complete HTTP request (headers "
+                    + "and body, or the WebSocket upgrade); beyond it, the connection is closed",
+                    ServerOptions.DEFAULT_REQUEST_TIMEOUT, (b, v) -> b.server(o -> o.requestTimeout(v))),
+            Flag.integer("max-header", "BYTES", "largest HTTP request line plus headers; larger is answered 431 "
+                    + "or 414", ServerOptions.DEFAULT_MAX_HEADER_BYTES, (b, v) -> b.server(o -> o.maxHeaderBytes(v))),
             Flag.duration("heartbeat", "ping interval; a silent connection is closed after 1.5x",
                     ConnectionOptions.DEFAULT_HEARTBEAT, (b, v) -> b.connections(o -> o.heartbeat(v))),
             Flag.duration("hello-timeout", "time a new connection has to send hello; beyond it, 1013",

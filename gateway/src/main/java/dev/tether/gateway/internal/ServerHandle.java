@@ -102,6 +102,10 @@ final class ServerHandle implements GatewayHandle {
                     .then(HttpServer.create()
                             .host(config.server().host())
                             .port(config.server().port())
+                            .httpRequestDecoder(decoder -> decoder.maxHeaderSize(config.server().maxHeaderBytes())
+                                    .maxInitialLineLength(config.server().maxHeaderBytes()))
+                            .doOnChannelInit((observer, channel, address) -> RequestDeadline.install(
+                                    channel.pipeline(), config.server().requestTimeout()))
                             .route(routes -> {
                                 routes.get("/health", handle.health::serve);
                                 if (managementPort.isEmpty()) {
