@@ -82,6 +82,19 @@ class OpenAiOnRedisIT {
         return socket;
     }
 
+    /** A session started on a new node "node-a", which stored {@code text} as cseq 1. */
+    private record Asked(TestSocket socket, Welcome welcome) {
+    }
+
+    private Asked askOnNewNode(String text) {
+        TestSocket socket = connect(node("node-a"));
+        socket.send(Hello.fresh());
+        Welcome welcome = socket.next(Welcome.class);
+        socket.send(new UserMessage(1, text));
+        socket.next(ServerAck.class);
+        return new Asked(socket, welcome);
+    }
+
     private static Hello resume(Welcome welcome, long lastSeq) {
         return Hello.resume(new Hello.Resume(welcome.sessionId(), welcome.token(), welcome.epoch(), lastSeq));
     }
@@ -89,14 +102,10 @@ class OpenAiOnRedisIT {
     @Test
     void theHistoryIsTheSessionsWhicheverNodeStoredEachMessage() {
         upstream.script(Answer.tokens("Paris", "."), Answer.tokens("About two million."));
-        GatewayHandle a = node("node-a");
         GatewayHandle b = node("node-b");
-
-        TestSocket onA = connect(a);
-        onA.send(Hello.fresh());
-        Welcome welcome = onA.next(Welcome.class);
-        onA.send(new UserMessage(1, "Capital of France?"));
-        onA.next(ServerAck.class);
+        Asked asked = askOnNewNode("Capital of France?");
+        TestSocket onA = asked.socket();
+        Welcome welcome = asked.welcome();
         List<Sequenced> first = onA.collectUntil(Sequenced.class, AssistantDone.class::isInstance);
         onA.abort();
 
@@ -115,14 +124,10 @@ class OpenAiOnRedisIT {
     @Test
     void aCancelSentToOneNodeAbortsTheUpstreamOfTheNodeProducingTheReply() {
         upstream.script(Answer.tokens("a", "b", "c", "d", "e", "f", "g", "h").delay(Duration.ofMillis(500)));
-        GatewayHandle a = node("node-a");
         GatewayHandle b = node("node-b");
-
-        TestSocket onA = connect(a);
-        onA.send(Hello.fresh());
-        Welcome welcome = onA.next(Welcome.class);
-        onA.send(new UserMessage(1, "a long story"));
-        onA.next(ServerAck.class);
+        Asked asked = askOnNewNode("a long story");
+        TestSocket onA = asked.socket();
+        Welcome welcome = asked.welcome();
         AssistantDelta first = onA.next(AssistantDelta.class);
         onA.abort();
 
