@@ -7,12 +7,10 @@ import dev.tether.protocol.Bye;
 import dev.tether.protocol.Cancel;
 import dev.tether.protocol.ClientAck;
 import dev.tether.protocol.ClientEvent;
-import dev.tether.protocol.ClientFrame;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.ErrorCode;
 import dev.tether.protocol.ErrorFrame;
 import dev.tether.protocol.FrameCodec;
-import dev.tether.protocol.FrameException;
 import dev.tether.protocol.Hello;
 import dev.tether.protocol.Ping;
 import dev.tether.protocol.Pong;
@@ -25,8 +23,6 @@ import dev.tether.protocol.Welcome;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -134,7 +130,7 @@ final class Connection {
                 // WebSocket control frames belong to the WebSocket layer, before and after hello alike (§1).
                 .filter(frame -> WebSocketLayer.isData(frame, channel.channel()))
                 // Decoded at once: Reactor Netty releases the frame's buffer after this returns.
-                .map(this::decode)
+                .map(frame -> Received.decode(codec, frame))
                 // Reading stops only once our close frame is out: cancelling the inbound earlier makes Reactor
                 // Netty send a close frame of its own, without our code.
                 .takeUntilOther(closeSent.asMono())
@@ -173,21 +169,6 @@ final class Connection {
     }
 
     // ---------------------------------------------------------------- inbound
-
-    private record Received(ClientFrame frame, ErrorFrame error) {
-    }
-
-    private Received decode(WebSocketFrame frame) {
-        if (!(frame instanceof TextWebSocketFrame text)) {
-            return new Received(null, new ErrorFrame(ErrorCode.UNSUPPORTED_FRAME,
-                    "only text frames are accepted, got " + frame.getClass().getSimpleName()));
-        }
-        try {
-            return new Received(codec.decodeClient(text.text()), null);
-        } catch (FrameException e) {
-            return new Received(null, e.toErrorFrame());
-        }
-    }
 
     private Mono<Void> onFrame(Received received) {
         String session = sessionId();
