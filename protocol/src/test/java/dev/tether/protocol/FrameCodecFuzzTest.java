@@ -33,14 +33,21 @@ class FrameCodecFuzzTest {
     /** The longest run of input characters an error message may repeat: a short quoted value, never more. */
     static final int ECHO_WINDOW = 64;
 
+    /**
+     * Generator cases left out because the fault they find is not fixed yet, each with its finding; empty when every
+     * invariant holds. Never add to this to make a run pass: fix the fault.
+     */
+    static final Map<HostileFrames.Kind, String> KNOWN_OPEN = Map.of();
+
     private static final FrameCodec CODEC = new FrameCodec();
 
     @Test
     void everyHostileFrameDecodesOrBecomesASendableErrorFrame() {
         long seed = FuzzSeed.seed();
         int frames = FuzzSeed.frames(10_000);
-        System.out.println("FrameCodecFuzzTest: " + FuzzSeed.replay(seed) + ", " + frames + " frames");
-        HostileFrames generator = new HostileFrames(seed, 2 * Protocol.DEFAULT_MAX_FRAME_BYTES);
+        System.out.println("FrameCodecFuzzTest: " + FuzzSeed.replay(seed) + ", " + frames + " frames"
+                + (KNOWN_OPEN.isEmpty() ? "" : "; left out until fixed: " + KNOWN_OPEN));
+        HostileFrames generator = new HostileFrames(seed, 2 * Protocol.DEFAULT_MAX_FRAME_BYTES, KNOWN_OPEN.keySet());
         Map<String, String> failures = new LinkedHashMap<>();
         Map<HostileFrames.Kind, int[]> byKind = new EnumMap<>(HostileFrames.Kind.class);
         Map<String, Integer> outcomes = new TreeMap<>();

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * A seeded generator of hostile client frames as JSON text: valid frames and their random mutations, wrong types,
@@ -56,6 +58,7 @@ public final class HostileFrames {
             {"hello", "user_message", "cancel", "event", "ack", "ping", "pong", "bye"};
     private static final String[] OTHER_TYPES =
             {"welcome", "assistant_delta", "assistant_done", "error", "", "HELLO", "hello ", "user-message", "\u0000"};
+    private static final String[] NOT_OBJECTS = {"null", "true", "42", "\"hello\"", "  ", "{", "}", "{]", "/* */{}"};
     private static final String[] SURROGATES = {"\\ud800", "\\udfff", "\\udbff\\u0041", "\\udc00\\ud800"};
     private static final String[] NUMBERS = {"0", "-1", "-9223372036854775808", "9223372036854775807",
             "9223372036854775808", "-9223372036854775809", "1e400", "-1e400", "1.5", "1.0", "1e3", "-0",
@@ -63,14 +66,21 @@ public final class HostileFrames {
 
     private final Random random;
     private final int longStringMax;
+    private final Kind[] kinds;
 
     /**
      * A generator whose long strings are up to {@code longStringMax} characters: above the frame limit, some frames
      * are too big to send, which a live run wants now and then.
      */
     public HostileFrames(long seed, int longStringMax) {
+        this(seed, longStringMax, Set.of());
+    }
+
+    /** A generator that never picks the {@code excluded} kinds by itself. */
+    public HostileFrames(long seed, int longStringMax, Set<Kind> excluded) {
         this.random = new Random(seed);
         this.longStringMax = longStringMax;
+        this.kinds = Arrays.stream(Kind.values()).filter(kind -> !excluded.contains(kind)).toArray(Kind[]::new);
     }
 
     /** The generator's random source, for callers that pick among their own cases with the same seed. */
@@ -80,7 +90,6 @@ public final class HostileFrames {
 
     /** A frame of a random kind. */
     public Sample next() {
-        Kind[] kinds = Kind.values();
         return next(kinds[random.nextInt(kinds.length)]);
     }
 
@@ -276,7 +285,7 @@ public final class HostileFrames {
                 yield text.substring(0, random.nextInt(text.length()));
             }
             case 3 -> "[" + valid() + "]";
-            case 4 -> new String[]{"null", "true", "42", "\"hello\"", "  ", "{", "}", "{]", "/* */{}"}[random.nextInt(9)];
+            case 4 -> NOT_OBJECTS[random.nextInt(NOT_OBJECTS.length)];
             case 5 -> "{\"type\":\"ping\",\"t\":1,}";
             case 6 -> "{'type':'ping','t':1}";
             default -> garbage(1 + random.nextInt(300));

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -22,6 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * client's; frames it reads are the server's, unmasked.
  */
 public final class RawWebSocket implements AutoCloseable {
+
+    private static final int WRITE_CHUNK = 4096;
 
     public static final int CONTINUATION = 0x0;
     public static final int TEXT = 0x1;
@@ -110,45 +113,90 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** The bytes of a masked client frame with these bits. */
     public static byte[] frame(boolean fin, int rsv, int opcode, byte[] payload) {
+        return frame(fin, rsv, opcode, payload, true);
+    }
+
+    /** The bytes of a client frame with these bits, masked or (against RFC 6455) not. */
+    public static byte[] frame(boolean fin, int rsv, int opcode, byte[] payload, boolean masked) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream();
         frame.write((fin ? 0x80 : 0) | (rsv & 0x7) << 4 | opcode & 0xF);
+        int maskBit = masked ? 0x80 : 0;
         if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
+            frame.write(maskBit | payload.length);
         } else if (payload.length < 65_536) {
-            frame.write(0x80 | 126);
+            frame.write(maskBit | 126);
             frame.writeBytes(ByteBuffer.allocate(2).putShort((short) payload.length).array());
         } else {
-            frame.write(0x80 | 127);
+            frame.write(maskBit | 127);
             frame.writeBytes(ByteBuffer.allocate(8).putLong(payload.length).array());
         }
-        byte[] mask = randomBytes(4);
-        frame.writeBytes(mask);
+        byte[] mask = masked ? randomBytes(4) : new byte[4];
+        if (masked) {
+            frame.writeBytes(mask);
+        }
         for (int i = 0; i < payload.length; i++) {
             frame.write(payload[i] ^ mask[i % 4]);
         }
         return frame.toByteArray();
     }
 
+    /**
+     * Sends raw bytes in chunks, stopping early once the server has answered: writing on into a connection the
+     * server closed would reset it and lose its close frame. Returns whether every byte was written.
+     */
+    public boolean writeUnlessAnswered(byte[] bytes) throws IOException {
+        for (int at = 0; at < bytes.length; at += WRITE_CHUNK) {
+            if (at > 0 && in.available() > 0) {
+                return false;
+            }
+            out.write(bytes, at, Math.min(WRITE_CHUNK, bytes.length - at));
+            out.flush();
+        }
+        return true;
+    }
+
+    /**
+     * The next frame from the server if one comes within {@code timeout}; an {@link EOFException} if the connection
+     * ended instead, another {@link IOException} if it was reset.
+     */
+    public Optional<Frame> poll(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        try {
+            int first = in.read();
+            if (first < 0) {
+                throw new EOFException("the server ended the connection");
+            }
+            return Optional.of(readFrame(first));
+        } catch (SocketTimeoutException e) {
+            return Optional.empty();
+        } finally {
+            socket.setSoTimeout((int) TestSocket.TIMEOUT.toMillis());
+        }
+    }
+
     /** The next frame from the server, waiting up to {@link TestSocket#TIMEOUT}; fails if the connection ends. */
     public Frame next() {
         try {
-            int first = in.readUnsignedByte();
-            int second = in.readUnsignedByte();
-            long length = second & 0x7F;
-            if (length == 126) {
-                length = in.readUnsignedShort();
-            } else if (length == 127) {
-                length = in.readLong();
-            }
-            if ((second & 0x80) != 0) {
-                throw new AssertionError("a server frame must not be masked");
-            }
-            byte[] payload = new byte[Math.toIntExact(length)];
-            in.readFully(payload);
-            return new Frame(first & 0xF, (first >> 4) & 0x7, payload);
+            return readFrame(in.readUnsignedByte());
         } catch (IOException e) {
             throw new AssertionError("no frame: " + e, e);
         }
+    }
+
+    private Frame readFrame(int first) throws IOException {
+        int second = in.readUnsignedByte();
+        long length = second & 0x7F;
+        if (length == 126) {
+            length = in.readUnsignedShort();
+        } else if (length == 127) {
+            length = in.readLong();
+        }
+        if ((second & 0x80) != 0) {
+            throw new AssertionError("a server frame must not be masked");
+        }
+        byte[] payload = new byte[Math.toIntExact(length)];
+        in.readFully(payload);
+        return new Frame(first & 0xF, (first >> 4) & 0x7, payload);
     }
 
     /** The next frame that is not of {@code opcode}, skipping those. */
