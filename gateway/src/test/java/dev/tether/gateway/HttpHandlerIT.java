@@ -347,4 +347,44 @@ class HttpHandlerIT {
                 .responseContent().aggregate().asString()
                 .block(TestSocket.TIMEOUT);
     }
+
+    @Test
+    void aStateLineReplacesTheSessionsStateAndTheNextCallCarriesIt() throws Exception {
+        backend.then(BackendServer.ndjson(NO_PAUSE, "{\"text\":\"OK\"}", "{\"state\":{\"lang\":\"fr\"}}"))
+                .then(BackendServer.ndjson(NO_PAUSE, "{\"state\":{\"lang\":\"de\",\"step\":2}}"));
+        TestSocket socket = start(b -> b);
+
+        socket.send(new UserMessage(1, "/lang fr"));
+        assertThat(text(reply(socket))).isEqualTo("OK");
+        assertThat(backend.nextCall().json().get("state")).as("no state yet").isEqualTo(JSON.readTree("{}"));
+        assertThat(gateway.store().readState(welcome.sessionId()).block(TestSocket.TIMEOUT).value())
+                .isEqualTo(JSON.readTree("{\"lang\":\"fr\"}"));
+
+        socket.send(new ClientEvent(2, "step", JSON.readTree("2")));
+        socket.next(ServerAck.class);
+
+        assertThat(backend.nextCall().json().get("state")).isEqualTo(JSON.readTree("{\"lang\":\"fr\"}"));
+        dev.tether.testkit.Eventually.await("the event's answer stored its state", TestSocket.TIMEOUT,
+                () -> gateway.store().readState(welcome.sessionId()).block(TestSocket.TIMEOUT).value()
+                        .equals(JSON.createObjectNode().put("lang", "de").put("step", 2)));
+    }
+
+    @Test
+    void aStateOverTheSessionsBoundFailsTheReply() {
+        String large = "x".repeat(200);
+        backend.then(BackendServer.ndjson(NO_PAUSE, "{\"text\":\"before\"}",
+                "{\"state\":{\"big\":\"" + large + "\"}}", "{\"text\":\"after\"}"));
+        gateway.start(c -> c.handler(h -> h.name("http"))
+                .sessionLimits(l -> l.maxStateBytes(128))
+                .backend(b -> b.url(backend.url()).secret(SECRET)));
+        TestSocket socket = gateway.connect();
+        socket.send(Hello.fresh());
+        socket.next(Welcome.class);
+
+        socket.send(new UserMessage(1, "go"));
+        List<Sequenced> reply = reply(socket);
+
+        assertThat(text(reply)).isEqualTo("before");
+        assertThat(failure(reply)).isEqualTo("upstream_broken");
+    }
 }

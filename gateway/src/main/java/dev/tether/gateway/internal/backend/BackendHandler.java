@@ -12,7 +12,7 @@ import dev.tether.gateway.ReplyPart;
 import dev.tether.gateway.Turn;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.UserMessage;
-import java.util.List;
+import dev.tether.protocol.session.SessionStoreException;
 import java.util.Locale;
 import java.util.Objects;
 import reactor.core.publisher.Flux;
@@ -34,6 +34,7 @@ final class BackendHandler implements ConversationHandler, AutoCloseable {
     private final BackendClient client;
     private final ObjectMapper mapper;
     private final HistoryLimits history;
+    private final SessionQueues events = new SessionQueues();
 
     BackendHandler(BackendOptions options, ObjectMapper mapper, Scheduler scheduler) {
         this.client = new BackendClient(options, mapper, scheduler);
@@ -43,47 +44,69 @@ final class BackendHandler implements ConversationHandler, AutoCloseable {
 
     @Override
     public Flux<ReplyPart> reply(ConversationContext context, UserMessage message) {
-        return context.history(message.cseq(), history)
-                .map(turns -> {
+        return Mono.zip(context.history(message.cseq(), history), context.state())
+                .map(both -> {
                     ObjectNode body = mapper.createObjectNode()
                             .put("sessionId", context.sessionId())
                             .put("replyTo", message.cseq())
                             .put("text", message.text());
-                    ArrayNode history = body.putArray("history");
-                    for (Turn turn : turns) {
-                        history.addObject().put("role", turn.role().name().toLowerCase(Locale.ROOT))
+                    ArrayNode turns = body.putArray("history");
+                    for (Turn turn : both.getT1()) {
+                        turns.addObject().put("role", turn.role().name().toLowerCase(Locale.ROOT))
                                 .put("content", turn.text());
                     }
-                    body.set("state", mapper.createObjectNode());
+                    body.set("state", both.getT2().value());
                     return bytes(body);
                 })
                 .flatMapMany(body -> client.call(context.sessionId() + ":" + message.cseq(), body))
-                .concatMapIterable(part -> {
-                    ReplyPart reply = BackendPart.toReplyPart(part);
-                    return reply == null ? List.of() : List.of(reply);
-                })
+                // One part at a time: a state line is stored before the parts after it are read.
+                .concatMap(part -> switch (part) {
+                    case BackendPart.Text text -> Mono.just(ReplyPart.text(text.text()));
+                    case BackendPart.Event event -> Mono.just(ReplyPart.event(event.name(), event.data()));
+                    case BackendPart.State state -> replaceState(context, state).then(Mono.<ReplyPart>empty());
+                }, 1)
                 .onErrorMap(BackendException.class, BackendException::toReplyFailure);
     }
 
+    /**
+     * Forwards a client event once its session's earlier events have been answered: each call carries the state the
+     * answers before it left (keypad digits typed one by one, say), and the answers' events are logged in order.
+     */
     @Override
     public Mono<Void> onEvent(ConversationContext context, ClientEvent event) {
-        ObjectNode body = mapper.createObjectNode()
-                .put("sessionId", context.sessionId())
-                .put("cseq", event.cseq());
-        body.putObject("event").put("name", event.name()).set("data", event.data());
-        body.set("state", mapper.createObjectNode());
+        return events.enqueue(context.sessionId(), forward(context, event));
+    }
+
+    private Mono<Void> forward(ConversationContext context, ClientEvent event) {
         String key = context.sessionId() + ":e" + event.cseq();
-        return client.call(key, bytes(body))
+        return context.state()
+                .map(state -> {
+                    ObjectNode body = mapper.createObjectNode()
+                            .put("sessionId", context.sessionId())
+                            .put("cseq", event.cseq());
+                    body.putObject("event").put("name", event.name()).set("data", event.data());
+                    body.set("state", state.value());
+                    return bytes(body);
+                })
+                .flatMapMany(body -> client.call(key, body))
                 .index()
                 .concatMap(indexed -> switch (indexed.getT2()) {
                     case BackendPart.Event part -> context.appendEventOnce(
-                            "tether:backend:e" + event.cseq() + ":" + indexed.getT1(), part.name(), part.data());
-                    case BackendPart.Text text -> {
-                        // Text outside a reply has no reply to belong to: it is dropped, not stored as a delta.
-                        yield Mono.<Long>empty();
-                    }
-                    case BackendPart.State state -> Mono.<Long>empty();
-                })
+                            "tether:backend:e" + event.cseq() + ":" + indexed.getT1(), part.name(), part.data())
+                            .then();
+                    // Text outside a reply has no reply to belong to: it is skipped, not stored as a delta.
+                    case BackendPart.Text text -> Mono.<Void>empty();
+                    // Replacing the state with the same value again (the answer read again after a retry) is harmless.
+                    case BackendPart.State state -> replaceState(context, state);
+                }, 1)
+                .then();
+    }
+
+    /** Replaces the session's state with the one the backend sent. */
+    private static Mono<Void> replaceState(ConversationContext context, BackendPart.State state) {
+        return context.updateState(current -> state.state().deepCopy())
+                .onErrorMap(SessionStoreException::isStateTooLarge, e -> new BackendException(
+                        BackendException.BROKEN, "the backend sent a state larger than the session's bound", e))
                 .then();
     }
 

@@ -2,7 +2,6 @@ package dev.tether.gateway.internal.backend;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tether.gateway.ReplyPart;
 
 /** One line of a backend's answer: text, an event, or the session's new state. */
 sealed interface BackendPart {
@@ -17,14 +16,5 @@ sealed interface BackendPart {
 
     /** {@code {"state": {...}}}: replaces the session's state. */
     record State(ObjectNode state) implements BackendPart {
-    }
-
-    /** The part as a reply part, or {@code null} for a state, which is not sent to the client. */
-    static ReplyPart toReplyPart(BackendPart part) {
-        return switch (part) {
-            case Text text -> ReplyPart.text(text.text());
-            case Event event -> ReplyPart.event(event.name(), event.data());
-            case State state -> null;
-        };
     }
 }
