@@ -3,6 +3,7 @@ package dev.tether.gateway;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.gateway.internal.MemorySession;
 import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.CancelRequest;
@@ -55,6 +56,8 @@ public final class InMemorySessionStore implements SessionStore {
 
     private final SessionLimits limits;
     private final Clock clock;
+    /** Measures frames and client messages for the byte bound, the way the Redis store does: encoded. */
+    private final FrameCodec codec = new FrameCodec();
     private final Disposable sweeper;
     private final ConcurrentHashMap<String, MemorySession> sessions = new ConcurrentHashMap<>();
     /** Per node, the cancel requests for the replies it produces; one sink per node id, kept while the store is. */
@@ -91,7 +94,7 @@ public final class InMemorySessionStore implements SessionStore {
             Objects.requireNonNull(nodeId, "nodeId");
             Instant now = clock.instant();
             MemorySession session = new MemorySession(sessionId, tokenDigest.clone(), SessionRecord.newEpoch(), nodeId,
-                    now, limits);
+                    now, limits, codec::encodedSize);
             MemorySession previous = sessions.putIfAbsent(sessionId, session);
             if (previous != null) {
                 synchronized (previous) {

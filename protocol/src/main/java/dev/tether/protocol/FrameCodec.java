@@ -251,6 +251,14 @@ public final class FrameCodec {
         }
     }
 
+    /**
+     * The size of a frame as it is stored and sent: the UTF-8 length of its JSON text, whatever the frame limit (a
+     * store measures what it retains with it).
+     */
+    public long encodedSize(Frame frame) {
+        return EncodedText.utf8Length(write(frame));
+    }
+
     private void writeData(JsonGenerator json, JsonNode data) throws IOException {
         json.writeFieldName("data");
         mapper.writeTree(json, data == null ? NullNode.getInstance() : data);

@@ -67,6 +67,9 @@ final class GatewayFlags {
                     (b, v) -> b.sessionLimits(o -> o.unusedGrace(v))),
             Flag.integer("history", "FRAMES", "frames kept per session", SessionLimits.DEFAULT_HISTORY_FRAMES,
                     (b, v) -> b.sessionLimits(o -> o.historyFrames(v))),
+            Flag.integer("history-bytes", "BYTES", "bytes of frames, and as many of client messages, kept per "
+                    + "session", (int) SessionLimits.DEFAULT_HISTORY_BYTES,
+                    (b, v) -> b.sessionLimits(o -> o.historyBytes(v))),
             Flag.duration("history-age", "age limit of kept frames", SessionLimits.DEFAULT_HISTORY_MAX_AGE,
                     (b, v) -> b.sessionLimits(o -> o.historyMaxAge(v))),
             Flag.integer("max-state-bytes", "BYTES", "largest state of a session (a JSON object, counted in UTF-8)",

@@ -3,6 +3,7 @@ package dev.tether.gateway.internal;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.Frame;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Sinks;
 
@@ -41,6 +43,7 @@ public final class MemorySession {
     private final long epoch;
     private final Instant createdAt;
     private final SessionLimits limits;
+    private final ToLongFunction<Frame> sizes;
     private final ArrayDeque<Entry<Sequenced>> frames = new ArrayDeque<>();
     private final ArrayDeque<Entry<ClientMessage>> clientMessages = new ArrayDeque<>();
     private final Map<Long, Lease> leases = new HashMap<>();
@@ -58,10 +61,17 @@ public final class MemorySession {
     /** Whether anything was stored in it or it was resumed: until then it gets the shorter, unused grace. */
     private boolean used;
     private SessionState state = SessionState.initial();
+    /** What the retained frames and client messages take, encoded: what the byte bound applies to. */
+    private long frameBytes;
+    private long clientBytes;
 
-    /** A new session with an empty log, attached to {@code ownerNode}'s connection as generation 1. */
+    /**
+     * A new session with an empty log, attached to {@code ownerNode}'s connection as generation 1.
+     *
+     * @param sizes the size of a frame or client message as the byte bound counts it: its encoded length
+     */
     public MemorySession(String id, byte[] tokenDigest, long epoch, String ownerNode, Instant now,
-                         SessionLimits limits) {
+                         SessionLimits limits, ToLongFunction<Frame> sizes) {
         this.id = id;
         this.tokenDigest = tokenDigest;
         this.epoch = epoch;
@@ -69,9 +79,10 @@ public final class MemorySession {
         this.createdAt = now;
         this.lastSeenAt = now;
         this.limits = limits;
+        this.sizes = sizes;
     }
 
-    private record Entry<T>(long seq, T value, Instant at) {
+    private record Entry<T>(long seq, T value, Instant at, long bytes) {
     }
 
     /** A reply's lease, and how far the reply got: parts stored, and the seq of the last one. */
@@ -149,7 +160,9 @@ public final class MemorySession {
     public Sequenced append(Sequenced frame, Instant now) {
         Sequenced stored = frame.withSeq(++lastSeq);
         used = true;
-        frames.addLast(new Entry<>(stored.seq(), stored, now));
+        long bytes = sizes.applyAsLong(stored);
+        frames.addLast(new Entry<>(stored.seq(), stored, now, bytes));
+        frameBytes += bytes;
         trim(now);
         if (!followers.isEmpty()) {
             // Emitting under the lock is what keeps every follower in seq order across concurrent appenders.
@@ -251,7 +264,9 @@ public final class MemorySession {
         }
         ackedCseq = cseq;
         used = true;
-        clientMessages.addLast(new Entry<>(cseq, message, now));
+        long bytes = sizes.applyAsLong(message);
+        clientMessages.addLast(new Entry<>(cseq, message, now, bytes));
+        clientBytes += bytes;
         if (message instanceof UserMessage) {
             leases.put(cseq, new Lease(nodeId, now.plus(replyLease), 0, 0));
         }
@@ -327,20 +342,20 @@ public final class MemorySession {
 
     // ---------------------------------------------------------------- retention
 
-    /** Drops frames and client messages beyond the count, or older than the age limit. */
+    /** Drops the oldest frames and client messages beyond the count or the bytes, or older than the age limit. */
     public void trim(Instant now) {
         Instant oldest = now.minus(limits.historyMaxAge());
-        trim(frames, limits.historyFrames(), oldest);
-        trim(clientMessages, limits.historyFrames(), oldest);
+        frameBytes = trim(frames, frameBytes, oldest);
+        clientBytes = trim(clientMessages, clientBytes, oldest);
     }
 
-    private static void trim(ArrayDeque<? extends Entry<?>> log, int max, Instant oldest) {
-        while (log.size() > max) {
-            log.pollFirst();
+    /** Trims {@code log}, which holds {@code bytes}, and returns what it holds after. */
+    private long trim(ArrayDeque<? extends Entry<?>> log, long bytes, Instant oldest) {
+        while (!log.isEmpty() && (log.size() > limits.historyFrames() || bytes > limits.historyBytes()
+                || log.peekFirst().at().isBefore(oldest))) {
+            bytes -= log.pollFirst().bytes();
         }
-        while (!log.isEmpty() && log.peekFirst().at().isBefore(oldest)) {
-            log.pollFirst();
-        }
+        return bytes;
     }
 
     private long firstSeq() {

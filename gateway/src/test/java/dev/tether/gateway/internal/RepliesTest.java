@@ -16,6 +16,7 @@ import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Protocol;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionTokens;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,9 @@ class RepliesTest {
 
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
     private final MutableClock clock = MutableClock.atEpochStart();
-    private final InMemorySessionStore memory = InMemorySessionStore.builder().clock(clock).scheduler(time).build();
+    // History bytes for the largest reply here (about 270 KB of text), so that the test can read it all back.
+    private final InMemorySessionStore memory = InMemorySessionStore.builder().clock(clock).scheduler(time)
+            .limits(SessionLimits.builder().historyBytes(1024 * 1024).build()).build();
     private final FaultyStore store = new FaultyStore(memory);
     private final GatewayMetrics metrics = new GatewayMetrics(NODE);
     /** The messages the handler was asked to answer, as "session/cseq". */

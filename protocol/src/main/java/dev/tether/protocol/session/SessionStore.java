@@ -22,9 +22,12 @@ import reactor.core.publisher.Mono;
  * have ({@link SessionIds}) names none.
  *
  * <p>Lifetimes, from {@link SessionLimits}: a session with no attached connection is removed after the grace
- * period; its log keeps at most {@link SessionLimits#historyFrames()} frames, none older than
- * {@link SessionLimits#historyMaxAge()}; its client messages are kept by the same two bounds, so that the
- * conversation ages out on both sides alike.
+ * period, or after the shorter {@link SessionLimits#unusedGrace()} while it has never been used (no client message
+ * or frame stored in it, never attached again by {@link #attach}); its log keeps at most
+ * {@link SessionLimits#historyFrames()} frames and {@link SessionLimits#historyBytes()} bytes of them (each frame
+ * counted by its JSON encoding in UTF-8, oldest dropped first, so that one larger than the bound on its own is not
+ * retained), none older than {@link SessionLimits#historyMaxAge()}; its client messages are kept by the same three
+ * bounds, so that the conversation ages out on both sides alike.
  */
 public interface SessionStore extends AutoCloseable {
 

@@ -10,6 +10,7 @@ import dev.tether.protocol.Cancel;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.UserMessage;
@@ -256,6 +257,69 @@ public abstract class SessionStoreContract {
         }
         assertThat(store.readClient(id, 0).map(ClientMessage::cseq).collectList().block(TIMEOUT))
                 .as("client messages are bounded by the same count").containsExactly(4L, 5L, 6L, 7L, 8L);
+    }
+
+    @Test
+    void historyAndClientMessagesAreBoundedByBytesAndTrimmingIsReported() {
+        long bound = 4096;
+        store.close();
+        store = createStore(limits().toBuilder().historyBytes(bound).build());
+        String id = newSessionId();
+        create(id);
+        FrameCodec codec = new FrameCodec();
+        String text = "x".repeat(1000);
+        long[] frameSizes = new long[11];
+        long[] messageSizes = new long[11];
+        for (int n = 1; n <= 10; n++) {
+            store.append(id, delta(1, text)).block(TIMEOUT);
+            frameSizes[n] = codec.encodedSize(delta(1, text).withSeq(n));
+            store.appendClient(id, new UserMessage(n, text), "node-a", LEASE).block(TIMEOUT);
+            messageSizes[n] = codec.encodedSize(new UserMessage(n, text));
+        }
+        long firstFrame = firstWithin(frameSizes, bound);
+        long firstMessage = firstWithin(messageSizes, bound);
+        assertThat(firstFrame).as("the bound is well below ten frames").isBetween(5L, 9L);
+
+        SessionRecord record = store.find(id).block(TIMEOUT);
+        assertThat(record.firstSeq()).isEqualTo(firstFrame);
+        assertThat(record.lastSeq()).isEqualTo(10);
+        StepVerifier.create(store.read(id, firstFrame - 1).map(Sequenced::seq).count())
+                .expectNext(11 - firstFrame).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.read(id, firstFrame - 2))
+                .expectErrorMatches(SessionStoreException::isHistoryTruncated).verify(TIMEOUT);
+        StepVerifier.create(store.follow(id, firstFrame - 2))
+                .expectErrorMatches(SessionStoreException::isHistoryTruncated).verify(TIMEOUT);
+        assertThat(store.readClient(id, 0).map(ClientMessage::cseq).collectList().block(TIMEOUT))
+                .as("client messages are bounded by the same bytes")
+                .containsExactlyElementsOf(LongStream.rangeClosed(firstMessage, 10).boxed().toList());
+
+        String huge = "y".repeat((int) bound);
+        Sequenced alone = store.append(id, delta(1, huge)).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(11, huge), "node-a", LEASE).block(TIMEOUT);
+        record = store.find(id).block(TIMEOUT);
+        assertThat(record.firstSeq()).as("a frame over the bound on its own is not retained, nor what it pushed out")
+                .isEqualTo(alone.seq() + 1);
+        StepVerifier.create(store.read(id, alone.seq() - 1))
+                .expectErrorMatches(SessionStoreException::isHistoryTruncated).verify(TIMEOUT);
+        StepVerifier.create(store.readClient(id, 0)).expectComplete().verify(TIMEOUT);
+        assertThat(record.ackedCseq()).as("a message not retained was still stored once").isEqualTo(11);
+
+        store.append(id, delta(1, "small")).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(12, "small"), "node-a", LEASE).block(TIMEOUT);
+        StepVerifier.create(store.read(id, alone.seq()).map(Sequenced::seq)).expectNext(alone.seq() + 1)
+                .expectComplete().verify(TIMEOUT);
+        StepVerifier.create(store.readClient(id, 0).map(ClientMessage::cseq)).expectNext(12L).expectComplete()
+                .verify(TIMEOUT);
+    }
+
+    /** The first of entries 1..n (sizes[1..n]) retained when the newest ones are kept within {@code bound}. */
+    private static long firstWithin(long[] sizes, long bound) {
+        long total = 0;
+        int first = sizes.length;
+        while (first > 1 && total + sizes[first - 1] <= bound) {
+            total += sizes[--first];
+        }
+        return first;
     }
 
     @Test

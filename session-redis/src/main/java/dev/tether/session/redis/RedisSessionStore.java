@@ -93,6 +93,7 @@ public final class RedisSessionStore implements SessionStore {
     private final String unusedGraceMs;
     private final String maxAgeMs;
     private final String maxFrames;
+    private final String maxBytes;
     private volatile boolean closed;
 
     private RedisSessionStore(RedisSessionStoreOptions options, RedisBackend redis) {
@@ -104,6 +105,7 @@ public final class RedisSessionStore implements SessionStore {
         this.unusedGraceMs = Long.toString(limits.graceFor(false).toMillis());
         this.maxAgeMs = Long.toString(limits.historyMaxAge().toMillis());
         this.maxFrames = Integer.toString(limits.historyFrames());
+        this.maxBytes = Long.toString(limits.historyBytes());
         this.calls = new ScriptCalls(redis, this::checkReadinessNow);
         this.reader = new LogReader(calls, keys, codec, maxAgeMs);
         this.state = new StateCalls(calls, keys, limits.maxStateBytes(), limits.grace(), this::firstUse);
@@ -227,7 +229,7 @@ public final class RedisSessionStore implements SessionStore {
             return run(Scripts.APPEND_ONCE, "appendOnce",
                     new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
                             keys.once(sessionId)},
-                    json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), key, graceMs)
+                    json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), key, graceMs, maxBytes)
                     .flatMap(reply -> firstUse(sessionId, reply, 2))
                     .map(reply -> switch ((int) status(reply)) {
                         case 0 -> throw SessionStoreException.notFound(sessionId);
@@ -260,7 +262,7 @@ public final class RedisSessionStore implements SessionStore {
                             keys.leases(sessionId)},
                     json[0], json[1], maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(replyTo),
                     endsReply ? "0" : Long.toString(Math.max(1, ttl.toMillis())), nodeId, Long.toString(part),
-                    graceMs)
+                    graceMs, maxBytes)
                     .flatMap(reply -> firstUse(sessionId, reply, 2))
                     .map(reply -> switch ((int) status(reply)) {
                         case 0 -> throw SessionStoreException.notFound(sessionId);
@@ -313,7 +315,7 @@ public final class RedisSessionStore implements SessionStore {
         return SessionIds.require(sessionId).then(Mono.defer(() -> run(Scripts.APPEND_CLIENT, "appendClient",
                 new String[] {keys.meta(sessionId), keys.in(sessionId), keys.leases(sessionId)},
                 Long.toString(message.cseq()), codec.encode(message), maxFrames, leaseMillis, nodeId, maxAgeMs,
-                graceMs))
+                graceMs, maxBytes))
                 .flatMap(reply -> firstUse(sessionId, reply, 2))
                 .map(reply -> {
                     long acked = reply.size() > 1 ? (Long) reply.get(1) : 0;
@@ -365,7 +367,7 @@ public final class RedisSessionStore implements SessionStore {
     public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
         List<String> args = new ArrayList<>(templates.interruptedDone());
         args.addAll(List.of(maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(Math.max(1, ttl.toMillis())),
-                nodeId));
+                nodeId, maxBytes));
         producing.forEach(replyTo -> args.add(Long.toString(replyTo)));
         return SessionIds.require(sessionId).thenMany(run(Scripts.END_LAPSED, "endLapsedReplies",
                 new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),

@@ -32,15 +32,20 @@ public final class Scripts {
             end
             """;
 
-    /** Trimming by age, of the log (its meta's first and ft) and of the client messages (its meta's ct). */
+    /**
+     * Trimming by age, of the log (its meta's first, ft and fb) and of the client messages (its meta's ct and cb), and
+     * by count and bytes. The meta keeps each stream's running byte total (fb, cb: the length of the frames or
+     * messages retained), so the byte bound costs no scan; an entry's size is the length of its first field.
+     */
     private static final String TRIM = CLOCK + """
             local function entry_seq(id)
               return tonumber(string.match(id, '^(%d+)'))
             end
             -- Drops the entries of stream s appended before cutoff, scanning from entry <from>-0 (an entry's
-            -- second field, 't', is its append time); returns the seq and the time of the first entry kept, or
-            -- nil when none is.
+            -- second field, 't', is its append time); returns the seq and the time of the first entry kept (nil
+            -- when none is), and the bytes dropped.
             local function drop_before(s, from, cutoff)
+              local dropped = 0
               while true do
                 local entries = redis.call('XRANGE', s, from .. '-0', '+', 'COUNT', 100)
                 if #entries == 0 then break end
@@ -48,21 +53,30 @@ public final class Scripts {
                   local t = tonumber(e[2][4])
                   if t and t >= cutoff then
                     redis.call('XTRIM', s, 'MINID', e[1])
-                    return entry_seq(e[1]), t
+                    return entry_seq(e[1]), t, dropped
                   end
+                  dropped = dropped + #e[2][2]
                 end
                 from = entry_seq(entries[#entries][1]) + 1
               end
               redis.call('XTRIM', s, 'MAXLEN', 0)
-              return nil
+              return nil, nil, dropped
+            end
+            -- Lowers the running byte total in the meta's field by dropped, never below 0 (for a stream whose
+            -- total was not kept when it was written); returns the new total.
+            local function less_bytes(meta, field, dropped)
+              local bytes = math.max(0, (tonumber(redis.call('HGET', meta, field)) or 0) - dropped)
+              redis.call('HSET', meta, field, bytes)
+              return bytes
             end
             -- Drops frames older than max_age from the log and returns the new first seq. ft is the append time
             -- of the first retained frame or older, so the scan runs only when something may be due.
             local function trim_age(meta, log, first, last, ft, now, max_age)
               if first > last or now - ft <= max_age then return first end
-              local seq, t = drop_before(log, first, now - max_age)
+              local seq, t, dropped = drop_before(log, first, now - max_age)
               if not seq then seq, t = last + 1, now end
               redis.call('HSET', meta, 'first', seq, 'ft', t)
+              less_bytes(meta, 'fb', dropped)
               return seq
             end
             -- Drops client messages older than max_age and returns the append time of the first one kept, or 0
@@ -70,10 +84,28 @@ public final class Scripts {
             local function trim_client_age(meta, inbox, now, max_age)
               local ct = tonumber(redis.call('HGET', meta, 'ct')) or 0
               if ct == 0 or now - ct <= max_age then return ct end
-              local _, t = drop_before(inbox, 0, now - max_age)
+              local _, t, dropped = drop_before(inbox, 0, now - max_age)
               ct = t or 0
               redis.call('HSET', meta, 'ct', ct)
+              less_bytes(meta, 'cb', dropped)
               return ct
+            end
+            -- Drops the oldest entries of stream s, which holds n entries of bytes in all, while there are more
+            -- than max_len or they hold more than max_bytes, reading each one dropped for its size (an append
+            -- drops about one); returns the entries and bytes left.
+            local function trim_size(s, n, bytes, max_len, max_bytes)
+              while n > 0 and (n > max_len or bytes > max_bytes) do
+                local entries = redis.call('XRANGE', s, '-', '+', 'COUNT', 8)
+                if #entries == 0 then return 0, 0 end
+                local last_dropped
+                for _, e in ipairs(entries) do
+                  if n <= max_len and bytes <= max_bytes then break end
+                  n, bytes, last_dropped = n - 1, bytes - #e[2][2], e[1]
+                end
+                redis.call('XTRIM', s, 'MINID', (entry_seq(last_dropped) + 1) .. '-0')
+              end
+              if n == 0 then bytes = 0 end
+              return n, math.max(0, bytes)
             end
             """;
 
@@ -102,12 +134,13 @@ public final class Scripts {
 
     /** {@link #TRIM} and {@link #USE} plus {@code append_frame}, for the scripts that append server frames. */
     private static final String APPEND_FRAME = TRIM + USE + """
-            -- Appends a frame, its JSON split around the seq, as entry <seq>-0 (trimmed to max_len), trims by age,
-            -- publishes it and returns its seq, and the TTL mark_used gave. v is the meta's {last, first, ft}, or nil to read it here; the
-            -- session's metadata must exist. TTLs are left alone (the refresh timer owns them), but for the first
-            -- use of a disconnected session, which gets its full grace_ms (see mark_used).
-            local function append_frame(meta, log, channel, v, now, before, after, max_len, max_age, publish,
-                                        grace_ms)
+            -- Appends a frame, its JSON split around the seq, as entry <seq>-0, trims the log to max_len frames and
+            -- max_bytes, then by age, publishes the frame and returns its seq, and the TTL mark_used gave. v is the
+            -- meta's {last, first, ft}, or nil to read it here; the session's metadata must exist. TTLs are left
+            -- alone (the refresh timer owns them), but for the first use of a disconnected session, which gets its
+            -- full grace_ms (see mark_used).
+            local function append_frame(meta, log, channel, v, now, before, after, max_len, max_bytes, max_age,
+                                        publish, grace_ms)
               v = v or redis.call('HMGET', meta, 'last', 'first', 'ft')
               local ttl_given = mark_used(meta, now, grace_ms)
               local last = tonumber(v[1])
@@ -115,14 +148,18 @@ public final class Scripts {
               local ft = tonumber(v[3]) or 0
               local seq = last + 1
               local frame = before .. seq .. after
-              redis.call('XADD', log, 'MAXLEN', max_len, seq .. '-0', 'f', frame, 't', now)
+              redis.call('XADD', log, seq .. '-0', 'f', frame, 't', now)
               if last == 0 then
                 local ttl = redis.call('PTTL', meta)
                 if ttl > 0 then redis.call('PEXPIRE', log, ttl) end
               end
               if first > last then ft = now end
-              if seq - max_len + 1 > first then first = seq - max_len + 1 end
-              redis.call('HSET', meta, 'last', seq, 'first', first, 'ft', ft)
+              -- The log holds frames first..seq, one entry each: trimming keeps it so.
+              local bytes = (tonumber(redis.call('HGET', meta, 'fb')) or 0) + #frame
+              local n
+              n, bytes = trim_size(log, redis.call('XLEN', log), bytes, max_len, max_bytes)
+              first = seq - n + 1
+              redis.call('HSET', meta, 'last', seq, 'first', first, 'ft', ft, 'fb', bytes)
               trim_age(meta, log, first, seq, ft, now, max_age)
               redis.call(publish, channel, frame)
               return seq, ttl_given
@@ -153,7 +190,7 @@ public final class Scripts {
             redis.call('DEL', log, inbox, leases, once, state)
             local now = now_ms()
             redis.call('HSET', meta, 'tok', token_digest, 'ep', epoch, 'gen', 1, 'own', node, 'con', 1,
-              'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'ct', 0, 'cat', now, 'seen', now, 'new', 1)
+              'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'ct', 0, 'fb', 0, 'cb', 0, 'cat', now, 'seen', now, 'new', 1)
             redis.call('PEXPIRE', meta, grace_ms)
             return {1, redis.call('HGETALL', meta)}
             """);
@@ -226,7 +263,8 @@ public final class Scripts {
     /**
      * Appends a server frame: KEYS meta, log, channel, leases; ARGV the frame's JSON before the seq and after it,
      * maxFrames, maxAgeMs, publish command, the replyTo whose lease fences the append (0 for none), the lease's new
-     * ttlMs (0 when the frame ends the reply), node, the frame's part number in the reply, graceMs. {1, seq} appended; {2}
+     * ttlMs (0 when the frame ends the reply), node, the frame's part number in the reply, graceMs, maxBytes. {1, seq}
+     * appended; {2}
      * the fencing reply has ended, nothing appended; {3, seq} the part is the one stored last, not appended again;
      * {4, parts} the part is not the next one. The append renews the lease in node's name, or deletes it when the
      * frame ends the reply, in the same step.
@@ -236,6 +274,7 @@ public final class Scripts {
             local before, after, max_len, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
               ARGV[5]
             local reply, ttl, node, part, grace_ms = ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9]), ARGV[10]
+            local max_bytes = tonumber(ARGV[11])
             local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local now = now_ms()
@@ -247,8 +286,8 @@ public final class Scripts {
               if part == lease.parts - 1 then return {3, lease.last_seq} end
               if part ~= lease.parts then return {4, lease.parts} end
             end
-            local seq, ttl_given = append_frame(meta, log, channel, v, now, before, after, max_len, max_age, publish,
-              grace_ms)
+            local seq, ttl_given = append_frame(meta, log, channel, v, now, before, after, max_len, max_bytes, max_age,
+              publish, grace_ms)
             if lease then
               if ttl == 0 then
                 redis.call('HDEL', leases, reply)
@@ -261,7 +300,8 @@ public final class Scripts {
 
     /**
      * Appends a server frame once per idempotency key: KEYS meta, log, channel, once; ARGV the frame's JSON before
-     * the seq and after it, maxFrames, maxAgeMs, publish command, idempotency key, graceMs. {2, seq} when a frame
+     * the seq and after it, maxFrames, maxAgeMs, publish command, idempotency key, graceMs, maxBytes. {2, seq} when a
+     * frame
      * still retained was appended under the key, and then nothing is appended; {3, seq} when that frame is not this
      * one (the key reused for another request), appending nothing either; else {1, seq} appended, with the key
      * remembered and the keys of frames no longer retained forgotten.
@@ -270,7 +310,7 @@ public final class Scripts {
             local meta, log, channel, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
             local before, after, max_len, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]),
               ARGV[5]
-            local key, grace_ms = ARGV[6], ARGV[7]
+            local key, grace_ms, max_bytes = ARGV[6], ARGV[7], tonumber(ARGV[8])
             local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
             if not v[1] then return {0} end
             local seen = redis.call('ZSCORE', once, key)
@@ -281,8 +321,8 @@ public final class Scripts {
               if e[1] and e[1][2][2] ~= before .. s .. after then return {3, s} end
               return {2, s}
             end
-            local seq, ttl_given = append_frame(meta, log, channel, v, now_ms(), before, after, max_len, max_age,
-              publish, grace_ms)
+            local seq, ttl_given = append_frame(meta, log, channel, v, now_ms(), before, after, max_len, max_bytes,
+              max_age, publish, grace_ms)
             redis.call('ZREMRANGEBYSCORE', once, '-inf', '(' .. redis.call('HGET', meta, 'first'))
             redis.call('ZADD', once, seq, key)
             local ttl = redis.call('PTTL', meta)
@@ -312,14 +352,15 @@ public final class Scripts {
 
     /**
      * Stores a client message: KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for
-     * none), node, maxAgeMs, graceMs. Dedup against the stored acked cseq: {1, acked} stored (with the reply lease, if any);
+     * none), node, maxAgeMs, graceMs, maxBytes. Dedup against the stored acked cseq: {1, acked} stored (with the reply lease, if any);
      * {2, acked} duplicate; {3, acked} out of order. Nothing is written unless stored; storing also trims the
-     * messages by count and age, like frames.
+     * messages by count, bytes and age, like frames.
      */
     public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", TRIM + USE + LEASES + """
             local meta, inbox, leases = KEYS[1], KEYS[2], KEYS[3]
             local cseq, message, max_len = tonumber(ARGV[1]), ARGV[2], ARGV[3]
             local lease_ms, node, max_age, grace_ms = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7]
+            local max_bytes = tonumber(ARGV[8])
             local a = redis.call('HGET', meta, 'ack')
             if not a then return {0} end
             a = tonumber(a)
@@ -328,7 +369,10 @@ public final class Scripts {
             local now = now_ms()
             local ttl_given = mark_used(meta, now, grace_ms)
             if trim_client_age(meta, inbox, now, max_age) == 0 then redis.call('HSET', meta, 'ct', now) end
-            redis.call('XADD', inbox, 'MAXLEN', max_len, cseq .. '-0', 'm', message, 't', now)
+            redis.call('XADD', inbox, cseq .. '-0', 'm', message, 't', now)
+            local _, bytes = trim_size(inbox, redis.call('XLEN', inbox),
+              (tonumber(redis.call('HGET', meta, 'cb')) or 0) + #message, tonumber(max_len), max_bytes)
+            redis.call('HSET', meta, 'cb', bytes)
             if a == 0 then
               local ttl = redis.call('PTTL', meta)
               if ttl > 0 then redis.call('PEXPIRE', inbox, ttl) end
@@ -386,7 +430,7 @@ public final class Scripts {
     /**
      * Ends the replies whose lease lapsed: KEYS meta, log, channel, leases; ARGV the done frame's JSON before the
      * seq, between the seq and the replyTo, and after the replyTo, maxFrames, maxAgeMs, publish command, ttlMs, node,
-     * then the replyTos the caller is still producing. Every lease expired by the server's now is deleted and its
+     * maxBytes, then the replyTos the caller is still producing. Every lease expired by the server's now is deleted and its
      * reply ended with the done frame, in replyTo order, except those being produced, which are renewed in node's
      * name. {1, [seq, replyTo, ...]} of the frames appended.
      */
@@ -394,9 +438,9 @@ public final class Scripts {
             local meta, log, channel, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
             local done_before, done_middle, done_after = ARGV[1], ARGV[2], ARGV[3]
             local max_len, max_age, publish = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-            local ttl, node = tonumber(ARGV[7]), ARGV[8]
+            local ttl, node, max_bytes = tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
             local producing = {}
-            for i = 9, #ARGV do producing[ARGV[i]] = true end
+            for i = 10, #ARGV do producing[ARGV[i]] = true end
             if redis.call('EXISTS', meta) == 0 then return {0} end
             local now = now_ms()
             local all = redis.call('HGETALL', leases)
@@ -416,7 +460,7 @@ public final class Scripts {
             for _, reply in ipairs(lapsed) do
               redis.call('HDEL', leases, reply)
               out[#out + 1] = append_frame(meta, log, channel, nil, now, done_before,
-                done_middle .. reply .. done_after, max_len, max_age, publish)
+                done_middle .. reply .. done_after, max_len, max_bytes, max_age, publish)
               out[#out + 1] = tonumber(reply)
             end
             return {1, out}
