@@ -19,9 +19,13 @@ import java.time.Duration;
  * @param badFrameWindow   the window in which bad frames are counted; default {@link #DEFAULT_BAD_FRAME_WINDOW}
  * @param helloTimeout     time a new connection has to send {@code hello} after the WebSocket upgrade;
  *                         default {@link #DEFAULT_HELLO_TIMEOUT}
+ * @param maxPendingBytes  bytes of frames (encoded) that may wait to be written to one client before its connection
+ *                         is closed with 1013, as {@code maxPendingFrames} does by count;
+ *                         default {@link #DEFAULT_MAX_PENDING_BYTES}
  */
 public record ConnectionOptions(Duration heartbeat, Duration handshakeTimeout, int maxFrameBytes, int maxPendingFrames,
-                                int badFrameLimit, Duration badFrameWindow, Duration helloTimeout) {
+                                int badFrameLimit, Duration badFrameWindow, Duration helloTimeout,
+                                long maxPendingBytes) {
 
     /** Default heartbeat: the gateway pings every 25 seconds. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(25);
@@ -43,6 +47,11 @@ public record ConnectionOptions(Duration heartbeat, Duration handshakeTimeout, i
      * 1013 (it resumes and gets them from the session log): 10,000.
      */
     public static final int DEFAULT_MAX_PENDING_FRAMES = 10_000;
+    /**
+     * Default bytes of frames that may wait to be written to one slow client before its connection is closed with
+     * 1013: 1 MiB, sixteen frames of the default limit (10,000 such clients hold at most about 10 GiB).
+     */
+    public static final long DEFAULT_MAX_PENDING_BYTES = 1024 * 1024;
     /** Default number of bad frames within the window that closes a connection with 1008: 10. */
     public static final int DEFAULT_BAD_FRAME_LIMIT = 10;
     /** Default window in which bad frames are counted: 1 minute. */
@@ -56,12 +65,14 @@ public record ConnectionOptions(Duration heartbeat, Duration handshakeTimeout, i
         Checks.between("badFrameLimit", badFrameLimit, 1, 10_000);
         Checks.positive("badFrameWindow", badFrameWindow);
         Checks.between("helloTimeout", helloTimeout, Duration.ofMillis(10), Duration.ofMinutes(10));
+        Checks.between("maxPendingBytes", maxPendingBytes, 64 * 1024, 1024L * 1024 * 1024);
     }
 
     /** The defaults. */
     public static ConnectionOptions defaults() {
         return new ConnectionOptions(DEFAULT_HEARTBEAT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAME_BYTES,
-                DEFAULT_MAX_PENDING_FRAMES, DEFAULT_BAD_FRAME_LIMIT, DEFAULT_BAD_FRAME_WINDOW, DEFAULT_HELLO_TIMEOUT);
+                DEFAULT_MAX_PENDING_FRAMES, DEFAULT_BAD_FRAME_LIMIT, DEFAULT_BAD_FRAME_WINDOW, DEFAULT_HELLO_TIMEOUT,
+                DEFAULT_MAX_PENDING_BYTES);
     }
 
     public static Builder builder() {
@@ -92,49 +103,56 @@ public record ConnectionOptions(Duration heartbeat, Duration handshakeTimeout, i
         /** Heartbeat interval, 10 ms to 1 hour. */
         public Builder heartbeat(Duration heartbeat) {
             o = new ConnectionOptions(heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout);
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout, o.maxPendingBytes);
             return this;
         }
 
         /** Time the gateway has to answer a {@code hello} with {@code welcome}, 10 ms to 10 minutes. */
         public Builder handshakeTimeout(Duration handshakeTimeout) {
             o = new ConnectionOptions(o.heartbeat, handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout);
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout, o.maxPendingBytes);
             return this;
         }
 
         /** Largest accepted frame payload, {@link #MIN_MAX_FRAME_BYTES} to {@link #MAX_MAX_FRAME_BYTES} bytes. */
         public Builder maxFrameBytes(int maxFrameBytes) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout);
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout, o.maxPendingBytes);
             return this;
         }
 
         /** Frames that may wait to be written to one client before it is closed with 1013, 16 to 10,000,000. */
         public Builder maxPendingFrames(int maxPendingFrames) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout);
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout, o.maxPendingBytes);
             return this;
         }
 
         /** Bad frames within the window that close a connection with 1008, 1 to 10,000. */
         public Builder badFrameLimit(int badFrameLimit) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    badFrameLimit, o.badFrameWindow, o.helloTimeout);
+                    badFrameLimit, o.badFrameWindow, o.helloTimeout, o.maxPendingBytes);
             return this;
         }
 
         /** Window in which bad frames are counted, > 0. */
         public Builder badFrameWindow(Duration badFrameWindow) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, badFrameWindow, o.helloTimeout);
+                    o.badFrameLimit, badFrameWindow, o.helloTimeout, o.maxPendingBytes);
             return this;
         }
 
         /** Time a new connection has to send {@code hello}, 10 ms to 10 minutes. */
         public Builder helloTimeout(Duration helloTimeout) {
             o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
-                    o.badFrameLimit, o.badFrameWindow, helloTimeout);
+                    o.badFrameLimit, o.badFrameWindow, helloTimeout, o.maxPendingBytes);
+            return this;
+        }
+
+        /** Bytes of frames that may wait to be written to one client before it is closed with 1013, 64 KiB to 1 GiB. */
+        public Builder maxPendingBytes(long maxPendingBytes) {
+            o = new ConnectionOptions(o.heartbeat, o.handshakeTimeout, o.maxFrameBytes, o.maxPendingFrames,
+                    o.badFrameLimit, o.badFrameWindow, o.helloTimeout, maxPendingBytes);
             return this;
         }
 

@@ -99,9 +99,10 @@ public final class GatewayException extends TetherException {
                 CloseCode.retryAfterReason("too many handshakes in progress", retryAfter));
     }
 
-    public static GatewayException slowConsumer(int pendingFrames) {
-        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
-                "too slow: " + pendingFrames + " frames waiting; resume to get them", Duration.ofSeconds(1)));
+    public static GatewayException slowConsumer(int pendingFrames, long pendingBytes) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason("too slow: "
+                + pendingFrames + " frames (" + pendingBytes + " bytes) waiting; resume to get them",
+                Duration.ofSeconds(1)));
     }
 
     public static GatewayException bye() {

@@ -28,6 +28,13 @@ class SlowConsumerIT {
     final GatewayExtension gateway = new GatewayExtension(config -> config.connections(c -> c.maxPendingFrames(100)));
 
     @Test
+    void aClientThatStopsReadingIsDroppedByTheBytesWaitingAsWellAsByTheirCount() throws IOException {
+        // Far fewer frames than the count bound: only their bytes can end the connection.
+        gateway.start(config -> config.connections(c -> c.maxPendingFrames(100_000).maxPendingBytes(64 * 1024)));
+        aClientThatStopsReadingIsDroppedInsteadOfBufferedForever();
+    }
+
+    @Test
     void aClientThatStopsReadingIsDroppedInsteadOfBufferedForever() throws IOException {
         gateway.gateway();
         try (Socket socket = new Socket()) {

@@ -259,6 +259,11 @@ public final class FrameCodec {
         return EncodedText.utf8Length(write(frame));
     }
 
+    /** The UTF-8 length of a frame's JSON text as {@link #encode} returns it. */
+    public static long utf8Length(String json) {
+        return EncodedText.utf8Length(json);
+    }
+
     private void writeData(JsonGenerator json, JsonNode data) throws IOException {
         json.writeFieldName("data");
         mapper.writeTree(json, data == null ? NullNode.getInstance() : data);

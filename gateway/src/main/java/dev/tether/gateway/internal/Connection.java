@@ -26,6 +26,7 @@ import dev.tether.protocol.session.SessionStoreException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -69,7 +70,8 @@ final class Connection {
     private final Scheduler scheduler;
     private final GatewayMetrics metrics;
 
-    private final Sinks.Many<ServerFrame> outbox = Sinks.many().unicast().onBackpressureBuffer();
+    /** Frames encoded when they are queued, so that what waits is measured in bytes as well as counted. */
+    private final Sinks.Many<String> outbox = Sinks.many().unicast().onBackpressureBuffer();
     private final Sinks.Empty<Void> closeSent = Sinks.empty();
     private final Sinks.Empty<Void> finished = Sinks.empty();
     private final Disposable.Composite resources = Disposables.composite();
@@ -90,6 +92,8 @@ final class Connection {
     private volatile long clientAckedSeq;
     /** Frames in the outbox not yet taken by the writer: what a client that does not read makes pile up. */
     private final AtomicInteger pending = new AtomicInteger();
+    /** The bytes of those frames: a few large frames pile up as much as many small ones. */
+    private final AtomicLong pendingBytes = new AtomicLong();
     private volatile reactor.netty.Connection channel;
 
     Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
@@ -143,8 +147,10 @@ final class Connection {
                 .doOnComplete(() -> end(null))
                 .then();
 
-        Mono<Void> outbound = out.sendString(outbox.asFlux().doOnNext(frame -> pending.decrementAndGet())
-                        .map(codec::encode))
+        Mono<Void> outbound = out.sendString(outbox.asFlux().doOnNext(text -> {
+                    pending.decrementAndGet();
+                    pendingBytes.addAndGet(-FrameCodec.utf8Length(text));
+                }))
                 .then()
                 .onErrorResume(error -> Mono.empty())
                 .then(Mono.defer(() -> {
@@ -360,13 +366,23 @@ final class Connection {
     // ---------------------------------------------------------------- outbound and ending
 
     private void send(ServerFrame frame) {
+        String text;
+        try {
+            text = codec.encode(frame);
+        } catch (RuntimeException e) {
+            // No producer makes a frame the codec refuses; should one, the connection ends rather than the caller.
+            close(GatewayException.internal("cannot send " + frame.type() + ": " + e.getMessage()));
+            return;
+        }
+        long bytes = FrameCodec.utf8Length(text);
         boolean tooSlow;
         synchronized (this) {
             if (over) {
                 return;
             }
-            outbox.tryEmitNext(frame);
-            tooSlow = pending.incrementAndGet() > config.connections().maxPendingFrames();
+            outbox.tryEmitNext(text);
+            tooSlow = pending.incrementAndGet() > config.connections().maxPendingFrames()
+                    | pendingBytes.addAndGet(bytes) > config.connections().maxPendingBytes();
             if (frame instanceof Sequenced sequenced) {
                 highestSeqSent = Math.max(highestSeqSent, sequenced.seq());
             }
@@ -377,7 +393,7 @@ final class Connection {
         if (tooSlow) {
             // Every sequenced frame is in the session log: rather than buffer without bound for a client that does
             // not read, drop it; it resumes from its lastSeq and gets the frames from the log.
-            close(GatewayException.slowConsumer(pending.get()));
+            close(GatewayException.slowConsumer(pending.get(), pendingBytes.get()));
         }
     }
 

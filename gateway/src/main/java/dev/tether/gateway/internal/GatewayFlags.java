@@ -55,6 +55,10 @@ final class GatewayFlags {
             Flag.integer("max-pending-frames", "FRAMES", "frames waiting to be written to one slow client before it "
                     + "is closed with 1013 (it resumes from the log)", ConnectionOptions.DEFAULT_MAX_PENDING_FRAMES,
                     (b, v) -> b.connections(o -> o.maxPendingFrames(v))),
+            Flag.integer("max-pending-bytes", "BYTES", "bytes of frames waiting to be written to one slow client "
+                    + "before it is closed with 1013 (it resumes from the log)",
+                    (int) ConnectionOptions.DEFAULT_MAX_PENDING_BYTES,
+                    (b, v) -> b.connections(o -> o.maxPendingBytes(v))),
             Flag.integer("bad-frame-limit", "COUNT", "bad frames within the bad-frame window that close a connection "
                     + "with 1008", ConnectionOptions.DEFAULT_BAD_FRAME_LIMIT,
                     (b, v) -> b.connections(o -> o.badFrameLimit(v))),

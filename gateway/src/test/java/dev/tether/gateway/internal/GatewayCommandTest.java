@@ -58,7 +58,8 @@ class GatewayCommandTest {
         assertThat(config.server().nodeId()).isEqualTo("node-7");
         assertThat(config.server().shutdownTimeout()).hasSeconds(3);
         assertThat(config.connections()).isEqualTo(new ConnectionOptions(Duration.ofSeconds(3),
-                Duration.ofMillis(500), 2048, 99, 4, Duration.ofSeconds(10), Duration.ofSeconds(2)));
+                Duration.ofMillis(500), 2048, 99, 4, Duration.ofSeconds(10), Duration.ofSeconds(2),
+                ConnectionOptions.DEFAULT_MAX_PENDING_BYTES));
         assertThat(config.connections().idleTimeout()).isEqualTo(Duration.ofMillis(4500));
         assertThat(config.sessionLimits().grace()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.sessionLimits().historyFrames()).isEqualTo(50);
