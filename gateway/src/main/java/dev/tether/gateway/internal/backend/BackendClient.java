@@ -2,6 +2,7 @@ package dev.tether.gateway.internal.backend;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tether.gateway.BackendOptions;
+import dev.tether.gateway.internal.RetryAfter;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.URI;

@@ -9,6 +9,7 @@ import dev.tether.gateway.LlmOptions;
 import dev.tether.gateway.ReplyFailure;
 import dev.tether.gateway.ReplyPart;
 import dev.tether.gateway.Turn;
+import dev.tether.gateway.internal.RetryAfter;
 import dev.tether.protocol.Durations;
 import dev.tether.protocol.ReplyError;
 import dev.tether.protocol.UserMessage;
@@ -173,7 +174,7 @@ final class OpenAiHandler implements ConversationHandler, MeterBinder, AutoClose
     private Flux<ReplyPart> read(HttpClientResponse response, Connection connection) {
         int status = response.status().code();
         if (status != 200) {
-            Duration retryAfter = UpstreamStatus.parseRetryAfter(response.responseHeaders().get("Retry-After"));
+            Duration retryAfter = RetryAfter.parse(response.responseHeaders().get("Retry-After"));
             return connection.inbound().receive().asString(StandardCharsets.UTF_8)
                     .reduce(new StringBuilder(), (text, piece) -> text.length() < EXCERPT_CHARS ? text.append(piece)
                             : text)

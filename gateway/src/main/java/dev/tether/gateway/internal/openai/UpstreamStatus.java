@@ -34,20 +34,4 @@ final class UpstreamStatus extends RuntimeException {
     boolean retryable() {
         return status == 429 || status >= 500;
     }
-
-    /**
-     * The {@code Retry-After} header's wait, in whole seconds (the HTTP-date form is not used by model servers and is
-     * read as absent), or null.
-     */
-    static Duration parseRetryAfter(String header) {
-        if (header == null) {
-            return null;
-        }
-        try {
-            long seconds = Long.parseLong(header.trim());
-            return seconds < 0 ? null : Duration.ofSeconds(seconds);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 }

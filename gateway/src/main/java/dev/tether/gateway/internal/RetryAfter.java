@@ -1,18 +1,21 @@
-package dev.tether.gateway.internal.backend;
+package dev.tether.gateway.internal;
 
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
-/** Reads an HTTP {@code Retry-After} header: seconds, or an HTTP date. */
-final class RetryAfter {
+/**
+ * Reads an HTTP {@code Retry-After} header, as the gateway's upstreams send it: seconds, or an HTTP date. May change
+ * without notice.
+ */
+public final class RetryAfter {
 
     private RetryAfter() {
     }
 
     /** The wait the header asks for, or {@code null} when it is missing or unreadable. */
-    static Duration parse(String header) {
+    public static Duration parse(String header) {
         if (header == null || header.isBlank()) {
             return null;
         }
