@@ -183,7 +183,7 @@ class FrameLimitsIT {
     }
 
     @Test
-    void aPushWithALoneSurrogateOrInvalidUtf8Is400() {
+    void aPushWithALoneSurrogateInvalidUtf8OrAnInfiniteNumberIs400() {
         TestSocket socket = strictClient();
         socket.send(Hello.fresh());
         Welcome welcome = socket.next(Welcome.class);
@@ -199,6 +199,10 @@ class FrameLimitsIT {
         invalidUtf8[20] = (byte) 0xC3;
         invalidUtf8[21] = (byte) 0x28;
         assertThat(post(welcome.sessionId(), invalidUtf8).status()).isEqualTo(400);
+        // Jackson reads 1e400 as infinity and would store it as the string "Infinity".
+        Reply infinite = post(welcome.sessionId(), "{\"name\":\"n\",\"data\":{\"x\":[1e400]}}");
+        assertThat(infinite.status()).isEqualTo(400);
+        assertThat(infinite.body()).contains("a number out of range");
         assertThat(lastSeq(welcome.sessionId())).isZero();
     }
 

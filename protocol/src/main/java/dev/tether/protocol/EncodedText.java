@@ -154,7 +154,7 @@ final class EncodedText {
         wellFormedData(type, data);
     }
 
-    /** Checks every name and string in {@code data}; its depth is bounded by {@link #MAX_NESTING_DEPTH}. */
+    /** Checks every name, string and number in {@code data}; its depth is bounded by {@link #MAX_NESTING_DEPTH}. */
     static void wellFormedData(String type, JsonNode data) {
         if (data == null) {
             return;
@@ -163,6 +163,9 @@ final class EncodedText {
             if (loneSurrogate(data.textValue()) >= 0) {
                 throw FrameException.loneSurrogate(type, "data", "in a string");
             }
+        } else if (data.isFloatingPointNumber() && !Double.isFinite(data.doubleValue())) {
+            // Jackson reads 1e400 as an infinite double and writes it back as the string "Infinity".
+            throw FrameException.invalidField(type, "data", "JSON whose numbers fit a double", "a number out of range");
         } else if (data.isObject()) {
             for (Map.Entry<String, JsonNode> field : data.properties()) {
                 if (loneSurrogate(field.getKey()) >= 0) {

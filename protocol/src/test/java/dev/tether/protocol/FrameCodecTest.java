@@ -170,6 +170,16 @@ class FrameCodecTest {
         }
 
         @ParameterizedTest
+        @ValueSource(doubles = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN})
+        void anEventMadeByTheGatewayWithANumberNoJsonCanCarryIsRefusedBeforeItIsStored(double number) {
+            // A push body or a handler's event reaches the store through check(), not through decode.
+            ServerEvent event = ServerEvent.of("n", CODEC.mapper().createObjectNode().put("x", number));
+            FrameException error = catchFrameException(() -> CODEC.check(event));
+            assertThat(error.code()).isEqualTo(ErrorCode.VALIDATION_ERROR);
+            assertThat(error.getMessage()).startsWith("event.data must be");
+        }
+
+        @ParameterizedTest
         @ValueSource(strings = {"1e400", "-1e400", "[1, {\"x\": 1e309}]"})
         void numbersInDataBeyondTheRangeOfADoubleAreRejectedRatherThanTurnedIntoText(String data) {
             for (String type : new String[]{"\"type\":\"event\",\"cseq\":1", "\"type\":\"event\",\"seq\":1"}) {
