@@ -3,7 +3,6 @@ package dev.tether.session.redis;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientMessage;
-import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
@@ -24,19 +23,19 @@ import dev.tether.session.redis.internal.CancelChannels;
 import dev.tether.session.redis.internal.Follower;
 import dev.tether.session.redis.internal.FrameTemplates;
 import dev.tether.session.redis.internal.Keys;
-import dev.tether.session.redis.internal.Lease;
 import dev.tether.session.redis.internal.LogReader;
 import dev.tether.session.redis.internal.LuaScript;
 import dev.tether.session.redis.internal.Readiness;
 import dev.tether.session.redis.internal.RedisBackend;
 import dev.tether.session.redis.internal.ScriptCalls;
+import dev.tether.session.redis.internal.ReplyCalls;
 import dev.tether.session.redis.internal.Scripts;
+import dev.tether.session.redis.internal.SessionScripts;
 import dev.tether.session.redis.internal.SessionChannels;
 import dev.tether.session.redis.internal.SessionMeta;
 import dev.tether.session.redis.internal.SessionRefresher;
 import dev.tether.session.redis.internal.StateCalls;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -84,6 +83,7 @@ public final class RedisSessionStore implements SessionStore {
     private final ScriptCalls calls;
     private final LogReader reader;
     private final StateCalls state;
+    private final ReplyCalls replies;
     private final SessionChannels channels;
     private final CancelChannels cancels;
     private final SessionRefresher refresher;
@@ -109,6 +109,7 @@ public final class RedisSessionStore implements SessionStore {
         this.calls = new ScriptCalls(redis, this::checkReadinessNow);
         this.reader = new LogReader(calls, keys, codec, maxAgeMs);
         this.state = new StateCalls(calls, keys, limits.maxStateBytes(), limits.grace(), this::firstUse);
+        this.replies = new ReplyCalls(calls, keys, templates, redis.publishCommand(), limits);
         this.channels = new SessionChannels(redis, keys, codec, options.commandTimeout());
         this.cancels = new CancelChannels(redis, keys, options.commandTimeout());
         this.refresher = new SessionRefresher(redis, keys, channels, limits.grace(), this::isReady);
@@ -137,7 +138,7 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
         String digest = Base64.getEncoder().encodeToString(tokenDigest);
-        return SessionIds.requireNew(sessionId).then(attachVia(sessionId, "create", () -> run(Scripts.CREATE,
+        return SessionIds.requireNew(sessionId).then(attachVia(sessionId, "create", () -> run(SessionScripts.CREATE,
                 "create", keys.all(sessionId), digest, Long.toString(SessionRecord.newEpoch()), nodeId, graceMs),
                 reply -> {
                     if (status(reply) == 0) {
@@ -149,8 +150,8 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<Attachment> attach(String sessionId, String nodeId) {
-        return SessionIds.require(sessionId).then(attachVia(sessionId, "attach", () -> run(Scripts.ATTACH, "attach",
-                keys.allAndChannel(sessionId), nodeId, graceMs, maxAgeMs, redis.publishCommand()), reply -> {
+        return SessionIds.require(sessionId).then(attachVia(sessionId, "attach", () -> run(SessionScripts.ATTACH,
+                "attach", keys.allAndChannel(sessionId), nodeId, graceMs, maxAgeMs, redis.publishCommand()), reply -> {
                     if (status(reply) == 0) {
                         throw SessionStoreException.notFound(sessionId);
                     }
@@ -188,15 +189,17 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<SessionRecord> find(String sessionId) {
         return SessionIds.require(sessionId)
-                .then(run(Scripts.FIND, "find", new String[] {keys.meta(sessionId), keys.log(sessionId)}, maxAgeMs))
-                .flatMap(reply -> status(reply) == 0 ? Mono.empty() : Mono.just(SessionMeta.record(sessionId, reply.get(1))))
+                .then(run(SessionScripts.FIND, "find", new String[] {keys.meta(sessionId), keys.log(sessionId)},
+                        maxAgeMs))
+                .flatMap(reply -> status(reply) == 0 ? Mono.empty()
+                        : Mono.just(SessionMeta.record(sessionId, reply.get(1))))
                 .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
 
     @Override
     public Mono<Void> detach(String sessionId, long generation) {
         return SessionIds.require(sessionId)
-                .then(run(Scripts.DETACH, "detach", keys.all(sessionId), Long.toString(generation), graceMs,
+                .then(run(SessionScripts.DETACH, "detach", keys.all(sessionId), Long.toString(generation), graceMs,
                         unusedGraceMs))
                 .flatMap(reply -> {
                     channels.endLocal(sessionId, generation);
@@ -209,7 +212,7 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public Mono<Void> remove(String sessionId) {
         return SessionIds.require(sessionId)
-                .then(run(Scripts.REMOVE, "remove", keys.allAndChannel(sessionId), redis.publishCommand()))
+                .then(run(SessionScripts.REMOVE, "remove", keys.allAndChannel(sessionId), redis.publishCommand()))
                 .then(refresher.removed(sessionId))
                 .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());
     }
@@ -337,53 +340,17 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
-        return SessionIds.require(sessionId)
-                .then(run(Scripts.RENEW_REPLY, "renewReply",
-                        new String[] {keys.meta(sessionId), keys.leases(sessionId)}, Long.toString(replyTo), Long.toString(Math.max(1, ttl.toMillis())), nodeId))
-                .flatMap(reply -> switch ((int) status(reply)) {
-                    case 0 -> Mono.error(SessionStoreException.notFound(sessionId));
-                    case 2 -> Mono.error(SessionStoreException.replyEnded(sessionId, replyTo));
-                    default -> Mono.empty();
-                });
+        return replies.renew(sessionId, replyTo, nodeId, ttl);
     }
 
     @Override
     public Mono<ReplyLease> findReplyLease(String sessionId, long replyTo) {
-        return SessionIds.require(sessionId)
-                .then(run(Scripts.FIND_LEASE, "findReplyLease",
-                        new String[] {keys.meta(sessionId), keys.leases(sessionId)}, Long.toString(replyTo)))
-                .flatMap(reply -> {
-                    if (status(reply) == 0) {
-                        return Mono.error(SessionStoreException.notFound(sessionId));
-                    }
-                    if (reply.size() < 2) {
-                        return Mono.empty();
-                    }
-                    return Mono.just(Lease.parse((String) reply.get(1)).toReplyLease(replyTo));
-                });
+        return replies.find(sessionId, replyTo);
     }
 
     @Override
     public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
-        List<String> args = new ArrayList<>(templates.interruptedDone());
-        args.addAll(List.of(maxFrames, maxAgeMs, redis.publishCommand(), Long.toString(Math.max(1, ttl.toMillis())),
-                nodeId, maxBytes));
-        producing.forEach(replyTo -> args.add(Long.toString(replyTo)));
-        return SessionIds.require(sessionId).thenMany(run(Scripts.END_LAPSED, "endLapsedReplies",
-                new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
-                        keys.leases(sessionId)}, args.toArray(String[]::new))
-                .flatMapMany(reply -> {
-                    if (status(reply) == 0) {
-                        return Flux.error(SessionStoreException.notFound(sessionId));
-                    }
-                    List<?> ended = (List<?>) reply.get(1);
-                    List<Sequenced> frames = new ArrayList<>(ended.size() / 2);
-                    for (int i = 0; i < ended.size(); i += 2) {
-                        frames.add(new AssistantDone((Long) ended.get(i), (Long) ended.get(i + 1),
-                                DoneReason.INTERRUPTED));
-                    }
-                    return Flux.fromIterable(frames);
-                }));
+        return replies.endLapsed(sessionId, producing, nodeId, ttl);
     }
 
     @Override
@@ -419,7 +386,7 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<SessionStats> stats() {
-        return run(Scripts.STATS, "stats", new String[] {keys.registrySessions(), keys.registryConnected()})
+        return run(SessionScripts.STATS, "stats", new String[] {keys.registrySessions(), keys.registryConnected()})
                 .map(reply -> {
                     long total = (Long) reply.get(0);
                     long connected = (Long) reply.get(1);

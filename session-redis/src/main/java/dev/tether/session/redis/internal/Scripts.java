@@ -3,15 +3,18 @@ package dev.tether.session.redis.internal;
 import java.util.List;
 
 /**
- * The Lua scripts behind every store operation. Each runs atomically on the node that owns the session's slot and
- * costs one round trip; all of a script's keys share the session's hash tag. Each binds its KEYS and ARGV to named
- * locals first; helpers shared by several scripts are prepended to them as text.
+ * The Lua scripts of a session's log and client messages, and the Lua helpers every script shares (the server's
+ * clock, trimming, first use, appending a frame, reading and writing a lease). Each script runs atomically on the node
+ * that owns the session's slot and costs one round trip; all of a script's keys share the session's hash tag. Each
+ * binds its KEYS and ARGV to named locals first; the helpers it needs are prepended to it as text. The session's
+ * lifecycle and the statistics registry are in {@link SessionScripts}, the reply leases in {@link ReplyScripts}, the
+ * state in {@link StateScripts}.
  *
  * <p>Replies are arrays whose first element is a status: 0 means the session's metadata does not exist, 2 from a
  * script that touches a reply's lease means the reply has ended (its lease is gone). Times come from the server's
  * {@code TIME}, so that nodes with skewed clocks agree. A script that stores something returns, after its usual
- * elements, the TTL it gave a disconnected session on its first use ({@code mark_used}), if it did. The metadata's fields are listed in {@link SessionMeta}, the
- * lease's format in {@link Lease}.
+ * elements, the TTL it gave a disconnected session on its first use ({@code mark_used}), if it did. The metadata's
+ * fields are listed in {@link SessionMeta}, the lease's format in {@link Lease}.
  */
 public final class Scripts {
 
@@ -20,9 +23,10 @@ public final class Scripts {
 
     /** Every script, for loading them into the server's cache up front. */
     public static List<LuaScript> all() {
-        return List.of(CREATE, FIND, ATTACH, DETACH, REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT,
-                READ_CLIENT, RENEW_REPLY, FIND_LEASE, END_LAPSED, REMOVE, REGISTRY, STATS, StateScripts.READ,
-                StateScripts.WRITE);
+        return List.of(SessionScripts.CREATE, SessionScripts.FIND, SessionScripts.ATTACH, SessionScripts.DETACH,
+                SessionScripts.REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT, READ_CLIENT, ReplyScripts.RENEW_REPLY,
+                ReplyScripts.FIND_LEASE, ReplyScripts.END_LAPSED, SessionScripts.REMOVE, SessionScripts.REGISTRY,
+                SessionScripts.STATS, StateScripts.READ, StateScripts.WRITE);
     }
 
     static final String CLOCK = """
@@ -37,7 +41,7 @@ public final class Scripts {
      * by count and bytes. The meta keeps each stream's running byte total (fb, cb: the length of the frames or
      * messages retained), so the byte bound costs no scan; an entry's size is the length of its first field.
      */
-    private static final String TRIM = CLOCK + """
+    static final String TRIM = CLOCK + """
             local function entry_seq(id)
               return tonumber(string.match(id, '^(%d+)'))
             end
@@ -133,7 +137,7 @@ public final class Scripts {
             """;
 
     /** {@link #TRIM} and {@link #USE} plus {@code append_frame}, for the scripts that append server frames. */
-    private static final String APPEND_FRAME = TRIM + USE + """
+    static final String APPEND_FRAME = TRIM + USE + """
             -- Appends a frame, its JSON split around the seq, as entry <seq>-0, trims the log to max_len frames and
             -- max_bytes, then by age, publishes the frame and returns its seq, and the TTL mark_used gave. v is the
             -- meta's {last, first, ft}, or nil to read it here; the session's metadata must exist. TTLs are left
@@ -167,7 +171,7 @@ public final class Scripts {
             """;
 
     /** The one reading and writing of a lease, {@code <expiryMs>:<parts>:<lastSeq>:<node>} (see {@link Lease}). */
-    private static final String LEASES = """
+    static final String LEASES = """
             local function lease_parse(s)
               local expiry, parts, last_seq, node = string.match(s, '^(%d+):(%d+):(%d+):(.*)$')
               if not expiry then return nil end
@@ -177,88 +181,6 @@ public final class Scripts {
               return expiry .. ':' .. parts .. ':' .. last_seq .. ':' .. node
             end
             """;
-
-    /**
-     * Creates a session: KEYS meta, log, in, leases, once, state; ARGV tokenDigest (Base64), epoch, node,
-     * graceMs. Clears any leftover keys and writes the metadata, connected as generation 1, for one grace period.
-     * {1, HGETALL}, or {0} when the id is taken.
-     */
-    public static final LuaScript CREATE = LuaScript.of("create", CLOCK + """
-            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-            local token_digest, epoch, node, grace_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-            if redis.call('EXISTS', meta) == 1 then return {0} end
-            redis.call('DEL', log, inbox, leases, once, state)
-            local now = now_ms()
-            redis.call('HSET', meta, 'tok', token_digest, 'ep', epoch, 'gen', 1, 'own', node, 'con', 1,
-              'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'ct', 0, 'fb', 0, 'cb', 0, 'cat', now, 'seen', now, 'new', 1)
-            redis.call('PEXPIRE', meta, grace_ms)
-            return {1, redis.call('HGETALL', meta)}
-            """);
-
-    /** Reads a session: KEYS meta, log; ARGV maxAgeMs. Trims the log by age first. {1, HGETALL}. */
-    public static final LuaScript FIND = LuaScript.of("find", TRIM + """
-            local meta, log = KEYS[1], KEYS[2]
-            local max_age = tonumber(ARGV[1])
-            local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
-            if not v[1] then return {0} end
-            trim_age(meta, log, tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now_ms(), max_age)
-            return {1, redis.call('HGETALL', meta)}
-            """);
-
-    /**
-     * Attaches a connection: KEYS meta, log, in, leases, once, state, channel; ARGV node, graceMs, maxAgeMs, publish
-     * command.
-     * Bumps the generation, marks the session connected to node and used, gives every key one grace period, publishes
-     * {@code g:<generation>} (the takeover notice) and returns {1, HGETALL}.
-     */
-    public static final LuaScript ATTACH = LuaScript.of("attach", TRIM + """
-            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-            local channel = KEYS[7]
-            local node, grace_ms, max_age, publish = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-            local v = redis.call('HMGET', meta, 'last', 'first', 'ft')
-            if not v[1] then return {0} end
-            local now = now_ms()
-            trim_age(meta, log, tonumber(v[2]), tonumber(v[1]), tonumber(v[3]) or 0, now, max_age)
-            local gen = redis.call('HINCRBY', meta, 'gen', 1)
-            redis.call('HSET', meta, 'own', node, 'con', 1, 'seen', now)
-            redis.call('HDEL', meta, 'new')
-            for _, key in ipairs({meta, log, inbox, leases, once, state}) do redis.call('PEXPIRE', key, grace_ms) end
-            redis.call(publish, channel, 'g:' .. gen)
-            return {1, redis.call('HGETALL', meta)}
-            """);
-
-    /**
-     * Detaches a connection: KEYS meta, log, in, leases, once, state; ARGV generation, graceMs, unusedGraceMs.
-     * {1, ttlMs} detached and the grace period started on every key, the unused one for a session still marked new;
-     * {2} a stale generation, nothing changed.
-     */
-    public static final LuaScript DETACH = LuaScript.of("detach", CLOCK + """
-            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-            local generation, grace_ms, unused_ms = tonumber(ARGV[1]), ARGV[2], ARGV[3]
-            local v = redis.call('HMGET', meta, 'gen', 'new')
-            if not v[1] then return {0} end
-            if tonumber(v[1]) ~= generation then return {2} end
-            local ttl = grace_ms
-            if v[2] == '1' then ttl = unused_ms end
-            redis.call('HSET', meta, 'con', 0, 'seen', now_ms())
-            for _, key in ipairs({meta, log, inbox, leases, once, state}) do redis.call('PEXPIRE', key, ttl) end
-            return {1, tonumber(ttl)}
-            """);
-
-    /**
-     * The timer's TTL refresh of a connected session: KEYS meta, log, in, leases, once, state; ARGV generation, ttlMs.
-     * {1} refreshed; {2, generation} taken over by a later generation; {3} no longer connected.
-     */
-    public static final LuaScript REFRESH = LuaScript.of("refresh", """
-            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-            local generation, ttl_ms = tonumber(ARGV[1]), ARGV[2]
-            local v = redis.call('HMGET', meta, 'gen', 'con')
-            if not v[1] then return {0} end
-            if tonumber(v[1]) ~= generation then return {2, tonumber(v[1])} end
-            if v[2] ~= '1' then return {3} end
-            for _, key in ipairs({meta, log, inbox, leases, once, state}) do redis.call('PEXPIRE', key, ttl_ms) end
-            return {1}
-            """);
 
     /**
      * Appends a server frame: KEYS meta, log, channel, leases; ARGV the frame's JSON before the seq and after it,
@@ -352,9 +274,9 @@ public final class Scripts {
 
     /**
      * Stores a client message: KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for
-     * none), node, maxAgeMs, graceMs, maxBytes. Dedup against the stored acked cseq: {1, acked} stored (with the reply lease, if any);
-     * {2, acked} duplicate; {3, acked} out of order. Nothing is written unless stored; storing also trims the
-     * messages by count, bytes and age, like frames.
+     * none), node, maxAgeMs, graceMs, maxBytes. Dedup against the stored acked cseq: {1, acked} stored (with the
+     * reply lease, if any); {2, acked} duplicate; {3, acked} out of order. Nothing is written unless stored; storing
+     * also trims the messages by count, bytes and age, like frames.
      */
     public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", TRIM + USE + LEASES + """
             local meta, inbox, leases = KEYS[1], KEYS[2], KEYS[3]
@@ -399,119 +321,5 @@ public final class Scripts {
             local out = {}
             for i, e in ipairs(entries) do out[i] = e[2][2] end
             return {1, out}
-            """);
-
-    /**
-     * Renews a reply's lease: KEYS meta, leases; ARGV replyTo, ttlMs, node. Moves an existing lease's expiry to ttl
-     * from the server's now, in node's name, keeping its progress; {2} when there is no lease (the reply ended),
-     * which is never created here.
-     */
-    public static final LuaScript RENEW_REPLY = LuaScript.of("renew_reply", CLOCK + LEASES + """
-            local meta, leases = KEYS[1], KEYS[2]
-            local reply, ttl, node = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-            if redis.call('EXISTS', meta) == 0 then return {0} end
-            local stored = redis.call('HGET', leases, reply)
-            if not stored then return {2} end
-            local lease = lease_parse(stored)
-            redis.call('HSET', leases, reply, lease_format(now_ms() + ttl, lease.parts, lease.last_seq, node))
-            return {1}
-            """);
-
-    /** Reads a reply's lease: KEYS meta, leases; ARGV replyTo. {1, lease}, or {1} when the reply has no lease. */
-    public static final LuaScript FIND_LEASE = LuaScript.of("find_lease", """
-            local meta, leases = KEYS[1], KEYS[2]
-            local reply = ARGV[1]
-            if redis.call('EXISTS', meta) == 0 then return {0} end
-            local lease = redis.call('HGET', leases, reply)
-            if not lease then return {1} end
-            return {1, lease}
-            """);
-
-    /**
-     * Ends the replies whose lease lapsed: KEYS meta, log, channel, leases; ARGV the done frame's JSON before the
-     * seq, between the seq and the replyTo, and after the replyTo, maxFrames, maxAgeMs, publish command, ttlMs, node,
-     * maxBytes, then the replyTos the caller is still producing. Every lease expired by the server's now is deleted and its
-     * reply ended with the done frame, in replyTo order, except those being produced, which are renewed in node's
-     * name. {1, [seq, replyTo, ...]} of the frames appended.
-     */
-    public static final LuaScript END_LAPSED = LuaScript.of("end_lapsed", APPEND_FRAME + LEASES + """
-            local meta, log, channel, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-            local done_before, done_middle, done_after = ARGV[1], ARGV[2], ARGV[3]
-            local max_len, max_age, publish = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-            local ttl, node, max_bytes = tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
-            local producing = {}
-            for i = 10, #ARGV do producing[ARGV[i]] = true end
-            if redis.call('EXISTS', meta) == 0 then return {0} end
-            local now = now_ms()
-            local all = redis.call('HGETALL', leases)
-            local lapsed = {}
-            for i = 1, #all, 2 do
-              local reply, lease = all[i], lease_parse(all[i + 1])
-              if lease and lease.expiry <= now then
-                if producing[reply] then
-                  redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts, lease.last_seq, node))
-                else
-                  lapsed[#lapsed + 1] = reply
-                end
-              end
-            end
-            table.sort(lapsed, function(a, b) return tonumber(a) < tonumber(b) end)
-            local out = {}
-            for _, reply in ipairs(lapsed) do
-              redis.call('HDEL', leases, reply)
-              out[#out + 1] = append_frame(meta, log, channel, nil, now, done_before,
-                done_middle .. reply .. done_after, max_len, max_bytes, max_age, publish)
-              out[#out + 1] = tonumber(reply)
-            end
-            return {1, out}
-            """);
-
-    /**
-     * Removes a session: KEYS meta, log, in, leases, once, state, channel; ARGV publish command. Deletes every key and
-     * publishes {@code x}. {1, keys deleted}.
-     */
-    public static final LuaScript REMOVE = LuaScript.of("remove", """
-            local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-            local channel = KEYS[7]
-            local publish = ARGV[1]
-            local n = redis.call('DEL', meta, log, inbox, leases, once, state)
-            redis.call(publish, channel, 'x')
-            return {1, n}
-            """);
-
-    /**
-     * Updates the statistics registry: KEYS registry sessions, registry connected; ARGV op, ttlMs, sessionId...
-     * where op is {@code c} (connected), {@code d} (disconnected), {@code r} (removed) or {@code t} (the refresh
-     * tick: connected, and prune expired entries). Scores are expiry times. {1}.
-     */
-    public static final LuaScript REGISTRY = LuaScript.of("registry", CLOCK + """
-            local sessions, connected = KEYS[1], KEYS[2]
-            local op, ttl = ARGV[1], tonumber(ARGV[2])
-            local now = now_ms()
-            local expiry = now + ttl
-            for i = 3, #ARGV do
-              local id = ARGV[i]
-              if op == 'r' then
-                redis.call('ZREM', sessions, id)
-                redis.call('ZREM', connected, id)
-              else
-                redis.call('ZADD', sessions, expiry, id)
-                if op == 'd' then redis.call('ZREM', connected, id) else redis.call('ZADD', connected, expiry, id) end
-              end
-            end
-            if op == 't' then
-              redis.call('ZREMRANGEBYSCORE', sessions, '-inf', now)
-              redis.call('ZREMRANGEBYSCORE', connected, '-inf', now)
-            end
-            return {1}
-            """);
-
-    /** Counts sessions: KEYS registry sessions, registry connected. {total, connected} after pruning expired ones. */
-    public static final LuaScript STATS = LuaScript.of("stats", CLOCK + """
-            local sessions, connected = KEYS[1], KEYS[2]
-            local now = now_ms()
-            redis.call('ZREMRANGEBYSCORE', sessions, '-inf', now)
-            redis.call('ZREMRANGEBYSCORE', connected, '-inf', now)
-            return {redis.call('ZCARD', sessions), redis.call('ZCARD', connected)}
             """);
 }

@@ -61,7 +61,7 @@ public final class SessionRefresher {
             return Mono.empty();
         }
         return Flux.fromIterable(channels.attachments())
-                .flatMap(local -> redis.run(Scripts.REFRESH, keys.all(local.sessionId()),
+                .flatMap(local -> redis.run(SessionScripts.REFRESH, keys.all(local.sessionId()),
                                 Long.toString(local.generation()), graceMs)
                         .flatMap(reply -> {
                             switch ((int) ScriptCalls.status(reply)) {
@@ -100,7 +100,7 @@ public final class SessionRefresher {
         args.add(op);
         args.add(ttlMs);
         args.addAll(sessionIds);
-        return redis.run(Scripts.REGISTRY, new String[] {keys.registrySessions(), keys.registryConnected()},
+        return redis.run(SessionScripts.REGISTRY, new String[] {keys.registrySessions(), keys.registryConnected()},
                         args.toArray(String[]::new))
                 .onErrorResume(e -> {
                     log.debug("statistics registry update failed: {}", e.toString());

@@ -3,9 +3,9 @@ package dev.tether.session.redis.internal;
 /**
  * The Lua scripts of the session's state ({@link Keys#state}), apart from those of the log. The state's key gets the
  * TTL of the session's metadata when it is written, and the scripts that keep the TTLs of a session's keys
- * ({@link Scripts#ATTACH}, {@link Scripts#DETACH}, {@link Scripts#REFRESH}) and remove them ({@link Scripts#CREATE},
- * {@link Scripts#REMOVE}) list it with the others, so the state expires with its session. Status 0 means the
- * session's metadata does not exist, as in {@link Scripts}.
+ * ({@link SessionScripts#ATTACH}, {@link SessionScripts#DETACH}, {@link SessionScripts#REFRESH}) and remove them
+ * ({@link SessionScripts#CREATE}, {@link SessionScripts#REMOVE}) list it with the others, so the state expires with
+ * its session. Status 0 means the session's metadata does not exist, as in {@link Scripts}.
  */
 final class StateScripts {
 

@@ -1,0 +1,97 @@
+package dev.tether.session.redis.internal;
+
+import dev.tether.protocol.AssistantDone;
+import dev.tether.protocol.DoneReason;
+import dev.tether.protocol.Sequenced;
+import dev.tether.protocol.session.ReplyLease;
+import dev.tether.protocol.session.SessionIds;
+import dev.tether.protocol.session.SessionLimits;
+import dev.tether.protocol.session.SessionStoreException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The Redis store's renewals, reads and endings of reply leases, one script call each. */
+public final class ReplyCalls {
+
+    private final ScriptCalls calls;
+    private final Keys keys;
+    private final FrameTemplates templates;
+    private final String publishCommand;
+    private final String maxFrames;
+    private final String maxAgeMs;
+    private final String maxBytes;
+
+    /**
+     * Calls through {@code calls}, on the keys of {@code keys}; the done frames that end lapsed replies are built from
+     * {@code templates}, published with {@code publishCommand} and trimmed to the history {@code limits}.
+     */
+    public ReplyCalls(ScriptCalls calls, Keys keys, FrameTemplates templates, String publishCommand,
+                      SessionLimits limits) {
+        this.calls = calls;
+        this.keys = keys;
+        this.templates = templates;
+        this.publishCommand = publishCommand;
+        this.maxFrames = Integer.toString(limits.historyFrames());
+        this.maxAgeMs = Long.toString(limits.historyMaxAge().toMillis());
+        this.maxBytes = Long.toString(limits.historyBytes());
+    }
+
+    /** See {@link dev.tether.protocol.session.SessionStore#renewReply}. */
+    public Mono<Void> renew(String sessionId, long replyTo, String nodeId, Duration ttl) {
+        return SessionIds.require(sessionId)
+                .then(calls.run(ReplyScripts.RENEW_REPLY, "renewReply", leaseKeys(sessionId), Long.toString(replyTo),
+                        Long.toString(Math.max(1, ttl.toMillis())), nodeId))
+                .flatMap(reply -> switch ((int) ScriptCalls.status(reply)) {
+                    case 0 -> Mono.error(SessionStoreException.notFound(sessionId));
+                    case 2 -> Mono.error(SessionStoreException.replyEnded(sessionId, replyTo));
+                    default -> Mono.empty();
+                });
+    }
+
+    /** See {@link dev.tether.protocol.session.SessionStore#findReplyLease}. */
+    public Mono<ReplyLease> find(String sessionId, long replyTo) {
+        return SessionIds.require(sessionId)
+                .then(calls.run(ReplyScripts.FIND_LEASE, "findReplyLease", leaseKeys(sessionId),
+                        Long.toString(replyTo)))
+                .flatMap(reply -> {
+                    if (ScriptCalls.status(reply) == 0) {
+                        return Mono.error(SessionStoreException.notFound(sessionId));
+                    }
+                    if (reply.size() < 2) {
+                        return Mono.empty();
+                    }
+                    return Mono.just(Lease.parse((String) reply.get(1)).toReplyLease(replyTo));
+                });
+    }
+
+    /** See {@link dev.tether.protocol.session.SessionStore#endLapsedReplies}. */
+    public Flux<Sequenced> endLapsed(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
+        List<String> args = new ArrayList<>(templates.interruptedDone());
+        args.addAll(List.of(maxFrames, maxAgeMs, publishCommand, Long.toString(Math.max(1, ttl.toMillis())), nodeId,
+                maxBytes));
+        producing.forEach(replyTo -> args.add(Long.toString(replyTo)));
+        return SessionIds.require(sessionId).thenMany(calls.run(ReplyScripts.END_LAPSED, "endLapsedReplies",
+                        new String[] {keys.meta(sessionId), keys.log(sessionId), keys.channel(sessionId),
+                                keys.leases(sessionId)}, args.toArray(String[]::new))
+                .flatMapMany(reply -> {
+                    if (ScriptCalls.status(reply) == 0) {
+                        return Flux.error(SessionStoreException.notFound(sessionId));
+                    }
+                    List<?> ended = (List<?>) reply.get(1);
+                    List<Sequenced> frames = new ArrayList<>(ended.size() / 2);
+                    for (int i = 0; i < ended.size(); i += 2) {
+                        frames.add(new AssistantDone((Long) ended.get(i), (Long) ended.get(i + 1),
+                                DoneReason.INTERRUPTED));
+                    }
+                    return Flux.fromIterable(frames);
+                }));
+    }
+
+    private String[] leaseKeys(String sessionId) {
+        return new String[] {keys.meta(sessionId), keys.leases(sessionId)};
+    }
+}
