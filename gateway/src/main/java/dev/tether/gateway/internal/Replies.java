@@ -59,6 +59,8 @@ final class Replies {
     private final Duration maxPause;
     private final Scheduler scheduler;
     private final GatewayMetrics metrics;
+    private final StoreRetries retries;
+    private final StoredEnds ends;
     private final ConcurrentHashMap<Key, Running> running = new ConcurrentHashMap<>();
     private volatile Disposable cancelListening = Disposables.disposed();
 
@@ -71,10 +73,6 @@ final class Replies {
     static final int PRUNE_EVERY = 256;
     private final AtomicInteger starts = new AtomicInteger();
 
-    /** First wait before a store call that failed is tried again. */
-    static final Duration PAUSE_BACKOFF_MIN = Duration.ofMillis(50);
-    /** Longest wait between tries of a store call. */
-    static final Duration PAUSE_BACKOFF_MAX = Duration.ofSeconds(1);
     /** Longest wait before listening for cancel requests again after the store failed. */
     static final Duration CANCEL_LISTEN_BACKOFF_MAX = Duration.ofSeconds(5);
 
@@ -88,6 +86,8 @@ final class Replies {
         this.lease = lease;
         this.maxPause = maxPause;
         this.scheduler = scheduler;
+        this.retries = new StoreRetries(scheduler);
+        this.ends = new StoredEnds(store, retries, lease, metrics);
     }
 
     private record Key(String sessionId, long replyTo) {
@@ -166,7 +166,7 @@ final class Replies {
                         reply.settled = true;
                         if (SessionStoreException.isReplyEnded(e)) {
                             // Ended elsewhere, or by a call of ours whose answer was lost: see which, to count it.
-                            learnEnd(sessionId, replyTo, reply, false);
+                            ends.learn(sessionId, replyTo, reply.lastSeq, false);
                         }
                         return Mono.empty();
                     }
@@ -191,7 +191,7 @@ final class Replies {
                     }
                     if (!SessionStoreException.isNotFound(e)) {
                         // The `failed` may have been stored after all, or an earlier end of ours: count what was.
-                        learnEnd(sessionId, replyTo, reply, !SessionStoreException.isReplyEnded(e));
+                        ends.learn(sessionId, replyTo, reply.lastSeq, !SessionStoreException.isReplyEnded(e));
                     }
                     return Mono.empty();
                 })
@@ -219,7 +219,7 @@ final class Replies {
      * client's resend would only be acknowledged as a duplicate. Tries for at most one lease period.
      */
     void startIfStoredHere(String sessionId, UserMessage message) {
-        retried(Mono.defer(() -> store.findReplyLease(sessionId, message.cseq())), lease)
+        retries.retried(Mono.defer(() -> store.findReplyLease(sessionId, message.cseq())), lease)
                 .filter(found -> found.nodeId().equals(nodeId))
                 .subscribe(found -> {
                     LOG.info("cseq {} of session {} was stored after all; starting its reply", message.cseq(),
@@ -266,7 +266,7 @@ final class Replies {
      */
     void listenForCancels() {
         cancelListening = Flux.defer(() -> store.cancelRequests(nodeId))
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, PAUSE_BACKOFF_MIN).maxBackoff(CANCEL_LISTEN_BACKOFF_MAX)
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, StoreRetries.BACKOFF_MIN).maxBackoff(CANCEL_LISTEN_BACKOFF_MAX)
                         .scheduler(scheduler))
                 .subscribe(request -> cancelHere(request.sessionId(), request.replyTo()),
                         e -> LOG.error("stopped listening for cancel requests", e));
@@ -363,69 +363,11 @@ final class Replies {
     private Mono<Sequenced> append(String sessionId, long replyTo, Running reply, Sequenced frame) {
         return Mono.defer(() -> {
             long part = reply.parts.get();
-            return retried(Mono.defer(() -> store.appendReply(sessionId, replyTo, part, frame, nodeId, lease)),
-                    maxPause);
+            return retries.retried(
+                    Mono.defer(() -> store.appendReply(sessionId, replyTo, part, frame, nodeId, lease)), maxPause);
         }).doOnNext(stored -> {
             reply.lastSeq = stored.seq();
             reply.parts.incrementAndGet();
-        });
-    }
-
-    /**
-     * Learns from the store how a reply ended when this node's own calls could not tell (a done whose answer was lost
-     * and whose retry found the reply ended, or a {@code failed} whose call timed out and may have run later), then
-     * counts and logs that end, so that metrics and logs say what the client gets. Runs apart from the reply, which
-     * is over: once the store answers, for at most a lease period.
-     *
-     * @param leaseFirst whether the end may not be stored at all: then the lease is looked at first, and while it is
-     *                   there the reply has no end yet; it lapses and the node serving the session ends it
-     *                   {@code interrupted}, counting it there
-     */
-    private void learnEnd(String sessionId, long replyTo, Running reply, boolean leaseFirst) {
-        Mono<Boolean> ended = leaseFirst
-                ? retried(Mono.defer(() -> store.findReplyLease(sessionId, replyTo)), lease)
-                        .map(found -> false)
-                        .defaultIfEmpty(true)
-                : Mono.just(true);
-        ended.flatMap(isEnded -> isEnded
-                        ? retried(Mono.defer(() -> storedEnd(sessionId, replyTo, reply.lastSeq)), lease)
-                        : Mono.empty())
-                .subscribe(done -> {
-                    if (done.reason() == DoneReason.INTERRUPTED) {
-                        // Ended by whichever node found its lease lapsed, and counted there.
-                        LOG.debug("reply to cseq {} in session {} was ended interrupted", replyTo, sessionId);
-                        return;
-                    }
-                    metrics.replyEnded(done.reason());
-                    LOG.info("reply to cseq {} in session {} ended {}: stored although its call seemed to fail",
-                            replyTo, sessionId, done.reason().wireName());
-                }, error -> {
-                    if (!SessionStoreException.isNotFound(error)) {
-                        StoreHealth.log(LOG, error, "could not learn how the reply to cseq {} in session {} ended",
-                                replyTo, sessionId);
-                    }
-                });
-    }
-
-    /** The done of the reply to {@code replyTo} in the session's log, looked for after {@code afterSeq}. */
-    private Mono<AssistantDone> storedEnd(String sessionId, long replyTo, long afterSeq) {
-        return store.find(sessionId)
-                .switchIfEmpty(Mono.error(() -> SessionStoreException.notFound(sessionId)))
-                .flatMapMany(record -> store.read(sessionId, Math.max(afterSeq, record.firstSeq() - 1)))
-                .ofType(AssistantDone.class)
-                .filter(done -> done.replyTo() == replyTo)
-                .next();
-    }
-
-    /** {@code call}, tried again with backoff while the store fails retryably, for at most {@code budget}. */
-    private <T> Mono<T> retried(Mono<T> call, Duration budget) {
-        return Mono.defer(() -> {
-            long deadline = now() + budget.toNanos();
-            return call.retryWhen(Retry.backoff(Long.MAX_VALUE, PAUSE_BACKOFF_MIN)
-                    .maxBackoff(PAUSE_BACKOFF_MAX)
-                    .scheduler(scheduler)
-                    .filter(e -> e instanceof SessionStoreException failure && failure.isRetryable()
-                            && now() - deadline < 0));
         });
     }
 
