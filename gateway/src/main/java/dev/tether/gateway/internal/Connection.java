@@ -25,8 +25,6 @@ import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -70,8 +68,7 @@ final class Connection {
     private final Scheduler scheduler;
     private final GatewayMetrics metrics;
 
-    /** Frames encoded when they are queued, so that what waits is measured in bytes as well as counted. */
-    private final Sinks.Many<String> outbox = Sinks.many().unicast().onBackpressureBuffer();
+    private final Outbox outbox;
     private final Sinks.Empty<Void> closeSent = Sinks.empty();
     private final Sinks.Empty<Void> finished = Sinks.empty();
     private final Disposable.Composite resources = Disposables.composite();
@@ -90,10 +87,6 @@ final class Connection {
 
     private volatile boolean byeReceived;
     private volatile long clientAckedSeq;
-    /** Frames in the outbox not yet taken by the writer: what a client that does not read makes pile up. */
-    private final AtomicInteger pending = new AtomicInteger();
-    /** The bytes of those frames: a few large frames pile up as much as many small ones. */
-    private final AtomicLong pendingBytes = new AtomicLong();
     private volatile reactor.netty.Connection channel;
 
     Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
@@ -112,6 +105,7 @@ final class Connection {
         this.keepAlive = new KeepAlive(options.heartbeat(), options.idleTimeout(), scheduler, clock, this::send,
                 () -> close(GatewayException.idle(options.idleTimeout())));
         this.badFrames = new BadFrames(options.badFrameWindow(), scheduler);
+        this.outbox = new Outbox(options.maxPendingFrames(), options.maxPendingBytes());
         resources.add(keepAlive);
     }
 
@@ -147,10 +141,7 @@ final class Connection {
                 .doOnComplete(() -> end(null))
                 .then();
 
-        Mono<Void> outbound = out.sendString(outbox.asFlux().doOnNext(text -> {
-                    pending.decrementAndGet();
-                    pendingBytes.addAndGet(-FrameCodec.utf8Length(text));
-                }))
+        Mono<Void> outbound = out.sendString(outbox.frames())
                 .then()
                 .onErrorResume(error -> Mono.empty())
                 .then(Mono.defer(() -> {
@@ -374,15 +365,12 @@ final class Connection {
             close(GatewayException.internal("cannot send " + frame.type() + ": " + e.getMessage()));
             return;
         }
-        long bytes = FrameCodec.utf8Length(text);
         boolean tooSlow;
         synchronized (this) {
             if (over) {
                 return;
             }
-            outbox.tryEmitNext(text);
-            tooSlow = pending.incrementAndGet() > config.connections().maxPendingFrames()
-                    | pendingBytes.addAndGet(bytes) > config.connections().maxPendingBytes();
+            tooSlow = outbox.offer(text);
             if (frame instanceof Sequenced sequenced) {
                 highestSeqSent = Math.max(highestSeqSent, sequenced.seq());
             }
@@ -393,7 +381,7 @@ final class Connection {
         if (tooSlow) {
             // Every sequenced frame is in the session log: rather than buffer without bound for a client that does
             // not read, drop it; it resumes from its lastSeq and gets the frames from the log.
-            close(GatewayException.slowConsumer(pending.get(), pendingBytes.get()));
+            close(GatewayException.slowConsumer(outbox.pendingFrames(), outbox.pendingBytes()));
         }
     }
 
@@ -408,7 +396,7 @@ final class Connection {
         }
         // Outside the lock: completing the outbox can run the whole cleanup, store calls included, on this thread.
         // No frame can be emitted after it, since send() emits only under the lock and while not over.
-        outbox.tryEmitComplete();
+        outbox.complete();
         // Its handshake place, if any, goes back now: a store call still running for it must not hold it.
         handshake.end();
         metrics.closed(reason == null ? ABNORMAL_CLOSURE : reason.code().code());
