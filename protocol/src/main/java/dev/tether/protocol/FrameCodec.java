@@ -8,8 +8,10 @@ import static dev.tether.protocol.JsonFields.data;
 import static dev.tether.protocol.JsonFields.identifier;
 import static dev.tether.protocol.JsonFields.integer;
 import static dev.tether.protocol.JsonFields.nonNegative;
+import static dev.tether.protocol.JsonFields.optionalObject;
 import static dev.tether.protocol.JsonFields.positive;
 import static dev.tether.protocol.JsonFields.string;
+import static dev.tether.protocol.JsonFields.typeOf;
 
 import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -346,14 +348,6 @@ public final class FrameCodec {
         return node;
     }
 
-    private static String typeOf(JsonNode node) {
-        JsonNode type = node.get("type");
-        if (type == null || !type.isTextual()) {
-            throw FrameException.missingType();
-        }
-        return type.textValue();
-    }
-
     private UserMessage userMessage(JsonNode node) {
         String type = UserMessage.TYPE;
         long cseq = positive(node, type, "cseq");
@@ -434,18 +428,6 @@ public final class FrameCodec {
                     nonNegative(usageNode, type + ".usage", "completionTokens"));
         }
         return new AssistantDone(seq, replyTo, reason, error, usage);
-    }
-
-    /** The object in {@code field}, or {@code null} when it is absent or {@code null}. */
-    private static JsonNode optionalObject(JsonNode node, String type, String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isObject()) {
-            throw FrameException.invalidField(type, field, "an object", value.getNodeType());
-        }
-        return value;
     }
 
     private static DoneReason doneReason(JsonNode node) {

@@ -12,6 +12,15 @@ final class JsonFields {
     private JsonFields() {
     }
 
+    /** The frame's {@code type}, which every frame has. */
+    static String typeOf(JsonNode node) {
+        JsonNode type = node.get("type");
+        if (type == null || !type.isTextual()) {
+            throw FrameException.missingType();
+        }
+        return type.textValue();
+    }
+
     static JsonNode data(JsonNode node, String type) {
         JsonNode data = node.get("data");
         if (data == null) {
@@ -95,6 +104,18 @@ final class JsonFields {
         if (value.length() > MAX_ID_LENGTH) {
             throw FrameException.invalidField(type, field,
                     "at most " + MAX_ID_LENGTH + " characters", TextNode.valueOf(value));
+        }
+        return value;
+    }
+
+    /** The object in {@code field}, or {@code null} when it is absent or {@code null}. */
+    static JsonNode optionalObject(JsonNode node, String type, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isObject()) {
+            throw FrameException.invalidField(type, field, "an object", value.getNodeType());
         }
         return value;
     }
