@@ -20,6 +20,7 @@ import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.ResumeFailure;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.session.SessionLimits;
 import dev.tether.testkit.Eventually;
 import java.net.URI;
 import java.time.Duration;
@@ -70,9 +71,10 @@ class ResumeUnderCutsIT {
 
     @Test
     void everyReplyAndMessageArrivesExactlyOnceAcrossRandomCuts() {
-        // History large enough to keep every message of the run, so that the store can be checked at the end.
+        // History large enough, by count and by bytes, to keep every message of the run, so that the store can be
+        // checked at the end.
         startGateway(config -> config.handler(h -> h.echoDelay(Duration.ofMillis(3)))
-                .sessionLimits(l -> l.historyFrames(100_000)));
+                .sessionLimits(l -> l.historyFrames(100_000).historyBytes(SessionLimits.MAX_HISTORY_BYTES)));
         TetherClient client = client(options -> options);
         Random random = new Random(20261121);
         int minimumMessages = 200;
