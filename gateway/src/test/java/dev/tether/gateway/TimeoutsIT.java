@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Connections the gateway gives up on, end to end on real time: no hello in time, and a peer that went silent
  * (half-open). The timers' exact behaviour is unit-tested on virtual time ({@code HandshakeTest},
- * {@code KeepAliveTest}, {@code ConnectionTest}).
+ * {@code KeepAliveTest}, {@code ConnectionIT}).
  */
 class TimeoutsIT {
 

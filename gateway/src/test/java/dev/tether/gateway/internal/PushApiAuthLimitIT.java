@@ -15,7 +15,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** The push API's limit on failed authentications, with the gateway's time virtual. */
-class PushApiTest {
+class PushApiAuthLimitIT {
 
     private static final String KEY = "push-api-key-0123456789";
 

@@ -25,7 +25,7 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * One connection over a real socket with the gateway's timers on virtual time: the test moves time, the socket shows
  * what the gateway did. A ping answered with its pong marks the point where every frame sent before it was handled.
  */
-class ConnectionTest {
+class ConnectionIT {
 
     private static final Duration HEARTBEAT = Duration.ofSeconds(10);
     private static final Duration IDLE_TIMEOUT = HEARTBEAT.multipliedBy(3).dividedBy(2);

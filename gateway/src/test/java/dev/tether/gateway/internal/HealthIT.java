@@ -14,7 +14,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** {@code /health} with the gateway's timers on virtual time: readiness follows the store's connection alone. */
-class HealthTest {
+class HealthIT {
 
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
 
