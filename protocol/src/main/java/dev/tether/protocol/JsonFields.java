@@ -21,28 +21,14 @@ final class JsonFields {
         return type.textValue();
     }
 
+    /** The {@code data} of an event, held to the rule every string and number of a frame is held to. */
     static JsonNode data(JsonNode node, String type) {
         JsonNode data = node.get("data");
         if (data == null) {
             return NullNode.getInstance();
         }
-        // Jackson reads 1e400 as an infinite double, which is written back as the string "Infinity".
-        if (!finite(data)) {
-            throw FrameException.invalidField(type, "data", "JSON whose numbers fit a double", "a number out of range");
-        }
+        EncodedText.wellFormedData(type, data);
         return data;
-    }
-
-    private static boolean finite(JsonNode node) {
-        if (node.isFloatingPointNumber()) {
-            return Double.isFinite(node.doubleValue());
-        }
-        for (JsonNode child : node) {
-            if (!finite(child)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static long integer(JsonNode node, String type, String field) {
