@@ -2,7 +2,6 @@ package dev.tether.session.redis.internal;
 
 import dev.tether.protocol.session.CancelRequest;
 import dev.tether.protocol.session.SessionStoreException;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,17 +31,7 @@ public final class CancelChannels {
         this.redis = redis;
         this.keys = keys;
         this.timeout = timeout;
-        redis.pubsub().addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String message) {
-                dispatch(channel, message);
-            }
-
-            @Override
-            public void smessage(String shardChannel, String message) {
-                dispatch(shardChannel, message);
-            }
-        });
+        redis.onMessage(this::dispatch);
     }
 
     /** Tells node {@code nodeId} to stop the reply; completes once published. */

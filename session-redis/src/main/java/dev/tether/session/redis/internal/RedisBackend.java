@@ -20,6 +20,7 @@ import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.Event;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -141,8 +143,20 @@ public final class RedisBackend implements AutoCloseable {
         return commands;
     }
 
-    public StatefulRedisPubSubConnection<String, String> pubsub() {
-        return pubsub;
+    /** Hands every pub/sub message, plain or sharded, to {@code listener} as (channel, message). */
+    public void onMessage(BiConsumer<String, String> listener) {
+        pubsub.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String message) {
+                listener.accept(channel, message);
+            }
+
+            @Override
+            public void smessage(String shardChannel, String message) {
+                // The adapter's own smessage drops sharded messages.
+                listener.accept(shardChannel, message);
+            }
+        });
     }
 
     /** Lettuce's connection events. */

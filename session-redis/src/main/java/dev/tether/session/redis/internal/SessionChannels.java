@@ -2,7 +2,6 @@ package dev.tether.session.redis.internal;
 
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.session.SessionStoreException;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,18 +39,7 @@ public final class SessionChannels {
         this.keys = keys;
         this.codec = codec;
         this.timeout = timeout;
-        redis.pubsub().addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String message) {
-                dispatch(channel, message);
-            }
-
-            @Override
-            public void smessage(String shardChannel, String message) {
-                // The adapter's own smessage drops sharded messages.
-                dispatch(shardChannel, message);
-            }
-        });
+        redis.onMessage(this::dispatch);
     }
 
     /** The session's channel, subscribed (or subscribing) and held until {@link Channel#release()}. */
