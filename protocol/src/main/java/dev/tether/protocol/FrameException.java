@@ -79,9 +79,9 @@ public final class FrameException extends TetherException {
 
     /**
      * {@code value} as a message may show it: JSON from the peer as written when short, by its length when long, so
-     * that an error never echoes what it complains about (protocol.md §6).
+     * that an error or a log line never echoes what it complains about (protocol.md §6).
      */
-    static String describe(Object value) {
+    public static String describe(Object value) {
         if (value instanceof JsonNode node) {
             if (node.isTextual()) {
                 String text = node.textValue();

@@ -1,5 +1,6 @@
 package dev.tether.gateway.internal;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.ConversationHandler;
 import dev.tether.gateway.ReplyFailure;
@@ -9,6 +10,7 @@ import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.FrameException;
 import dev.tether.protocol.ReplyError;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
@@ -286,7 +288,9 @@ final class Replies {
         Mono.defer(() -> handler.onEvent(context(sessionId), event))
                 .subscribe(null, e -> {
                     metrics.eventFailed();
-                    LOG.warn("handler failed on event {} (cseq {}) in session {}: {}", event.name(), event.cseq(),
+                    // A client names its events, up to the frame's size: the log says a long name by its length.
+                    LOG.warn("handler failed on event {} (cseq {}) in session {}: {}",
+                            FrameException.describe(TextNode.valueOf(event.name())), event.cseq(),
                             sessionId, e.toString());
                 });
     }
