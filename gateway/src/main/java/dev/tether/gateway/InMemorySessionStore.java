@@ -2,6 +2,7 @@ package dev.tether.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.gateway.internal.MemorySession;
+import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
@@ -206,10 +207,9 @@ public final class InMemorySessionStore implements SessionStore {
     // ---------------------------------------------------------------- client messages
 
     @Override
-    public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId,
-                                           Duration replyLease) {
+    public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId, Duration lease) {
         Objects.requireNonNull(message, "message");
-        return locked(sessionId, (session, now) -> session.appendClient(message, nodeId, replyLease, now));
+        return locked(sessionId, (session, now) -> session.appendClient(message, nodeId, lease, now));
     }
 
     @Override
@@ -218,7 +218,7 @@ public final class InMemorySessionStore implements SessionStore {
                 .flatMapIterable(messages -> messages);
     }
 
-    // ---------------------------------------------------------------- reply leases
+    // ---------------------------------------------------------------- reply and event leases
 
     @Override
     public Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl) {
@@ -240,6 +240,25 @@ public final class InMemorySessionStore implements SessionStore {
         Objects.requireNonNull(ttl, "ttl");
         return locked(sessionId, (session, now) -> session.endLapsedReplies(producing, nodeId, ttl, now))
                 .flatMapIterable(ended -> ended);
+    }
+
+    @Override
+    public Mono<Void> renewEvent(String sessionId, long cseq, String nodeId, Duration ttl) {
+        Objects.requireNonNull(ttl, "ttl");
+        return locked(sessionId, (session, now) -> session.renewEvent(cseq, nodeId, now.plus(ttl))).then();
+    }
+
+    @Override
+    public Mono<Void> eventHandled(String sessionId, long cseq) {
+        return locked(sessionId, (session, now) -> session.eventHandled(cseq)).then();
+    }
+
+    @Override
+    public Flux<ClientEvent> claimLapsedEvents(String sessionId, Set<Long> handling, String nodeId, Duration ttl) {
+        Objects.requireNonNull(handling, "handling");
+        Objects.requireNonNull(ttl, "ttl");
+        return locked(sessionId, (session, now) -> session.claimLapsedEvents(handling, nodeId, ttl, now))
+                .flatMapIterable(claimed -> claimed);
     }
 
     @Override

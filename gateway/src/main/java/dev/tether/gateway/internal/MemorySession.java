@@ -1,6 +1,7 @@
 package dev.tether.gateway.internal;
 
 import dev.tether.protocol.AssistantDone;
+import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.Frame;
@@ -25,14 +26,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.ToLongFunction;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Sinks;
 
 /**
- * One session of the in-memory store: its log, client messages, reply leases, idempotency keys, state, followers
- * and metadata, and every operation on them. Not thread-safe: the store calls each method under the instance's monitor,
- * which is what makes each operation one atomic step.
+ * One session of the in-memory store: its log, client messages, reply and event leases, idempotency keys, state,
+ * followers and metadata, and every operation on them. Not thread-safe: the store calls each method under the
+ * instance's monitor, which is what makes each operation one atomic step.
  */
 public final class MemorySession {
 
@@ -47,6 +49,8 @@ public final class MemorySession {
     private final ArrayDeque<Entry<Sequenced>> frames = new ArrayDeque<>();
     private final ArrayDeque<Entry<ClientMessage>> clientMessages = new ArrayDeque<>();
     private final Map<Long, Lease> leases = new HashMap<>();
+    /** The leases on handling client events, by cseq: in cseq order, the order lapsed events are claimed in. */
+    private final TreeMap<Long, Lease> eventLeases = new TreeMap<>();
     // Idempotency key -> seq of the frame appended under it, oldest first.
     private final LinkedHashMap<String, Long> onceKeys = new LinkedHashMap<>();
     private final List<FluxSink<Sequenced>> followers = new ArrayList<>();
@@ -85,7 +89,10 @@ public final class MemorySession {
     private record Entry<T>(long seq, T value, Instant at, long bytes) {
     }
 
-    /** A reply's lease, and how far the reply got: parts stored, and the seq of the last one. */
+    /**
+     * A reply's lease, and how far the reply got: parts stored, and the seq of the last one; or a client event's
+     * handling lease, which has neither (0 and 0).
+     */
     private record Lease(String nodeId, Instant expiresAt, long parts, long lastSeq) {
 
         Lease renewed(String node, Instant until) {
@@ -253,8 +260,11 @@ public final class MemorySession {
 
     // ---------------------------------------------------------------- client messages
 
-    /** Stores the message if its cseq is the next one, leasing a user message's reply to {@code nodeId}. */
-    public ClientAppend appendClient(ClientMessage message, String nodeId, Duration replyLease, Instant now) {
+    /**
+     * Stores the message if its cseq is the next one, leasing a user message's reply, or a client event's handling,
+     * to {@code nodeId}.
+     */
+    public ClientAppend appendClient(ClientMessage message, String nodeId, Duration lease, Instant now) {
         long cseq = message.cseq();
         if (cseq <= ackedCseq) {
             return new ClientAppend(ClientAppend.Outcome.DUPLICATE, ackedCseq);
@@ -268,7 +278,9 @@ public final class MemorySession {
         clientMessages.addLast(new Entry<>(cseq, message, now, bytes));
         clientBytes += bytes;
         if (message instanceof UserMessage) {
-            leases.put(cseq, new Lease(nodeId, now.plus(replyLease), 0, 0));
+            leases.put(cseq, new Lease(nodeId, now.plus(lease), 0, 0));
+        } else if (message instanceof ClientEvent) {
+            eventLeases.put(cseq, new Lease(nodeId, now.plus(lease), 0, 0));
         }
         trim(now);
         return new ClientAppend(ClientAppend.Outcome.STORED, cseq);
@@ -321,6 +333,59 @@ public final class MemorySession {
             }
         }
         return ended;
+    }
+
+    // ---------------------------------------------------------------- event leases
+
+    /** Moves the lease on handling event {@code cseq} to {@code until} if {@code nodeId} holds it; whether it did. */
+    public boolean renewEvent(long cseq, String nodeId, Instant until) {
+        Lease lease = eventLeases.get(cseq);
+        if (lease == null || !lease.nodeId().equals(nodeId)) {
+            return false;
+        }
+        eventLeases.put(cseq, lease.renewed(nodeId, until));
+        return true;
+    }
+
+    /** Ends the lease on handling event {@code cseq}; whether there was one. */
+    public boolean eventHandled(long cseq) {
+        return eventLeases.remove(cseq) != null;
+    }
+
+    /**
+     * Moves every lapsed event lease to {@code nodeId} for {@code ttl} and returns those events in cseq order, but for
+     * those in {@code handling}, only renewed, and those no longer retained, whose leases end.
+     */
+    public List<ClientEvent> claimLapsedEvents(Set<Long> handling, String nodeId, Duration ttl, Instant now) {
+        List<ClientEvent> claimed = new ArrayList<>();
+        for (Iterator<Map.Entry<Long, Lease>> it = eventLeases.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Lease> entry = it.next();
+            if (entry.getValue().expiresAt().isAfter(now)) {
+                continue;
+            }
+            Lease claim = entry.getValue().renewed(nodeId, now.plus(ttl));
+            if (handling.contains(entry.getKey())) {
+                entry.setValue(claim);
+                continue;
+            }
+            ClientEvent event = retainedEvent(entry.getKey());
+            if (event == null) {
+                it.remove();
+            } else {
+                entry.setValue(claim);
+                claimed.add(event);
+            }
+        }
+        return claimed;
+    }
+
+    private ClientEvent retainedEvent(long cseq) {
+        for (Entry<ClientMessage> entry : clientMessages) {
+            if (entry.seq() == cseq) {
+                return entry.value() instanceof ClientEvent event ? event : null;
+            }
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- state

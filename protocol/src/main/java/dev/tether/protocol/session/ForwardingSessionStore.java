@@ -1,6 +1,7 @@
 package dev.tether.protocol.session;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import java.time.Duration;
@@ -94,8 +95,8 @@ public abstract class ForwardingSessionStore implements SessionStore {
 
     @Override
     public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId,
-                                           Duration replyLease) {
-        return forwardMono("appendClient", s -> s.appendClient(sessionId, message, nodeId, replyLease));
+                                           Duration lease) {
+        return forwardMono("appendClient", s -> s.appendClient(sessionId, message, nodeId, lease));
     }
 
     @Override
@@ -116,6 +117,21 @@ public abstract class ForwardingSessionStore implements SessionStore {
     @Override
     public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
         return forwardFlux("endLapsedReplies", s -> s.endLapsedReplies(sessionId, producing, nodeId, ttl));
+    }
+
+    @Override
+    public Mono<Void> renewEvent(String sessionId, long cseq, String nodeId, Duration ttl) {
+        return forwardMono("renewEvent", s -> s.renewEvent(sessionId, cseq, nodeId, ttl));
+    }
+
+    @Override
+    public Mono<Void> eventHandled(String sessionId, long cseq) {
+        return forwardMono("eventHandled", s -> s.eventHandled(sessionId, cseq));
+    }
+
+    @Override
+    public Flux<ClientEvent> claimLapsedEvents(String sessionId, Set<Long> handling, String nodeId, Duration ttl) {
+        return forwardFlux("claimLapsedEvents", s -> s.claimLapsedEvents(sessionId, handling, nodeId, ttl));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.tether.protocol.session;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.Sequenced;
 import java.time.Duration;
@@ -115,10 +116,13 @@ public interface SessionStore extends AutoCloseable {
      * duplicate and is not stored again; a cseq further ahead is out of order and is not stored.
      *
      * <p>Storing a {@link dev.tether.protocol.UserMessage} also leases its reply to {@code nodeId} for
-     * {@code replyLease}, in the same atomic step: a node that dies after storing a message and before producing its
+     * {@code lease}, in the same atomic step: a node that dies after storing a message and before producing its
      * reply leaves a lease that lapses, so the reply still ends ({@code interrupted}) instead of being owed forever.
+     * Storing a {@link dev.tether.protocol.ClientEvent} leases its handling to {@code nodeId} for {@code lease} the
+     * same way, so that an event whose node died before its handler finished is handed to a handler again
+     * ({@link #claimLapsedEvents}). A duplicate takes no lease.
      */
-    Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId, Duration replyLease);
+    Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId, Duration lease);
 
     /**
      * The retained client messages with cseq above {@code afterCseq}, in order: the conversation so far, trimmed by
@@ -153,6 +157,33 @@ public interface SessionStore extends AutoCloseable {
      * @return the done frames appended, in replyTo order
      */
     Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl);
+
+    /**
+     * Renews the lease on handling client event {@code cseq} for {@code ttl}, if {@code nodeId} holds it: the node's
+     * handler is still at work. Never creates a lease and never takes one from another node (which claimed the event
+     * after this one looked dead); completes either way.
+     */
+    Mono<Void> renewEvent(String sessionId, long cseq, String nodeId, Duration ttl);
+
+    /**
+     * Ends the lease on handling client event {@code cseq}, whichever node holds it: a handler has finished with the
+     * event (done, or failed for good), so no one is to handle it again. Completes also when there is no lease.
+     */
+    Mono<Void> eventHandled(String sessionId, long cseq);
+
+    /**
+     * Claims the client events whose handling lease lapsed: their handler's node died (or was too slow to renew)
+     * before it finished. Each lapsed lease moves to {@code nodeId} for {@code ttl} in one atomic step, so that each
+     * lapsed event is claimed once, by one caller, even when several nodes look at once; the caller hands the events
+     * to its handler and ends their leases with {@link #eventHandled}. A lapsed event whose message is no longer
+     * retained cannot be handled: its lease is ended instead.
+     *
+     * <p>Lapsed leases of the events in {@code handling}, which the caller is still handling itself (its renewals
+     * failed during a store outage), are renewed for {@code ttl} in {@code nodeId}'s name and not returned.
+     *
+     * @return the events claimed, in cseq order
+     */
+    Flux<ClientEvent> claimLapsedEvents(String sessionId, Set<Long> handling, String nodeId, Duration ttl);
 
     /**
      * Asks the node producing the reply to {@code replyTo} to stop it, whichever node that is: the reply's lease names

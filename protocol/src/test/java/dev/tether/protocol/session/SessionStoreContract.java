@@ -155,6 +155,9 @@ public abstract class SessionStoreContract {
                 store.renewReply(id, 1, "node-a", LEASE).flux(),
                 store.findReplyLease(id, 1).flux(),
                 store.endLapsedReplies(id, Set.of(), "node-a", LEASE),
+                store.renewEvent(id, 1, "node-a", LEASE).flux(),
+                store.eventHandled(id, 1).flux(),
+                store.claimLapsedEvents(id, Set.of(), "node-a", LEASE),
                 store.readState(id).flux(),
                 store.writeState(id, SessionState.ANY_VERSION, object("k", "v")).flux());
         for (Flux<?> operation : operations) {
@@ -678,6 +681,121 @@ public abstract class SessionStoreContract {
         assertThat(appendReply(id, 2, 0, delta(2, "still here")).block(TIMEOUT).seq()).isEqualTo(2);
         elapse(Duration.ofMillis(200));
         assertThat(endLapsed(id)).as("renewed for LEASE").isEmpty();
+    }
+
+    /** Stores client events 1..count, named e1, e2, ..., each leasing its handling to node-a for {@code lease}. */
+    private void storeEvents(String id, int count, Duration lease) {
+        for (long cseq = 1; cseq <= count; cseq++) {
+            store.appendClient(id, event(cseq), "node-a", lease).block(TIMEOUT);
+        }
+    }
+
+    private static ClientEvent event(long cseq) {
+        return new ClientEvent(cseq, "e" + cseq, JsonNodeFactory.instance.objectNode().put("n", "v" + cseq));
+    }
+
+    private List<ClientEvent> claimLapsed(String id, String nodeId, Duration ttl) {
+        return store.claimLapsedEvents(id, Set.of(), nodeId, ttl).collectList().block(TIMEOUT);
+    }
+
+    @Test
+    void storingAClientEventLeasesItsHandlingInTheSameStep() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        Duration lease = Duration.ofSeconds(1);
+
+        store.appendClient(id, event(1), "node-a", lease).block(TIMEOUT);
+        store.appendClient(id, event(1), "node-b", LEASE).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(2, "hi"), "node-a", lease).block(TIMEOUT);
+        store.appendClient(id, new Cancel(3, 2), "node-a", lease).block(TIMEOUT);
+        assertThat(claimLapsed(id, "node-b", LEASE)).as("nothing has lapsed yet").isEmpty();
+        elapse(Duration.ofMillis(1200));
+
+        assertThat(claimLapsed(id, "node-b", LEASE))
+                .as("only the event, leased when it was stored; the duplicate took no lease")
+                .containsExactly(event(1));
+        assertThat(endLapsed(id)).as("a reply's lease is not an event's, nor the other way round")
+                .containsExactly(interrupted(1, 2));
+    }
+
+    @Test
+    void aClaimMovesTheLeaseToTheClaimerAndOnlyTheHolderRenewsIt() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeEvents(id, 2, Duration.ofMillis(300));
+        store.renewEvent(id, 2, "node-a", LEASE).block(TIMEOUT);
+        elapse(Duration.ofMillis(400));
+
+        assertThat(claimLapsed(id, "node-b", Duration.ofMillis(300))).as("event 2 was renewed by its holder")
+                .containsExactly(event(1));
+        assertThat(claimLapsed(id, "node-c", LEASE)).as("claimed: leased to node-b now").isEmpty();
+        // node-a was given up on: its late renewal must not take the event back from node-b.
+        store.renewEvent(id, 1, "node-a", LEASE).block(TIMEOUT);
+        elapse(Duration.ofMillis(400));
+
+        assertThat(claimLapsed(id, "node-c", LEASE)).as("node-b's lease lapsed in turn").containsExactly(event(1));
+    }
+
+    @Test
+    void aHandledEventIsNeverClaimed() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeEvents(id, 3, Duration.ofMillis(100));
+        store.eventHandled(id, 2).block(TIMEOUT);
+        StepVerifier.create(store.eventHandled(id, 2)).as("handled twice, or never leased").expectComplete()
+                .verify(TIMEOUT);
+        StepVerifier.create(store.renewEvent(id, 2, "node-a", LEASE)).as("a renewal creates no lease")
+                .expectComplete().verify(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+
+        assertThat(claimLapsed(id, "node-b", LEASE)).as("in cseq order").containsExactly(event(1), event(3));
+        store.eventHandled(id, 1).block(TIMEOUT);
+        store.eventHandled(id, 3).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+        assertThat(claimLapsed(id, "node-c", Duration.ofMillis(100))).isEmpty();
+    }
+
+    @Test
+    void aLapsedEventIsClaimedByOneCallerOnly() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeEvents(id, 5, Duration.ofMillis(100));
+        elapse(Duration.ofMillis(200));
+
+        List<ClientEvent> claimed = Flux.range(0, 8)
+                .flatMap(i -> store.claimLapsedEvents(id, Set.of(), "node-" + i, LEASE)
+                        .subscribeOn(Schedulers.parallel()))
+                .collectList()
+                .block(TIMEOUT);
+
+        assertThat(claimed).containsExactlyInAnyOrder(event(1), event(2), event(3), event(4), event(5));
+    }
+
+    @Test
+    void aLapsedEventTheCallerStillHandlesIsRenewedNotClaimed() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeEvents(id, 2, Duration.ofMillis(100));
+        elapse(Duration.ofMillis(200));
+
+        StepVerifier.create(store.claimLapsedEvents(id, Set.of(2L), "node-a", LEASE))
+                .expectNext(event(1)).expectComplete().verify(TIMEOUT);
+
+        elapse(Duration.ofMillis(200));
+        assertThat(claimLapsed(id, "node-b", LEASE)).as("both leased for LEASE").isEmpty();
+    }
+
+    @Test
+    void eventLeasesGoWithTheSession() throws InterruptedException {
+        String id = newSessionId();
+        create(id);
+        storeEvents(id, 2, Duration.ofMillis(100));
+        store.remove(id).block(TIMEOUT);
+        create(id);
+        store.appendClient(id, new UserMessage(1, "hi"), "node-a", LEASE).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+
+        assertThat(claimLapsed(id, "node-b", LEASE)).as("the old session's leases are gone").isEmpty();
     }
 
     @Test

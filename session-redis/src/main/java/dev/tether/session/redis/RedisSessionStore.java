@@ -2,10 +2,10 @@ package dev.tether.session.redis;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.protocol.AssistantDone;
+import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.Sequenced;
-import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.CancelRequest;
 import dev.tether.protocol.session.ClientAppend;
@@ -20,6 +20,7 @@ import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import dev.tether.protocol.session.StoreArguments;
 import dev.tether.session.redis.internal.CancelChannels;
+import dev.tether.session.redis.internal.ClientCalls;
 import dev.tether.session.redis.internal.Follower;
 import dev.tether.session.redis.internal.FrameTemplates;
 import dev.tether.session.redis.internal.Keys;
@@ -84,6 +85,7 @@ public final class RedisSessionStore implements SessionStore {
     private final LogReader reader;
     private final StateCalls state;
     private final ReplyCalls replies;
+    private final ClientCalls clients;
     private final SessionChannels channels;
     private final CancelChannels cancels;
     private final SessionRefresher refresher;
@@ -110,6 +112,7 @@ public final class RedisSessionStore implements SessionStore {
         this.reader = new LogReader(calls, keys, codec, maxAgeMs);
         this.state = new StateCalls(calls, keys, limits.maxStateBytes(), limits.grace(), this::firstUse);
         this.replies = new ReplyCalls(calls, keys, templates, redis.publishCommand(), limits);
+        this.clients = new ClientCalls(calls, keys, codec, limits, this::firstUse);
         this.channels = new SessionChannels(redis, keys, codec, options.commandTimeout());
         this.cancels = new CancelChannels(redis, keys, options.commandTimeout());
         this.refresher = new SessionRefresher(redis, keys, channels, limits.grace(), this::isReady);
@@ -311,24 +314,8 @@ public final class RedisSessionStore implements SessionStore {
     // ---------------------------------------------------------------- client messages
 
     @Override
-    public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId,
-                                           Duration replyLease) {
-        // A user message's reply lease is written by the same script, so that no crash can leave it owed unleased.
-        String leaseMillis = message instanceof UserMessage ? Long.toString(Math.max(1, replyLease.toMillis())) : "0";
-        return SessionIds.require(sessionId).then(Mono.defer(() -> run(Scripts.APPEND_CLIENT, "appendClient",
-                new String[] {keys.meta(sessionId), keys.in(sessionId), keys.leases(sessionId)},
-                Long.toString(message.cseq()), codec.encode(message), maxFrames, leaseMillis, nodeId, maxAgeMs,
-                graceMs, maxBytes))
-                .flatMap(reply -> firstUse(sessionId, reply, 2))
-                .map(reply -> {
-                    long acked = reply.size() > 1 ? (Long) reply.get(1) : 0;
-                    return switch ((int) status(reply)) {
-                        case 1 -> new ClientAppend(ClientAppend.Outcome.STORED, acked);
-                        case 2 -> new ClientAppend(ClientAppend.Outcome.DUPLICATE, acked);
-                        case 3 -> new ClientAppend(ClientAppend.Outcome.OUT_OF_ORDER, acked);
-                        default -> throw SessionStoreException.notFound(sessionId);
-                    };
-                }));
+    public Mono<ClientAppend> appendClient(String sessionId, ClientMessage message, String nodeId, Duration lease) {
+        return clients.append(sessionId, message, nodeId, lease);
     }
 
     @Override
@@ -352,6 +339,25 @@ public final class RedisSessionStore implements SessionStore {
     public Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl) {
         return replies.endLapsed(sessionId, producing, nodeId, ttl);
     }
+
+    // ---------------------------------------------------------------- event leases
+
+    @Override
+    public Mono<Void> renewEvent(String sessionId, long cseq, String nodeId, Duration ttl) {
+        return clients.renewEvent(sessionId, cseq, nodeId, ttl);
+    }
+
+    @Override
+    public Mono<Void> eventHandled(String sessionId, long cseq) {
+        return clients.eventHandled(sessionId, cseq);
+    }
+
+    @Override
+    public Flux<ClientEvent> claimLapsedEvents(String sessionId, Set<Long> handling, String nodeId, Duration ttl) {
+        return clients.claimLapsed(sessionId, handling, nodeId, ttl);
+    }
+
+    // ---------------------------------------------------------------- cancels
 
     @Override
     public Mono<Void> requestCancel(String sessionId, long replyTo) {

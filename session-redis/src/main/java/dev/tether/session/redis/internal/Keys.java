@@ -9,7 +9,8 @@ import java.util.Arrays;
  *   <li>{@code <prefix>:{id}:meta}: hash of metadata, the fields {@link SessionMeta} lists;</li>
  *   <li>{@code <prefix>:{id}:log}: stream of sequenced frames, entry id {@code <seq>-0};</li>
  *   <li>{@code <prefix>:{id}:in}: stream of stored client messages, entry id {@code <cseq>-0};</li>
- *   <li>{@code <prefix>:{id}:leases}: hash of reply leases, {@code replyTo ->} a {@link Lease} in its stored form;</li>
+ *   <li>{@code <prefix>:{id}:leases}: hash of leases, each a {@link Lease} in its stored form: a reply's under its
+ *   {@code replyTo}, the handling of a client event's under {@code e<cseq>};</li>
  *   <li>{@code <prefix>:{id}:once}: sorted set of the idempotency keys of frames still retained, scored by
  *   their seq;</li>
  *   <li>{@code <prefix>:{id}:state}: hash of the session's state, {@code v} its version and {@code j} its JSON

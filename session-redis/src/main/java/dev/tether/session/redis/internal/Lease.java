@@ -7,7 +7,8 @@ import java.time.Instant;
  * A reply's lease as stored in the session's leases hash, {@code <expiryMs>:<parts>:<lastSeq>:<node>}: when it
  * lapses, how many parts of the reply are stored and the seq of the last one, and who produces it. The scripts read
  * and write it with one pair of helpers ({@code lease_parse}, {@code lease_format}); a node id may itself contain
- * {@code :}, so it comes last.
+ * {@code :}, so it comes last. The lease on handling a client event has the same form, with no parts and no last seq
+ * ({@link EventScripts}).
  *
  * @param expiresAt when the lease lapses unless renewed, to the millisecond
  * @param parts     how many parts of the reply are stored

@@ -39,9 +39,9 @@ final class ReplyScripts {
     /**
      * Ends the replies whose lease lapsed: KEYS meta, log, channel, leases; ARGV the done frame's JSON before the
      * seq, between the seq and the replyTo, and after the replyTo, maxFrames, maxAgeMs, publish command, ttlMs, node,
-     * maxBytes, then the replyTos the caller is still producing. Every lease expired by the server's now is deleted and
-     * its reply ended with the done frame, in replyTo order, except those being produced, which are renewed in node's
-     * name. {1, [seq, replyTo, ...]} of the frames appended.
+     * maxBytes, then the replyTos the caller is still producing. Every reply lease expired by the server's now is
+     * deleted and its reply ended with the done frame, in replyTo order, except those being produced, which are renewed
+     * in node's name; event leases are left alone. {1, [seq, replyTo, ...]} of the frames appended.
      */
     static final LuaScript END_LAPSED = LuaScript.of("end_lapsed", Scripts.APPEND_FRAME + Scripts.LEASES + """
             local meta, log, channel, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -56,7 +56,8 @@ final class ReplyScripts {
             local lapsed = {}
             for i = 1, #all, 2 do
               local reply, lease = all[i], lease_parse(all[i + 1])
-              if lease and lease.expiry <= now then
+              -- An event's lease (field e<cseq>) is claimed by its own script, never ended here.
+              if lease and lease.expiry <= now and tonumber(reply) then
                 if producing[reply] then
                   redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts, lease.last_seq, node))
                 else

@@ -8,7 +8,7 @@ import java.util.List;
  * that owns the session's slot and costs one round trip; all of a script's keys share the session's hash tag. Each
  * binds its KEYS and ARGV to named locals first; the helpers it needs are prepended to it as text. The session's
  * lifecycle and the statistics registry are in {@link SessionScripts}, the reply leases in {@link ReplyScripts}, the
- * state in {@link StateScripts}.
+ * leases on handling client events in {@link EventScripts}, the state in {@link StateScripts}.
  *
  * <p>Replies are arrays whose first element is a status: 0 means the session's metadata does not exist, 2 from a
  * script that touches a reply's lease means the reply has ended (its lease is gone). Times come from the server's
@@ -25,7 +25,8 @@ public final class Scripts {
     public static List<LuaScript> all() {
         return List.of(SessionScripts.CREATE, SessionScripts.FIND, SessionScripts.ATTACH, SessionScripts.DETACH,
                 SessionScripts.REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT, READ_CLIENT, ReplyScripts.RENEW_REPLY,
-                ReplyScripts.FIND_LEASE, ReplyScripts.END_LAPSED, SessionScripts.REMOVE, SessionScripts.REGISTRY,
+                ReplyScripts.FIND_LEASE, ReplyScripts.END_LAPSED, EventScripts.RENEW_EVENT, EventScripts.EVENT_HANDLED,
+                EventScripts.CLAIM_EVENTS, SessionScripts.REMOVE, SessionScripts.REGISTRY,
                 SessionScripts.STATS, StateScripts.READ, StateScripts.WRITE);
     }
 
@@ -273,16 +274,17 @@ public final class Scripts {
             """);
 
     /**
-     * Stores a client message: KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, reply lease ms (0 for
-     * none), node, maxAgeMs, graceMs, maxBytes. Dedup against the stored acked cseq: {1, acked} stored (with the
-     * reply lease, if any); {2, acked} duplicate; {3, acked} out of order. Nothing is written unless stored; storing
-     * also trims the messages by count, bytes and age, like frames.
+     * Stores a client message: KEYS meta, in, leases; ARGV cseq, message JSON, maxMessages, lease ms (0 for none),
+     * node, maxAgeMs, graceMs, maxBytes, the lease's field prefix (empty for a user message's reply lease, {@code e}
+     * for an event's handling lease, see {@link EventScripts}). Dedup against the stored acked cseq: {1, acked}
+     * stored (with the lease, if any); {2, acked} duplicate; {3, acked} out of order. Nothing is written unless
+     * stored; storing also trims the messages by count, bytes and age, like frames.
      */
     public static final LuaScript APPEND_CLIENT = LuaScript.of("append_client", TRIM + USE + LEASES + """
             local meta, inbox, leases = KEYS[1], KEYS[2], KEYS[3]
             local cseq, message, max_len = tonumber(ARGV[1]), ARGV[2], ARGV[3]
             local lease_ms, node, max_age, grace_ms = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7]
-            local max_bytes = tonumber(ARGV[8])
+            local max_bytes, lease_prefix = tonumber(ARGV[8]), ARGV[9]
             local a = redis.call('HGET', meta, 'ack')
             if not a then return {0} end
             a = tonumber(a)
@@ -301,7 +303,7 @@ public final class Scripts {
             end
             redis.call('HSET', meta, 'ack', cseq)
             if lease_ms > 0 then
-              redis.call('HSET', leases, cseq, lease_format(now + lease_ms, 0, 0, node))
+              redis.call('HSET', leases, lease_prefix .. cseq, lease_format(now + lease_ms, 0, 0, node))
               local ttl = redis.call('PTTL', meta)
               if ttl > 0 then redis.call('PEXPIRE', leases, ttl) end
             end
