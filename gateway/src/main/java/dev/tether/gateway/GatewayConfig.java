@@ -29,6 +29,7 @@ public final class GatewayConfig {
     private final PushApiOptions pushApi;
     private final StoreOptions store;
     private final BackendOptions backend;
+    private final UiOptions ui;
 
     private GatewayConfig(Builder b) {
         this.server = b.server;
@@ -42,6 +43,7 @@ public final class GatewayConfig {
         this.pushApi = b.pushApi;
         this.store = b.store;
         this.backend = b.backend;
+        this.ui = b.ui;
     }
 
     /** The defaults, with a random node id. */
@@ -58,7 +60,7 @@ public final class GatewayConfig {
     public Builder toBuilder() {
         return new Builder().server(server).connections(connections).sessionLimits(sessionLimits)
                 .admission(admission).resumes(resumes).replies(replies).handler(handler).llm(llm).pushApi(pushApi).store(store)
-                .backend(backend);
+                .backend(backend).ui(ui);
     }
 
     /** Where the node listens and who it is; default {@link ServerOptions#defaults()}. */
@@ -116,10 +118,16 @@ public final class GatewayConfig {
         return backend;
     }
 
+    /** The chat page served at {@code /}; default {@link UiOptions#defaults()}. */
+    public UiOptions ui() {
+        return ui;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + server + ", " + connections + ", " + sessionLimits + ", " + admission + ", "
-                + resumes + ", " + replies + ", " + handler + ", " + llm + ", " + pushApi + ", " + store + ", " + backend + "]";
+                + resumes + ", " + replies + ", " + handler + ", " + llm + ", " + pushApi + ", " + store + ", " + backend
+                + ", " + ui + "]";
     }
 
     /** Builds a {@link GatewayConfig}; each part is validated when it is built. */
@@ -135,6 +143,7 @@ public final class GatewayConfig {
         private PushApiOptions pushApi = PushApiOptions.off();
         private StoreOptions store = StoreOptions.defaults();
         private BackendOptions backend = BackendOptions.defaults();
+        private UiOptions ui = UiOptions.defaults();
 
         private Builder() {
         }
@@ -253,6 +262,17 @@ public final class GatewayConfig {
         /** Changes the backend options set so far. */
         public Builder backend(UnaryOperator<BackendOptions.Builder> change) {
             return backend(change.apply(backend.toBuilder()).build());
+        }
+
+        /** The chat page served at {@code /}. */
+        public Builder ui(UiOptions ui) {
+            this.ui = Objects.requireNonNull(ui, "ui");
+            return this;
+        }
+
+        /** Changes the chat page options set so far. */
+        public Builder ui(UnaryOperator<UiOptions.Builder> change) {
+            return ui(change.apply(ui.toBuilder()).build());
         }
 
         public GatewayConfig build() {

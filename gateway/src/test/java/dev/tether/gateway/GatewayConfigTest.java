@@ -30,6 +30,12 @@ class GatewayConfigTest {
                 .hasMessageStartingWith("redisUri must look like redis://host:port");
         assertThatThrownBy(() -> PushApiOptions.withApiKey("short-secret"))
                 .hasMessage("apiKey must be at least 16 characters, got 12");
+        for (String root : new String[] {"", "/dev/ui/", "dev/ui", "dev/../ui/", "dev//ui/", "dev\\ui/", "./"}) {
+            assertThatThrownBy(() -> UiOptions.builder().root(root)).as(root)
+                    .hasMessageStartingWith("root must be a classpath folder such as dev/tether/gateway/ui/");
+        }
+        assertThat(UiOptions.builder().root("dev/tether/gateway/test-ui.v2/").build().root())
+                .isEqualTo("dev/tether/gateway/test-ui.v2/");
     }
 
     @Test
@@ -62,6 +68,7 @@ class GatewayConfigTest {
         assertThat(config.handler().name()).isEqualTo(ConversationHandlers.ECHO);
         assertThat(config.pushApi().apiKey()).isEmpty();
         assertThat(config.store().kind()).isEqualTo(StoreOptions.Kind.MEMORY);
+        assertThat(config.ui()).isEqualTo(new UiOptions(true, UiOptions.DEFAULT_ROOT));
     }
 
     @Test

@@ -45,6 +45,13 @@ record Flag<T>(String name, String label, String description, Class<T> type, Fun
         return new Flag<>(name, label, description, Integer.class, Flag::wholeNumber, "none", apply);
     }
 
+    /** A setting read as {@code on} or {@code off}. */
+    static Flag<Boolean> onOff(String name, String description, boolean defaultValue,
+                               BiConsumer<GatewayConfig.Builder, Boolean> apply) {
+        return new Flag<>(name, "on|off", description, Boolean.class, Flag::onOrOff, defaultValue ? "on" : "off",
+                apply);
+    }
+
     /** A setting read as text. */
     static Flag<String> text(String name, String label, String description, String defaultText,
                              BiConsumer<GatewayConfig.Builder, String> apply) {
@@ -105,6 +112,15 @@ record Flag<T>(String name, String label, String description, Class<T> type, Fun
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Boolean onOrOff(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            // YAML reads a bare on or off as a boolean, which arrives here as true or false.
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException("expected on or off, got \"" + text + "\"");
+        };
     }
 
     private static Integer wholeNumber(String text) {

@@ -127,7 +127,8 @@ public final class GatewayCommand {
                     .description(flag.description(), "env " + flag.env() + ", default " + flag.defaultText());
             // A repeated flag's values are collected as given; its setter checks each.
             if (!flag.type().isArray()) {
-                option.converters(converter(flag));
+                // One value each, an on|off one too: picocli would read a lone Boolean flag as a switch.
+                option.converters(converter(flag)).arity("1");
             }
             spec.addOption(option.build());
         }

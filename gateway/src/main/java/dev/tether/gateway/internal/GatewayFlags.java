@@ -11,6 +11,7 @@ import dev.tether.gateway.ReplyOptions;
 import dev.tether.gateway.ResumeOptions;
 import dev.tether.gateway.ServerOptions;
 import dev.tether.gateway.StoreOptions;
+import dev.tether.gateway.UiOptions;
 import dev.tether.protocol.session.SessionLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,8 @@ final class GatewayFlags {
                     + "set, /metrics leaves the public port", (b, v) -> b.server(o -> o.managementPort(v))),
             Flag.text("path", "PATH", "WebSocket path", ServerOptions.DEFAULT_PATH,
                     (b, v) -> b.server(o -> o.path(v))),
+            Flag.onOff("ui", "the chat page at / (static files in the jar); production deployments usually turn "
+                    + "it off", UiOptions.defaults().enabled(), (b, v) -> b.ui(o -> o.enabled(v))),
             Flag.text("node-id", "ID", "this node's id", "random",
                     (b, v) -> b.server(o -> o.nodeId(v))),
             Flag.duration("shutdown-timeout", "how long a graceful shutdown waits for connections to close",

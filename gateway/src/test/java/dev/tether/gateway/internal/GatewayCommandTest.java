@@ -144,6 +144,21 @@ class GatewayCommandTest {
     }
 
     @Test
+    void theChatPageIsOnByDefaultAndTurnedOffByFlagVariableOrConfigFile() throws IOException {
+        assertThat(parse(Map.of()).ui().enabled()).isTrue();
+        assertThat(parse(Map.of(), "--ui", "off").ui().enabled()).isFalse();
+        assertThat(parse(Map.of("TETHER_UI", "OFF")).ui().enabled()).isFalse();
+        assertThat(parse(Map.of("TETHER_UI", "off"), "--ui", "on").ui().enabled()).isTrue();
+        Path file = Files.writeString(dir.resolve("gateway.yaml"), "ui: off\n");
+        assertThat(parse(Map.of(), "--config", file.toString()).ui().enabled())
+                .as("YAML reads a bare off as false, which the flag reads as off too").isFalse();
+        Path properties = Files.writeString(dir.resolve("gateway.properties"), "ui=off\n");
+        assertThat(parse(Map.of(), "--config", properties.toString()).ui().enabled()).isFalse();
+        assertThatThrownBy(() -> parse(Map.of(), "--ui", "maybe"))
+                .hasMessage("Invalid value for option '--ui': expected on or off, got \"maybe\"");
+    }
+
+    @Test
     void unknownFlagsMissingValuesAndStrayArgumentsAreReported() {
         assertThatThrownBy(() -> parse(Map.of(), "--prot", "1")).hasMessageContaining("Unknown options: '--prot'");
         assertThatThrownBy(() -> parse(Map.of(), "--port")).hasMessageContaining("Missing required parameter")
