@@ -31,8 +31,9 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
- * A bound gateway node: the HTTP server and its routes, its connections and replies, and its shutdown. The push API
- * and {@code /health} are served by {@link PushApi}, {@link StateApi} and {@link Health}.
+ * A bound gateway node: the HTTP server and its routes, its connections and replies, and its shutdown. The push API,
+ * {@code /health} and the chat page are served by {@link PushApi}, {@link StateApi}, {@link Health} and
+ * {@link StaticFiles}.
  */
 final class ServerHandle implements GatewayHandle {
 
@@ -55,12 +56,14 @@ final class ServerHandle implements GatewayHandle {
     private final PushApi pushApi;
     private final StateApi stateApi;
     private final Health health;
+    private final StaticFiles ui;
     private volatile DisposableServer server;
     private volatile DisposableServer management;
 
     private ServerHandle(GatewayConfig config, SessionStore store, boolean ownsStore, ConversationHandler handler,
-                         Clock clock, Scheduler scheduler) {
+                         Clock clock, Scheduler scheduler, StaticFiles ui) {
         this.config = config;
+        this.ui = ui;
         this.scheduler = scheduler;
         this.metrics = new GatewayMetrics(config.server().nodeId());
         // Every store call of this node goes through it, so an outage is logged once, with counts.
@@ -90,8 +93,8 @@ final class ServerHandle implements GatewayHandle {
 
     static Mono<GatewayHandle> bind(GatewayConfig config, SessionStore store, boolean ownsStore,
                                     ConversationHandler handler, Clock clock, Scheduler scheduler) {
-        return Mono.defer(() -> {
-            ServerHandle handle = new ServerHandle(config, store, ownsStore, handler, clock, scheduler);
+        return StaticFiles.load(config).flatMap(ui -> {
+            ServerHandle handle = new ServerHandle(config, store, ownsStore, handler, clock, scheduler, ui);
             WebsocketServerSpec spec = WebsocketServerSpec.builder()
                     .maxFramePayloadLength(config.connections().maxFrameBytes())
                     // Pings reach the connection, which answers them: they count as heard for the idle timeout.
@@ -116,6 +119,9 @@ final class ServerHandle implements GatewayHandle {
                                         .put(StateApi.STATE_ROUTE, handle.stateApi::write)
                                         .get(config.server().path(),
                                                 Upgrades.endpoint((in, out) -> handle.accept().handle(in, out), spec));
+                                if (handle.ui.enabled()) {
+                                    routes.route(handle.ui::accepts, handle.ui::serve);
+                                }
                             })
                             .bind())
                     // The public port taken: let the management port go too.
