@@ -29,7 +29,16 @@ public interface ConversationHandler {
      */
     Flux<ReplyPart> reply(ConversationContext context, UserMessage message);
 
-    /** Called once for every stored client {@code event}; by default ignores it. */
+    /**
+     * Called for every stored client {@code event}, at least once; by default ignores it.
+     *
+     * <p>The node that stored the event holds a lease on its handling until the returned Mono ends (renewed while it
+     * runs); if that node dies first, the node serving the session calls this again with the same event once the
+     * lease lapsed. So an event may be handled twice (also when its node only stalled past the lease): key what it
+     * writes by {@link ClientEvent#cseq()}, unique in its session (in the state, or
+     * {@link ConversationContext#appendEventOnce}'s key), and at-least-once becomes exactly-once in effect. An error
+     * ends the event's handling as well: it is logged and counted, and the event is not handed over again.
+     */
     default Mono<Void> onEvent(ConversationContext context, ClientEvent event) {
         return Mono.empty();
     }

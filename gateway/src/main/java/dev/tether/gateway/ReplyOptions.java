@@ -4,17 +4,18 @@ import dev.tether.protocol.Checks;
 import java.time.Duration;
 
 /**
- * How a gateway node guards the replies it produces. Immutable; build with {@link #builder()}.
+ * How a gateway node guards the replies it produces and the client events it handles. Immutable; build with
+ * {@link #builder()}.
  *
- * @param lease    lease on a reply being produced, renewed at a third of it while the reply runs; a node also checks
- *                 the sessions it holds for lapsed leases (replies whose producer died) this often;
- *                 default {@link #DEFAULT_LEASE}
+ * @param lease    lease on a reply being produced or a client event being handled, renewed at a third of it while
+ *                 the work runs; a node also checks the sessions it holds for lapsed leases (replies whose producer
+ *                 died, events whose handler's node died) this often; default {@link #DEFAULT_LEASE}
  * @param maxPause longest time a reply waits for an unreachable store before it ends {@code failed};
  *                 default {@link #DEFAULT_MAX_PAUSE}
  */
 public record ReplyOptions(Duration lease, Duration maxPause) {
 
-    /** Default lease on a reply being produced: 30 seconds. */
+    /** Default lease on a reply being produced or a client event being handled: 30 seconds. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     /** Default longest pause of a reply waiting for an unreachable store: 30 seconds. */
     public static final Duration DEFAULT_MAX_PAUSE = Duration.ofSeconds(30);
@@ -46,7 +47,7 @@ public record ReplyOptions(Duration lease, Duration maxPause) {
             this.o = options;
         }
 
-        /** Lease on a reply being produced, 300 ms to 1 hour. */
+        /** Lease on a reply being produced or a client event being handled, 300 ms to 1 hour. */
         public Builder lease(Duration lease) {
             o = new ReplyOptions(lease, o.maxPause);
             return this;

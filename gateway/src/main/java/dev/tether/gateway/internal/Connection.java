@@ -237,7 +237,7 @@ final class Connection {
         return handshake.hello(hello).flatMap(this::begin);
     }
 
-    /** Serves the session the handshake started: welcome, then its frames, heartbeats and lapsed replies. */
+    /** Serves the session the handshake started: welcome, then its frames, heartbeats, lapsed replies and events. */
     private Mono<Void> begin(Handshake.Start start) {
         Attachment attachment = start.attachment();
         String id = attachment.session().sessionId();
@@ -268,9 +268,10 @@ final class Connection {
         // Idle detection starts with the session; before it the handshake timeout alone decides, so that a silent
         // client is always told 1013 (handshake timeout) rather than whichever of two timers fired first.
         keepAlive.start();
-        // A reply whose producer died (on any node) is ended `interrupted` by the node serving the session: on
-        // attach below, and every lease period while the connection stays, for a client that does not reconnect.
-        resources.add(replies.interruptLapsedPeriodically(id));
+        // A reply whose producer died (on any node) is ended `interrupted`, and an event whose handler's node died is
+        // handled, by the node serving the session: on attach below, and every lease period while the connection
+        // stays, for a client that does not reconnect.
+        resources.add(replies.recoverLapsedPeriodically(id));
         if (start.resumed()) {
             LOG.debug("session {} resumed after seq {} (generation {})", id, start.afterSeq(),
                     attachment.generation());
@@ -278,9 +279,9 @@ final class Connection {
             LOG.debug("session {} created{}", id, start.reason() == null ? ""
                     : " (resume failed: " + start.reason().wireName() + ")");
         }
-        return replies.interruptLapsed(id)
+        return replies.recoverLapsed(id)
                 .onErrorResume(e -> {
-                    StoreHealth.log(LOG, e, "could not mark lapsed replies of session {} interrupted", id);
+                    StoreHealth.log(LOG, e, "could not look after the lapsed replies and events of session {}", id);
                     if (e instanceof SessionStoreException failure && failure.isRetryable()) {
                         // The store is unavailable: the client comes back after the hint, and is looked after then.
                         close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));

@@ -109,8 +109,9 @@ final class GatewayFlags {
             Flag.text("client-address-header", "NAME", "header whose last entry is the client's address, set by a "
                     + "trusted proxy (such as X-Forwarded-For); only behind one, since clients can forge it", "none",
                     (b, v) -> b.resumes(o -> o.clientAddressHeader("none".equalsIgnoreCase(v) ? "" : v))),
-            Flag.duration("reply-lease", "lease on a reply being produced; a reply whose node died is ended "
-                    + "interrupted after it", ReplyOptions.DEFAULT_LEASE, (b, v) -> b.replies(o -> o.lease(v))),
+            Flag.duration("reply-lease", "lease on a reply being produced or a client event being handled; a reply "
+                    + "whose node died is ended interrupted after it, an event is handled by another node",
+                    ReplyOptions.DEFAULT_LEASE, (b, v) -> b.replies(o -> o.lease(v))),
             Flag.duration("max-reply-pause", "how long a reply waits for an unreachable store before it ends failed",
                     ReplyOptions.DEFAULT_MAX_PAUSE, (b, v) -> b.replies(o -> o.maxPause(v))),
             Flag.text("handler", "NAME", "conversation handler", HandlerOptions.DEFAULT_NAME,

@@ -47,6 +47,7 @@ final class GatewayMetrics implements AutoCloseable {
     private final Counter framesSent;
     private final Counter storeCallsFailed;
     private final Counter eventsFailed;
+    private final Counter eventsRehandled;
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> pushes = new ConcurrentHashMap<>();
 
@@ -116,6 +117,10 @@ final class GatewayMetrics implements AutoCloseable {
                 .description("client events the conversation handler failed on (for http: not delivered to the "
                         + "backend after its retries)")
                 .register(registry);
+        eventsRehandled = Counter.builder("tether.handler.events.rehandled")
+                .description("client events this node claimed after their handling lease lapsed (the node that "
+                        + "stored them died or stalled) and handed to its handler again")
+                .register(registry);
     }
 
     /** Gauges read at scrape time from the node's live state. */
@@ -178,6 +183,11 @@ final class GatewayMetrics implements AutoCloseable {
     /** The conversation handler failed on a client event. */
     void eventFailed() {
         eventsFailed.increment();
+    }
+
+    /** A client event whose handling lease lapsed was claimed here, to be handled again. */
+    void eventRehandled() {
+        eventsRehandled.increment();
     }
 
     void frameSent() {

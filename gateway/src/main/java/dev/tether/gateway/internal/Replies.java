@@ -1,6 +1,5 @@
 package dev.tether.gateway.internal;
 
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.ConversationHandler;
 import dev.tether.gateway.ReplyFailure;
@@ -10,7 +9,6 @@ import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.DoneReason;
 import dev.tether.protocol.FrameCodec;
-import dev.tether.protocol.FrameException;
 import dev.tether.protocol.ReplyError;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
@@ -63,6 +61,7 @@ final class Replies {
     private final GatewayMetrics metrics;
     private final StoreRetries retries;
     private final StoredEnds ends;
+    private final ClientEvents events;
     private final ConcurrentHashMap<Key, Running> running = new ConcurrentHashMap<>();
     private volatile Disposable cancelListening = Disposables.disposed();
 
@@ -90,6 +89,7 @@ final class Replies {
         this.scheduler = scheduler;
         this.retries = new StoreRetries(scheduler);
         this.ends = new StoredEnds(store, retries, lease, metrics);
+        this.events = new ClientEvents(store, handler, nodeId, lease, scheduler, metrics);
     }
 
     private record Key(String sessionId, long replyTo) {
@@ -283,36 +283,30 @@ final class Replies {
         });
     }
 
-    /** Passes a stored client event to the handler. */
+    /** Passes a stored client event, whose handling the store leased to this node, to the handler. */
     void event(String sessionId, ClientEvent event) {
-        Mono.defer(() -> handler.onEvent(context(sessionId), event))
-                .subscribe(null, e -> {
-                    metrics.eventFailed();
-                    // A client names its events, up to the frame's size: the log says a long name by its length.
-                    LOG.warn("handler failed on event {} (cseq {}) in session {}: {}",
-                            FrameException.describe(TextNode.valueOf(event.name())), event.cseq(),
-                            sessionId, e.toString());
-                });
+        events.handle(sessionId, event);
     }
 
     /**
      * Ends the replies of a session whose producer is gone (its lease lapsed) with {@code interrupted}, so that the
-     * client is not left waiting for a reply that will never finish. The store ends each lapsed reply once, in the
+     * client is not left waiting for a reply that will never finish, then hands the events whose handler's node is
+     * gone to this node's handler ({@link ClientEvents#claimLapsed}). The store ends each lapsed reply once, in the
      * same step as it takes the lease away, so two nodes looking at once do not both end it, and a producer that was
      * only slow is fenced out. A lapsed reply that is still running here (its renewals failed during a store outage)
      * is alive after all: the store renews its lease instead.
      */
-    Mono<Void> interruptLapsed(String sessionId) {
+    Mono<Void> recoverLapsed(String sessionId) {
         return Flux.defer(() -> store.endLapsedReplies(sessionId, producing(sessionId), nodeId, lease))
                 .doOnNext(done -> metrics.replyEnded(DoneReason.INTERRUPTED))
-                .then();
+                .then(events.claimLapsed(sessionId));
     }
 
-    /** Runs {@link #interruptLapsed} for a session every lease period, until disposed. */
-    Disposable interruptLapsedPeriodically(String sessionId) {
+    /** Runs {@link #recoverLapsed} for a session every lease period, until disposed. */
+    Disposable recoverLapsedPeriodically(String sessionId) {
         return Flux.interval(lease, lease, scheduler)
                 .onBackpressureDrop()
-                .concatMap(tick -> interruptLapsed(sessionId).onErrorResume(e -> Mono.empty()), 1)
+                .concatMap(tick -> recoverLapsed(sessionId).onErrorResume(e -> Mono.empty()), 1)
                 .subscribe();
     }
 
@@ -345,9 +339,10 @@ final class Replies {
                 && now - entry.getValue().unfinishedSince > kept);
     }
 
-    /** Stops every reply, for shutdown. Their leases stay and lapse. */
+    /** Stops every reply and event handling, for shutdown. Their leases stay and lapse. */
     void dispose() {
         cancelListening.dispose();
+        events.dispose();
         running.forEach(this::stop);
     }
 

@@ -242,7 +242,7 @@ class RepliesTest {
 
         store.failReplyAppendsAfter(-1);
         clock.advance(LEASE.plusSeconds(1));
-        replies.interruptLapsed(id).block(TIMEOUT);
+        replies.recoverLapsed(id).block(TIMEOUT);
 
         assertThat(ended(DoneReason.INTERRUPTED)).isEqualTo(1);
         assertThat(ended(DoneReason.FAILED) + ended(DoneReason.COMPLETE)).isZero();
@@ -276,7 +276,7 @@ class RepliesTest {
 
         assertThat(produced).as("a second 'count' would follow the first").containsExactly(id + "/1");
         clock.advance(LEASE.plusSeconds(1));
-        replies.interruptLapsed(id).block(TIMEOUT);
+        replies.recoverLapsed(id).block(TIMEOUT);
         assertThat(log(id)).containsExactly(new AssistantDelta(1, 1, "count"),
                 new AssistantDone(2, 1, DoneReason.INTERRUPTED));
     }
@@ -291,7 +291,7 @@ class RepliesTest {
         time.advanceTimeBy(MAX_PAUSE.plusSeconds(2));
         store.failReplyAppendsAfter(-1);
         clock.advance(LEASE.plusSeconds(1));
-        replies.interruptLapsed(id).block(TIMEOUT);
+        replies.recoverLapsed(id).block(TIMEOUT);
         String other = session();
 
         time.advanceTimeBy(LEASE.multipliedBy(Replies.UNFINISHED_KEPT - 1));
