@@ -1,6 +1,7 @@
 package dev.tether.e2e.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.ConversationHandler;
@@ -23,8 +24,10 @@ import reactor.core.publisher.Mono;
  * {@code --handler keypad}: a phone keypad collecting a number in the session's state. Each {@code key} event
  * ({@code {"key": "7"}}) stores its digit in the state under its cseq, so that the same event handled twice, on any
  * node, counts once, and events handled out of order still read in order; the user message {@code #} is answered
- * with the number typed before it, once every key event before it is in the state. Found by the gateway processes
- * of the end-to-end tests through {@link java.util.ServiceLoader}, since they run on the test classpath.
+ * with the number typed before it, once every key event before it is in the state. A key event whose data names a
+ * node ({@code {"key": "5", "stallOn": "a"}}) stalls there: node a logs a {@value #STALLED_EVENT} event and never
+ * finishes handling it, as if it hung or died mid-call; any other node handles it as usual. Found by the gateway
+ * processes of the end-to-end tests through {@link java.util.ServiceLoader}, since they run on the test classpath.
  */
 public final class KeypadHandlerProvider implements ConversationHandlerProvider {
 
@@ -32,6 +35,8 @@ public final class KeypadHandlerProvider implements ConversationHandlerProvider 
     public static final String NAME = "keypad";
     /** The event that carries one key. */
     public static final String KEY_EVENT = "key";
+    /** The event a node logs when it starts stalling on a key event, with the key event's cseq as data. */
+    public static final String STALLED_EVENT = "stalled";
 
     /** How long the answer waits for key events before it to be in the state: far beyond a healthy handling. */
     private static final Duration KEYS_WAIT = Duration.ofSeconds(20);
@@ -44,16 +49,26 @@ public final class KeypadHandlerProvider implements ConversationHandlerProvider 
 
     @Override
     public ConversationHandler create(GatewayConfig config) {
-        return new Keypad();
+        return new Keypad(config.server().nodeId());
     }
 
     private static final class Keypad implements ConversationHandler {
+
+        private final String nodeId;
+
+        Keypad(String nodeId) {
+            this.nodeId = nodeId;
+        }
 
         @Override
         public Mono<Void> onEvent(ConversationContext context, ClientEvent event) {
             JsonNode key = event.data() == null ? null : event.data().get("key");
             if (!KEY_EVENT.equals(event.name()) || key == null || !key.isTextual()) {
                 return Mono.empty();
+            }
+            if (nodeId.equals(event.data().path("stallOn").asText())) {
+                return context.appendEventOnce("keypad:stalled:" + event.cseq(), STALLED_EVENT,
+                        LongNode.valueOf(event.cseq())).then(Mono.never());
             }
             return context.updateState(state -> {
                 // Keyed by cseq: writing it again changes nothing, so a redelivered event counts once.
