@@ -7,7 +7,8 @@ import type { Conversation } from './conversation.js';
 import { Delivery } from './delivery.js';
 import { Emitter } from './emitter.js';
 import {
-  ClientClosedError, ConnectionFailedError, MessageTooBigError, SessionLostError,
+  ClientClosedError, ConnectionFailedError, ConnectionLostError, MessageTooBigError, OutboxFullError,
+  SessionLostError, TetherError,
 } from './errors.js';
 import {
   checkClientMessage, DEFAULT_MAX_FRAME_BYTES, decodeServerFrame, encodeClientFrame, FrameError, MessageSizeError,
@@ -20,6 +21,8 @@ import { clearState, isBrowser, loadState, resolveStorage, saveState } from './s
 import type { PersistedState, SessionStorage } from './storage.js';
 import { openConnection, resolveWebSocket } from './transport.js';
 import type { Connection, WebSocketConstructor } from './transport.js';
+import { browserTabsApi, TabElection } from './tabs.js';
+import type { ChannelLike, Mirror, TabMessage, TabOp, TabsApi } from './tabs.js';
 import { alwaysActive, browserEnvironment } from './visibility.js';
 import type { PageEnvironment } from './visibility.js';
 
@@ -73,6 +76,8 @@ export interface TetherClientOptions {
   pauseWhenHidden?: boolean;
   /** Where visibility and network changes come from; default the browser's, or none in Node. */
   environment?: PageEnvironment;
+  /** Web Locks and BroadcastChannel for `tabs: 'auto'`; default the browser's, where both exist. */
+  tabsApi?: TabsApi;
   /** Conversation entries kept (older ones are dropped); default 200. */
   maxEntries?: number;
 }
@@ -141,7 +146,7 @@ export class TetherClient {
   private readonly maxFrameBytes: number;
   private readonly environment: PageEnvironment;
   private readonly pauseWhenHidden: boolean;
-  private readonly unsubscribeEnvironment: () => void;
+  private unsubscribeEnvironment: () => void = () => {};
 
   private stateValue: ConnectionState = 'idle';
   private sessionInfo: { id: string; token: string; epoch: number } | undefined;
@@ -161,6 +166,21 @@ export class TetherClient {
   private wasActive = true;
   /** Another tab took the session over: its state is the newer one, so this tab stops writing it. */
   private persistBlocked = false;
+
+  // Tabs: a follower mirrors the leader and routes its calls through it.
+  private readonly tabId = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  private roleValue: 'leader' | 'follower' | 'single' = 'single';
+  private election: TabElection | undefined;
+  private channel: ChannelLike | undefined;
+  private decided: Promise<void> = Promise.resolve();
+  private decide: (() => void) | undefined;
+  private mirror: Mirror | undefined;
+  private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  private nextCallId = 1;
+  private connectRequested = false;
+  private readonly hiddenFollowers = new Map<string, boolean>();
+  private wasDisposed = false;
+  private activated = false;
 
   constructor(options: TetherClientOptions) {
     if (!options || typeof options.url !== 'string' || !/^wss?:\/\//i.test(options.url)) {
@@ -189,9 +209,29 @@ export class TetherClient {
     this.outbox = new Outbox(this.setting('outboxCapacity'), persisted?.outbox);
     this.log = new ConversationLog(persisted?.conversation, options.maxEntries);
     this.backoff = new Backoff(this.reconnect, this.random);
+  }
+
+  /**
+   * Starts listening to the page and, with tabs, the election: on first use rather than in the constructor, so that
+   * a client made and dropped (React's StrictMode makes state twice) holds no lock and no listener.
+   */
+  private activate(): void {
+    if (this.activated || this.wasDisposed) {
+      return;
+    }
+    this.activated = true;
     this.wasOffline = !this.environment.online();
     this.wasActive = this.pageActive();
     this.unsubscribeEnvironment = this.environment.subscribe(() => this.pageChanged());
+    const tabsApi = (this.options.tabs ?? 'auto') === 'auto' ? this.options.tabsApi ?? browserTabsApi() : undefined;
+    if (tabsApi) {
+      this.startTabs(tabsApi);
+    }
+  }
+
+  /** Whether {@link dispose} was called. */
+  get disposed(): boolean {
+    return this.wasDisposed;
   }
 
   // ---------------------------------------------------------------------------------------------- state
@@ -203,22 +243,29 @@ export class TetherClient {
 
   /** The current session, to resume it later; undefined before the first welcome. */
   get session(): SessionHandle | undefined {
+    if (this.roleValue === 'follower' && this.mirror) {
+      return this.mirror.session ? { ...this.mirror.session } : undefined;
+    }
     return this.sessionInfo ? { ...this.sessionInfo, lastSeq: this.delivery.lastSeq } : undefined;
   }
 
   /** Messages the gateway has not acknowledged storing yet. */
   get queueSize(): number {
-    return this.outbox.size;
+    return this.roleValue === 'follower' && this.mirror ? this.mirror.queueSize : this.outbox.size;
   }
 
-  /** This tab's part in sharing one connection among tabs. */
+  /**
+   * This tab's part in sharing one connection among tabs: the `leader` holds it, a `follower` mirrors the leader,
+   * `single` is on its own (tabs off, or no Web Locks or BroadcastChannel).
+   */
   get role(): 'leader' | 'follower' | 'single' {
-    return 'single';
+    return this.roleValue;
   }
 
   /** The conversation so far: a new object whenever it changes, the same one otherwise. */
   get conversation(): Conversation {
-    return this.log.snapshot;
+    return this.roleValue === 'follower' && this.mirror?.conversation
+      ? this.mirror.conversation as Conversation : this.log.snapshot;
   }
 
   /** Whether the browser reports being offline. */
@@ -241,6 +288,16 @@ export class TetherClient {
     if (this.stateValue === 'closed' || this.closeRequested) {
       return Promise.reject(new ClientClosedError('the client is closed'));
     }
+    this.connectRequested = true;
+    this.activate();
+    if (this.roleValue === 'follower' || this.decide) {
+      return this.decided.then(() => {
+        if (this.roleValue !== 'follower') {
+          return this.connect();
+        }
+        return this.call('connect', []).then(() => this.whenSettled());
+      });
+    }
     if (!this.running) {
       this.start();
     }
@@ -256,7 +313,7 @@ export class TetherClient {
     if (typeof text !== 'string') {
       return Promise.reject(new TypeError('text must be a string'));
     }
-    return this.enqueue({ type: 'user_message', text });
+    return this.routed('send', [text], () => this.enqueue({ type: 'user_message', text }));
   }
 
   /** Sends an application event (any JSON value as data); otherwise like {@link send}. */
@@ -264,7 +321,7 @@ export class TetherClient {
     if (typeof name !== 'string' || name.length === 0) {
       return Promise.reject(new TypeError('name must be a non-empty string'));
     }
-    return this.enqueue({ type: 'event', name, data: data ?? null });
+    return this.routed('sendEvent', [name, data ?? null], () => this.enqueue({ type: 'event', name, data: data ?? null }));
   }
 
   /** Asks the gateway to stop the reply to user message `replyTo`; otherwise like {@link send}. */
@@ -272,7 +329,7 @@ export class TetherClient {
     if (!Number.isInteger(replyTo) || replyTo < 1) {
       return Promise.reject(new RangeError(`replyTo must be a cseq >= 1, got ${replyTo}`));
     }
-    return this.enqueue({ type: 'cancel', replyTo });
+    return this.routed('cancel', [replyTo], () => this.enqueue({ type: 'cancel', replyTo }));
   }
 
   /**
@@ -280,6 +337,9 @@ export class TetherClient {
    * With `{ reconnect: false }` it stays idle instead until {@link connect}, as the Java client's `disconnect()`.
    */
   disconnect(opts: { reconnect?: boolean } = {}): void {
+    if (this.forward('disconnect', [opts])) {
+      return;
+    }
     if (this.stateValue === 'closed' || this.closeRequested || !this.running) {
       return;
     }
@@ -303,6 +363,10 @@ export class TetherClient {
   close(): Promise<void> {
     if (this.stateValue === 'closed') {
       return Promise.resolve();
+    }
+    this.activate();
+    if (this.roleValue === 'follower' || this.decide) {
+      return this.routed('close', [], () => this.close());
     }
     if (this.closing) {
       return this.closing;
@@ -336,6 +400,10 @@ export class TetherClient {
     if (this.stateValue === 'closed' || this.closeRequested) {
       return Promise.reject(new ClientClosedError('the client is closed'));
     }
+    this.activate();
+    if (this.roleValue === 'follower' || this.decide) {
+      return this.routed('restart', [opts], () => this.restart(opts)).then(() => this.whenSettled());
+    }
     const link = this.link;
     if (link?.welcomed) {
       this.write(link, { type: 'bye' });
@@ -364,6 +432,9 @@ export class TetherClient {
    * its backoff.
    */
   retry(): void {
+    if (this.forward('retry', [])) {
+      return;
+    }
     if (this.stateValue === 'closed' || this.closeRequested) {
       return;
     }
@@ -376,6 +447,281 @@ export class TetherClient {
       this.reconnectTimer = undefined;
       this.waitingForPage = false;
       this.openLink(true);
+    }
+  }
+
+  /**
+   * Lets this client object go without ending the session: no bye, the storage kept, the tab lock released so that
+   * another tab takes the connection over. For a page or component going away; the state becomes 'closed'.
+   */
+  dispose(): void {
+    if (this.wasDisposed) {
+      return;
+    }
+    this.wasDisposed = true;
+    // Followers must not mirror this tab's end: the next leader carries the session on.
+    this.roleValue = 'single';
+    this.closeRequested = true;
+    this.persistBlocked = true;
+    this.clock.clearTimeout(this.byeTimer);
+    this.stopRun();
+    this.election?.stop();
+    this.channel?.close();
+    this.channel = undefined;
+    this.rejectCalls(new ClientClosedError('the client was disposed'));
+    this.unsubscribeEnvironment();
+    const drained = this.outbox.drain();
+    this.transition('closed');
+    rejectAll(drained, new ClientClosedError('the client was disposed; the message stays in storage'));
+    this.decide?.();
+  }
+
+  // ---------------------------------------------------------------------------------------------- tabs
+
+  private startTabs(api: TabsApi): void {
+    const name = `tether:${this.storageKey}`;
+    this.decided = new Promise<void>((resolve) => {
+      this.decide = () => {
+        this.decide = undefined;
+        resolve();
+      };
+    });
+    this.channel = api.channel(name);
+    this.channel.onmessage = (event) => this.onTabMessage(event.data as TabMessage);
+    const g = globalThis as { addEventListener?: (type: string, fn: () => void) => void };
+    g.addEventListener?.('pagehide', () => this.post({ kind: 'gone', from: this.tabId }));
+    this.election = new TabElection(api.locks, name, () => this.becomeLeader(), () => this.becomeFollower());
+    this.election.start();
+  }
+
+  private becomeFollower(): void {
+    if (this.wasDisposed) {
+      return;
+    }
+    this.roleValue = 'follower';
+    this.post({ kind: 'hello', from: this.tabId, hidden: this.environment.hidden() });
+    this.decide?.();
+  }
+
+  private becomeLeader(): void {
+    if (this.wasDisposed) {
+      return;
+    }
+    const wasFollower = this.roleValue === 'follower';
+    this.roleValue = 'leader';
+    if (wasFollower) {
+      this.rejectCalls(new ConnectionLostError('the tab holding the connection went away before answering; the '
+        + 'operation may or may not have been done (a message it took is in storage and will be sent)'));
+      // The old leader's storage is the newest state of the conversation: carry on from it.
+      const persisted = loadState(this.storage, this.storageKey);
+      this.sessionInfo = persisted?.session;
+      this.delivery = this.newDelivery(persisted?.session ? persisted.lastSeq : 0);
+      this.outbox = new Outbox(this.setting('outboxCapacity'), persisted?.outbox);
+      this.log = new ConversationLog(persisted?.conversation, this.options.maxEntries);
+      const mirrored = this.mirror?.state;
+      this.mirror = undefined;
+      if (mirrored === 'closed') {
+        this.closeRequested = true;
+      } else if (this.connectRequested || mirrored === 'connecting' || mirrored === 'connected'
+        || mirrored === 'reconnecting') {
+        this.start();
+      } else {
+        this.transition('idle');
+      }
+      this.emitConversation();
+    }
+    this.syncFollowers(true);
+    this.decide?.();
+  }
+
+  private onTabMessage(message: TabMessage): void {
+    if (!message || typeof message !== 'object' || message.from === this.tabId || this.wasDisposed) {
+      return;
+    }
+    if (this.roleValue === 'leader') {
+      switch (message.kind) {
+        case 'hello':
+        case 'page':
+          this.hiddenFollowers.set(message.from, message.hidden);
+          if (message.kind === 'hello') {
+            this.syncFollowers(true);
+          }
+          this.pageChanged();
+          return;
+        case 'gone':
+          this.hiddenFollowers.delete(message.from);
+          return;
+        case 'call':
+          void this.serve(message);
+          return;
+        default:
+          return;
+      }
+    }
+    if (this.roleValue !== 'follower') {
+      return;
+    }
+    switch (message.kind) {
+      case 'sync':
+        this.applyMirror(message.mirror);
+        if (message.mirror.conversation) {
+          this.emitter.emit('conversation', this.conversation);
+        }
+        return;
+      case 'event': {
+        if (message.type === 'conversation') {
+          this.mirror = { ...message.mirror, conversation: message.event as Conversation };
+        } else if (message.type !== 'stateChange') {
+          this.applyMirror(message.mirror);
+        } else {
+          this.mirror = { ...message.mirror, conversation: this.mirror?.conversation };
+          this.stateValue = message.mirror.state as ConnectionState;
+        }
+        this.emitter.emit(message.type as keyof TetherEvents, message.event as never);
+        return;
+      }
+      case 'result': {
+        if (message.to !== this.tabId) {
+          return;
+        }
+        const call = this.calls.get(message.id);
+        this.calls.delete(message.id);
+        if (message.error) {
+          call?.reject(reviveError(message.error));
+        } else {
+          call?.resolve(message.value);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Takes the leader's view in; a state change is emitted as the leader's would be. */
+  private applyMirror(mirror: Mirror): void {
+    this.mirror = { ...mirror, conversation: mirror.conversation ?? this.mirror?.conversation };
+    const state = mirror.state as ConnectionState;
+    if (state !== this.stateValue) {
+      const previous = this.stateValue;
+      this.stateValue = state;
+      this.emitter.emit('stateChange', { previous, current: state });
+    }
+  }
+
+  /** Runs a follower's call on this, the leader's, client and answers it. */
+  private async serve(message: Extract<TabMessage, { kind: 'call' }>): Promise<void> {
+    let value: unknown;
+    let error: { name: string; message: string; retryable?: boolean } | undefined;
+    try {
+      const args = message.args;
+      switch (message.op) {
+        case 'connect':
+          if (this.stateValue === 'closed' || this.closeRequested) {
+            throw new ClientClosedError('the client is closed');
+          }
+          this.connectRequested = true;
+          if (!this.running) {
+            this.start();
+          }
+          break;
+        case 'send':
+          value = await this.send(args[0] as string);
+          break;
+        case 'sendEvent':
+          value = await this.sendEvent(args[0] as string, args[1]);
+          break;
+        case 'cancel':
+          value = await this.cancel(args[0] as number);
+          break;
+        case 'disconnect':
+          this.disconnect(args[0] as { reconnect?: boolean });
+          break;
+        case 'close':
+          await this.close();
+          break;
+        case 'restart':
+          // The follower waits for the connection itself, from the states it mirrors.
+          this.restart(args[0] as { outbox?: 'keep' | 'drop' }).catch(() => {});
+          break;
+        case 'retry':
+          this.retry();
+          break;
+      }
+    } catch (e) {
+      const failure = e instanceof Error ? e : new Error(String(e));
+      error = { name: failure.name, message: failure.message,
+        retryable: failure instanceof TetherError ? failure.retryable : undefined };
+    }
+    this.post({ kind: 'result', from: this.tabId, to: message.from, id: message.id, value, error });
+  }
+
+  /** Runs an operation here, or through the leader when this tab is a follower. */
+  private routed<T>(op: TabOp, args: unknown[], local: () => Promise<T>): Promise<T> {
+    this.activate();
+    if (this.decide) {
+      return this.decided.then(() => this.routed(op, args, local));
+    }
+    return this.roleValue === 'follower' ? this.call(op, args) as Promise<T> : local();
+  }
+
+  /** For the void operations: true when it was taken care of (deferred, or sent to the leader). */
+  private forward(op: TabOp, args: unknown[]): boolean {
+    this.activate();
+    if (this.decide) {
+      void this.decided.then(() => (this as unknown as Record<string, (...a: unknown[]) => void>)[op]!(...args));
+      return true;
+    }
+    if (this.roleValue === 'follower') {
+      this.call(op, args).catch(() => {});
+      return true;
+    }
+    return false;
+  }
+
+  private call(op: TabOp, args: unknown[]): Promise<unknown> {
+    const id = this.nextCallId++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.post({ kind: 'call', from: this.tabId, id, op, args });
+    });
+  }
+
+  private rejectCalls(error: Error): void {
+    const pending = [...this.calls.values()];
+    this.calls.clear();
+    pending.forEach((call) => call.reject(error));
+  }
+
+  private post(message: TabMessage): void {
+    try {
+      this.channel?.postMessage(message);
+    } catch (error) {
+      // A value that cannot be cloned (an event's data the application made): the followers miss this one.
+      console.warn('tether: could not reach the other tabs', error);
+    }
+  }
+
+  private mirrorOf(withConversation: boolean): Mirror {
+    const mirror: Mirror = { state: this.stateValue, session: this.session, queueSize: this.outbox.size };
+    if (withConversation) {
+      mirror.conversation = this.log.snapshot;
+    }
+    return mirror;
+  }
+
+  private syncFollowers(withConversation: boolean): void {
+    if (this.roleValue === 'leader') {
+      this.post({ kind: 'sync', from: this.tabId, mirror: this.mirrorOf(withConversation) });
+    }
+  }
+
+  /** Emits to this tab's listeners and, from the leader, to the followers'. */
+  private emit<K extends keyof TetherEvents>(type: K, event: TetherEvents[K]): void {
+    this.emitter.emit(type, event);
+    // Each tab knows its own network.
+    if (this.roleValue === 'leader' && type !== 'offline') {
+      this.post({ kind: 'event', from: this.tabId, type, event, mirror: this.mirrorOf(false) });
     }
   }
 
@@ -418,6 +764,8 @@ export class TetherClient {
       }
       if (numbered.type === 'user_message') {
         this.emitConversation();
+      } else {
+        this.syncFollowers(false);
       }
     });
   }
@@ -545,7 +893,7 @@ export class TetherClient {
         this.onAck(frame.cseq);
         return;
       case 'error':
-        this.emitter.emit('error', { code: frame.code, message: frame.message });
+        this.emit('error', { code: frame.code, message: frame.message });
         if (link.welcomed && frame.code === 'out_of_order') {
           // The gateway missed a message before the one it refused: send everything it has not stored.
           this.resendUnacked(link);
@@ -559,10 +907,10 @@ export class TetherClient {
         return;
       case 'ping':
         this.write(link, { type: 'pong', t: frame.t });
-        this.emitter.emit('heartbeat', {});
+        this.emit('heartbeat', {});
         return;
       case 'pong':
-        this.emitter.emit('heartbeat', { rttMs: Math.max(0, this.clock.now() - frame.t) });
+        this.emit('heartbeat', { rttMs: Math.max(0, this.clock.now() - frame.t) });
         return;
     }
   }
@@ -606,7 +954,7 @@ export class TetherClient {
       () => `nothing heard for ${link.heartbeatMs + this.setting('heartbeatMarginMs')} ms (heartbeat plus margin)`);
     this.schedulePing(link);
     // The outcome of the resume first: whoever waits for 'connected' then knows it.
-    this.emitter.emit('resumed', failure === undefined
+    this.emit('resumed', failure === undefined
       ? { resumed: link.resumeRequested && welcome.resumed, replayed }
       : { resumed: false, reason: failure, replayed: 0 });
     this.transition('connected');
@@ -615,7 +963,7 @@ export class TetherClient {
     if (this.link === link) {
       const resent = this.resendUnacked(link);
       if (resent > 0) {
-        this.emitter.emit('queueFlushed', { count: resent });
+        this.emit('queueFlushed', { count: resent });
       }
     }
     acked.forEach((entry) => entry.resolve?.(entry.message.cseq));
@@ -664,7 +1012,7 @@ export class TetherClient {
         this.delivery.delivered(frame.seq);
         this.log.fold(frame);
         this.persist();
-        this.emitter.emit('message', frame);
+        this.emit('message', frame);
         this.emitConversation();
         if (this.link === link) {
           this.delivery.scheduleAck();
@@ -677,8 +1025,10 @@ export class TetherClient {
     const changed = this.log.ackedUpTo(cseq);
     this.persist();
     done.forEach((entry) => entry.resolve?.(entry.message.cseq));
-    if (changed || done.length > 0) {
+    if (changed) {
       this.emitConversation();
+    } else if (done.length > 0) {
+      this.syncFollowers(false);
     }
   }
 
@@ -707,7 +1057,7 @@ export class TetherClient {
       return;
     }
     this.endLink(link);
-    this.emitter.emit('closed', { code, reason });
+    this.emit('closed', { code, reason });
     if (!this.running) {
       return;
     }
@@ -746,7 +1096,7 @@ export class TetherClient {
     if (!this.running) {
       return;
     }
-    this.emitter.emit('reconnecting', { attempt, max: this.reconnect.maxAttempts, delayMs });
+    this.emit('reconnecting', { attempt, max: this.reconnect.maxAttempts, delayMs });
     if (!this.running || this.link || this.reconnectTimer !== undefined) {
       return;
     }
@@ -791,14 +1141,20 @@ export class TetherClient {
   // ---------------------------------------------------------------------------------------------- page
 
   private pageActive(): boolean {
-    return !this.pauseWhenHidden || (!this.environment.hidden() && this.environment.online());
+    // A leader in a background tab serves the visible followers too.
+    const visible = !this.environment.hidden() || [...this.hiddenFollowers.values()].some((hidden) => !hidden);
+    return !this.pauseWhenHidden || (visible && this.environment.online());
   }
 
   private pageChanged(): void {
     const offline = !this.environment.online();
     if (offline !== this.wasOffline) {
       this.wasOffline = offline;
-      this.emitter.emit('offline', { offline });
+      this.emit('offline', { offline });
+    }
+    if (this.roleValue === 'follower') {
+      this.post({ kind: 'page', from: this.tabId, hidden: this.environment.hidden() });
+      return;
     }
     const active = this.pageActive();
     const becameActive = active && !this.wasActive;
@@ -853,11 +1209,11 @@ export class TetherClient {
       return;
     }
     this.stateValue = current;
-    this.emitter.emit('stateChange', { previous, current });
+    this.emit('stateChange', { previous, current });
   }
 
   private persist(): void {
-    if (this.persistBlocked) {
+    if (this.persistBlocked || this.roleValue === 'follower') {
       return;
     }
     const state: PersistedState = {
@@ -873,7 +1229,7 @@ export class TetherClient {
   }
 
   private emitConversation(): void {
-    this.emitter.emit('conversation', this.log.snapshot);
+    this.emit('conversation', this.log.snapshot);
   }
 
   private newDelivery(lastSeq: number): Delivery {
@@ -883,6 +1239,25 @@ export class TetherClient {
   private setting<K extends keyof typeof DEFAULTS>(key: K): (typeof DEFAULTS)[K] {
     return (this.options[key] as (typeof DEFAULTS)[K] | undefined) ?? DEFAULTS[key];
   }
+}
+
+const ERRORS: Record<string, new (message: string) => Error> = {
+  OutboxFullError: OutboxFullError as unknown as new (message: string) => Error,
+  MessageTooBigError, ClientClosedError, ConnectionFailedError,
+  SessionLostError: SessionLostError as unknown as new (message: string) => Error,
+  ConnectionLostError, TypeError, RangeError,
+};
+
+/** An error answered by the leader tab, as an instance of its class so that `instanceof` works in the follower. */
+function reviveError(error: { name: string; message: string; retryable?: boolean }): Error {
+  const revived = Object.create((ERRORS[error.name] ?? TetherError).prototype) as Error & { retryable?: boolean };
+  Object.defineProperty(revived, 'message', { value: error.message, writable: true, configurable: true });
+  Object.defineProperty(revived, 'name', { value: error.name, writable: true, configurable: true });
+  revived.stack = `${error.name}: ${error.message}\n    (in the tab holding the connection)`;
+  if (error.retryable !== undefined) {
+    revived.retryable = error.retryable;
+  }
+  return revived;
 }
 
 function rejectAll(entries: OutboxEntry[], error: unknown): void {
