@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { readUIMessageStream } from 'ai';
+import type { UIMessage, UIMessageChunk } from 'ai';
+import { TetherChatTransport } from '../../src/ai-sdk.js';
 import { TetherClient } from '../../src/client.js';
 import type { TetherClientOptions, TetherEvents } from '../../src/client.js';
 import type { Entry } from '../../src/conversation.js';
@@ -200,6 +203,26 @@ describe('TetherClient against a real gateway', { timeout: 120_000 }, () => {
     assert.equal(first.sockets.opened.length, 1);
     assert.equal(first.client.state, 'failed');
     assert.equal(await second.client.send('mine now'), 2);
+  });
+
+  it('the AI SDK transport streams a reply that survives cuts, as the SDK reads it', async () => {
+    const { client: c, sockets } = client();
+    const transport = new TetherChatTransport(c);
+    const stream = await transport.sendMessages({ trigger: 'submit-message', chatId: 'chat', messageId: undefined,
+      messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: WORDS }] }], abortSignal: undefined });
+    let cuts = 0;
+    c.on('message', (frame) => {
+      if (frame.seq % 9 === 4 && cuts < 3) {
+        cuts++;
+        sockets.cut();
+      }
+    });
+    let last: UIMessage | undefined;
+    for await (const message of readUIMessageStream<UIMessage>({ stream: stream as ReadableStream<UIMessageChunk> })) {
+      last = message;
+    }
+    assert.equal(cuts, 3);
+    assert.equal(last?.parts.map((p) => (p.type === 'text' ? p.text : '')).join(''), WORDS);
   });
 });
 
