@@ -181,6 +181,8 @@ export class TetherClient {
   private readonly hiddenFollowers = new Map<string, boolean>();
   private wasDisposed = false;
   private activated = false;
+  /** Whether this client changed the persisted state since it read it. */
+  private touched = false;
 
   constructor(options: TetherClientOptions) {
     if (!options || typeof options.url !== 'string' || !/^wss?:\/\//i.test(options.url)) {
@@ -295,7 +297,10 @@ export class TetherClient {
         if (this.roleValue !== 'follower') {
           return this.connect();
         }
-        return this.call('connect', []).then(() => this.whenSettled());
+        return this.call('connect', []).then(() => this.whenSettled(), (error: unknown) => {
+          // The leader went away before answering: this tab may be the next one.
+          return this.roleValue === 'leader' ? this.connect() : Promise.reject(error);
+        });
       });
     }
     if (!this.running) {
@@ -512,23 +517,20 @@ export class TetherClient {
     if (wasFollower) {
       this.rejectCalls(new ConnectionLostError('the tab holding the connection went away before answering; the '
         + 'operation may or may not have been done (a message it took is in storage and will be sent)'));
-      // The old leader's storage is the newest state of the conversation: carry on from it.
-      const persisted = loadState(this.storage, this.storageKey);
-      this.sessionInfo = persisted?.session;
-      this.delivery = this.newDelivery(persisted?.session ? persisted.lastSeq : 0);
-      this.outbox = new Outbox(this.setting('outboxCapacity'), persisted?.outbox);
-      this.log = new ConversationLog(persisted?.conversation, this.options.maxEntries);
+      // The old leader's storage is the newest state of the conversation: carry on from it (start() reads it,
+      // a follower having never written).
       const mirrored = this.mirror?.state;
       this.mirror = undefined;
       if (mirrored === 'closed') {
+        this.reloadFromStorage();
         this.closeRequested = true;
       } else if (this.connectRequested || mirrored === 'connecting' || mirrored === 'connected'
         || mirrored === 'reconnecting') {
         this.start();
       } else {
+        this.reloadFromStorage();
         this.transition('idle');
       }
-      this.emitConversation();
     }
     this.syncFollowers(true);
     this.decide?.();
@@ -773,6 +775,12 @@ export class TetherClient {
   // ---------------------------------------------------------------------------------------------- lifecycle
 
   private start(): void {
+    if (this.roleValue !== 'follower' && (!this.touched || this.persistBlocked)) {
+      // Another tab may have written a newer state since this one read it (without Web Locks, the newest tab
+      // takes the session over; retry() after a takeover takes it back): resume from that.
+      this.reloadFromStorage();
+      this.persistBlocked = false;
+    }
     this.running = true;
     this.lastFailure = undefined;
     this.backoff.reset();
@@ -1212,10 +1220,24 @@ export class TetherClient {
     this.emit('stateChange', { previous, current });
   }
 
+  /** Takes the persisted state as this client's; sends made since the last read must be settled already. */
+  private reloadFromStorage(): void {
+    const persisted = loadState(this.storage, this.storageKey);
+    this.sessionInfo = persisted?.session;
+    this.delivery = this.newDelivery(persisted?.session ? persisted.lastSeq : 0);
+    this.outbox = new Outbox(this.setting('outboxCapacity'), persisted?.outbox);
+    this.log = new ConversationLog(persisted?.conversation, this.options.maxEntries);
+    this.touched = false;
+    if (this.activated) {
+      this.emitConversation();
+    }
+  }
+
   private persist(): void {
     if (this.persistBlocked || this.roleValue === 'follower') {
       return;
     }
+    this.touched = true;
     const state: PersistedState = {
       v: 1,
       lastSeq: this.delivery.lastSeq,

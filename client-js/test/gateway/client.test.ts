@@ -77,6 +77,26 @@ describe('TetherClient against a real gateway', { timeout: 120_000 }, () => {
     assert.equal(c.queueSize, 0);
   });
 
+  it('cancel() stops a reply, which ends cancelled with the text sent before it stopped', async () => {
+    const { client: c, messages } = client();
+    await c.connect();
+    await c.send(WORDS);
+    await until(() => messages.length >= 3);
+    assert.equal(await c.cancel(1), 2);
+    await replyDone(c, 1);
+    const reply = c.conversation.entries.find((e) => e.kind === 'reply');
+    assert.equal(reply?.kind === 'reply' && reply.done, 'cancelled');
+    assert.ok(reply?.kind === 'reply' && WORDS.startsWith(reply.text) && reply.text.length < WORDS.length);
+  });
+
+  it('sendEvent() stores an application event', async () => {
+    const { client: c } = client();
+    await c.connect();
+    assert.equal(await c.sendEvent('typing', { state: 'started' }), 1);
+    assert.equal(await c.send('after the event'), 2);
+    await replyDone(c, 2);
+  });
+
   it('keeps every word once when the connection is cut mid-reply, again and again', async () => {
     const { client: c, sockets, messages } = client();
     const resumed: Array<TetherEvents['resumed']> = [];

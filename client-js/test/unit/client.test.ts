@@ -4,6 +4,7 @@ import {
   ClientClosedError, ConnectionFailedError, MessageTooBigError, OutboxFullError, SessionLostError,
 } from '../../src/errors.js';
 import { memoryStore } from '../../src/storage.js';
+import { welcome } from '../support/fake-socket.js';
 import { flush, setup } from '../support/setup.js';
 
 const delta = (seq: number, replyTo: number, text: string) => ({ type: 'assistant_delta', seq, replyTo, text });
@@ -441,6 +442,31 @@ describe('TetherClient persistence', () => {
     after.net.last.receive(done(4, 1));
     assert.equal((after.client.conversation.entries[1] as { text: string }).text, 'the quick brown fox');
     assert.equal(after.client.session!.lastSeq, 4);
+  });
+
+  it('without tab coordination the newest tab takes the session over, and the older one stops writing it', () => {
+    const storage = memoryStore();
+    const older = setup({}, storage);
+    older.client.connect();
+    older.welcomeWith();
+    older.net.last.receive(delta(1, 1, 'a'));
+    const newer = setup({}, storage);
+    // The older tab goes on receiving after the newer one read the storage: the newer resumes from the latest.
+    older.net.last.receive(delta(2, 1, 'b'));
+    newer.client.connect();
+    newer.net.last.open();
+    assert.equal((newer.net.last.frames[0]!.resume as { lastSeq: number }).lastSeq, 2);
+    newer.net.last.receive(welcome({ resumed: true, lastSeq: 2 }));
+    older.net.last.end(4009, 'session taken over');
+    assert.equal(older.client.state, 'failed');
+    newer.net.last.receive(delta(3, 1, 'c'));
+    older.client.send('x').catch(() => {});
+    assert.equal(JSON.parse(storage.getItem('tether')!).lastSeq, 3);
+    // Retry takes it back, from the newer tab's state.
+    older.client.retry();
+    older.net.last.open();
+    assert.equal((older.net.last.frames[0]!.resume as { lastSeq: number }).lastSeq, 3);
+    assert.equal((older.client.conversation.entries[0] as { text: string }).text, 'abc');
   });
 
   it('starts afresh when the stored state cannot be read', () => {
