@@ -3,9 +3,10 @@ import { afterEach, describe, it } from 'node:test';
 import { TetherClient } from '../../src/client.js';
 import { FakeClock } from '../../src/clock.js';
 import { memoryStore } from '../../src/storage.js';
-import type { SessionStorage } from '../../src/storage.js';
 import type { TabsApi } from '../../src/tabs.js';
 import { alwaysActive } from '../../src/visibility.js';
+import type { PageEnvironment } from '../../src/visibility.js';
+import { FakePage } from '../support/setup.js';
 import { FakeNetwork, welcome } from '../support/fake-socket.js';
 import { FakeLocks } from '../support/fake-locks.js';
 
@@ -15,11 +16,11 @@ function browser() {
   const locks = new FakeLocks();
   const api: TabsApi = { locks, channel: (name) => new BroadcastChannel(name) as never };
   const tabs: Array<{ client: TetherClient; net: FakeNetwork; clock: FakeClock }> = [];
-  const open = (storageOverride?: SessionStorage) => {
+  const open = (environment: PageEnvironment = alwaysActive) => {
     const net = new FakeNetwork();
     const clock = new FakeClock();
     const client = new TetherClient({ url: 'ws://gateway.test/ws', WebSocket: net.WebSocket, clock,
-      storage: storageOverride ?? storage, environment: alwaysActive, tabsApi: api, random: () => 0.5 });
+      storage, environment, pauseWhenHidden: true, tabsApi: api, random: () => 0.5 });
     const tab = { client, net, clock };
     tabs.push(tab);
     return tab;
@@ -124,6 +125,32 @@ describe('tabs', () => {
     await closing;
     await until(() => second.client.state === 'closed', 'the follower to mirror the close');
     await assert.rejects(second.client.send('too late'), { name: 'ClientClosedError' });
+  });
+
+  it('a leader in a hidden tab keeps reconnecting while a follower\'s tab is visible', async () => {
+    const b = browser();
+    const hidden = new FakePage();
+    hidden.set({ hidden: true });
+    const first = b.open(hidden);
+    opened.push(first.client);
+    const connected = first.client.connect();
+    await until(() => first.net.sockets.length === 1, 'the first tab to lead and connect');
+    first.net.last.open();
+    first.net.last.receive(welcome());
+    await connected;
+    first.net.last.end(1006);
+    first.clock.advance(1300);
+    assert.equal(first.net.sockets.length, 1, 'no attempt from a hidden page alone');
+
+    const visible = new FakePage();
+    const second = b.open(visible);
+    opened.push(second.client);
+    second.client.connect().catch(() => {});
+    // The follower's hello says it is visible: the leader's pending reconnect happens at once.
+    await until(() => first.net.sockets.length === 2, 'the hidden leader to reconnect');
+    first.net.last.open();
+    first.net.last.receive(welcome({ resumed: true }));
+    await until(() => second.client.state === 'connected', 'the follower to mirror the connection');
   });
 
   it("with tabs 'off' every tab connects on its own", () => {
