@@ -89,6 +89,22 @@ describe('TetherClient against a real gateway', { timeout: 120_000 }, () => {
     assert.ok(reply?.kind === 'reply' && WORDS.startsWith(reply.text) && reply.text.length < WORDS.length);
   });
 
+  it('messages sent while the connection is down are queued, then stored once and answered', async () => {
+    const { client: c } = client({ reconnect: { baseDelayMs: 300, maxDelayMs: 300 } });
+    const flushed: number[] = [];
+    c.on('queueFlushed', ({ count }) => flushed.push(count));
+    await c.connect();
+    c.disconnect();
+    assert.equal(c.state, 'reconnecting');
+    const sent = [c.send('queued one'), c.send('queued two')];
+    assert.deepEqual(c.conversation.entries.map((e) => e.kind === 'user' && e.status), ['queued', 'queued']);
+    assert.deepEqual(await Promise.all(sent), [1, 2]);
+    assert.deepEqual(flushed, [2]);
+    await replyDone(c, 2);
+    assert.equal(replyText(c.conversation.entries, 1), 'queued one');
+    assert.equal(replyText(c.conversation.entries, 2), 'queued two');
+  });
+
   it('sendEvent() stores an application event', async () => {
     const { client: c } = client();
     await c.connect();
