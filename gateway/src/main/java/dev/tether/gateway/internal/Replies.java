@@ -46,6 +46,9 @@ import reactor.util.retry.Retry;
  * is simply sent again with backoff until the store answers, for at most {@link ReplyOptions#maxPause()}.
  * Only then does the reply end: with {@code failed} if that can still be stored, otherwise its lease lapses and the
  * node serving the session ends it {@code interrupted}.
+ *
+ * <p>Client events go to the handler through {@link ClientEvents}, whose lapsed leases are looked after with the
+ * lapsed replies ({@link #recoverLapsed}).
  */
 final class Replies {
 

@@ -786,6 +786,24 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void aLapsedEventNoLongerRetainedIsNotClaimedAndItsLeaseEnds() throws InterruptedException {
+        store.close();
+        store = createStore(limits().toBuilder().historyFrames(2).build());
+        String id = newSessionId();
+        create(id);
+        storeEvents(id, 3, Duration.ofMillis(100));
+        elapse(Duration.ofMillis(200));
+
+        assertThat(claimLapsed(id, "node-b", Duration.ofMillis(100)))
+                .as("event 1 was trimmed from the client messages: there is nothing to hand over")
+                .containsExactly(event(2), event(3));
+        store.eventHandled(id, 2).block(TIMEOUT);
+        store.eventHandled(id, 3).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+        assertThat(claimLapsed(id, "node-c", LEASE)).as("event 1's lease ended with the first claim").isEmpty();
+    }
+
+    @Test
     void eventLeasesGoWithTheSession() throws InterruptedException {
         String id = newSessionId();
         create(id);
