@@ -27,9 +27,7 @@ import reactor.netty.http.client.HttpClient;
 /**
  * What the gateway adds between a model server and a client: time to first token, latency per streamed token and
  * CPU per token, with the test upstream streaming at a fixed rate on loopback. A program, not a test: it prints
- * figures and asserts nothing. Run with
- * {@code ./mvnw -pl gateway -am test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.tether.gateway.bench.LlmOverheadBenchmark} or from an IDE.
+ * figures and asserts nothing. Run with {@code scripts/bench-llm.sh} (three runs) or from an IDE.
  *
  * <p>Everything runs in one JVM, so the CPU figure of the gateway run includes the upstream and the client; the
  * same stream read straight from the upstream by a plain HTTP client is measured too, and the difference is what
