@@ -83,7 +83,8 @@ class StaticFilesIT {
 
         assertThat(head.status()).isEqualTo(200);
         assertThat(head.body()).isEmpty();
-        assertThat(head.header("Content-Length")).isEqualTo(Integer.toString(resource(ROOT + "client/index.js").length));
+        assertThat(head.header("Content-Length"))
+                .isEqualTo(Integer.toString(resource(ROOT + "client/index.js").length));
         assertThat(head.header("Content-Type")).isEqualTo(get.header("Content-Type"));
         assertThat(head.header("ETag")).isEqualTo(get.header("ETag"));
         assertThat(RawHttp.request(port(), "HEAD", "/missing.js").status()).isEqualTo(404);
