@@ -1,6 +1,9 @@
 package dev.tether.client;
 
-/** The client was closed or disconnected by the application before the operation could finish. */
+/**
+ * The client was closed, disconnected or restarted ({@link OutboxOnRestart#DROP}) by the application before the
+ * operation could finish.
+ */
 public final class ClientClosedException extends TetherClientException {
 
     ClientClosedException(String message) {

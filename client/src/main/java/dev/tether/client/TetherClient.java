@@ -95,6 +95,20 @@ public interface TetherClient {
     Mono<Void> disconnect();
 
     /**
+     * Starts a fresh session: the current one is forgotten (the gateway is told {@code bye} when connected; the
+     * session otherwise expires there), a new one is started at once, whatever the state, and the outbox is kept for
+     * it or dropped as {@code outbox} says. Sequence numbers start over in the new session. Completes once connected
+     * to it, and fails like {@link #connect()}; fails with {@link ClientClosedException} when the client is closed.
+     */
+    Mono<Void> restart(OutboxOnRestart outbox);
+
+    /**
+     * How many messages are in the outbox: sent (or queued while not connected) and not yet acknowledged by the
+     * gateway. At most {@link TetherClientOptions#outboxCapacity()}.
+     */
+    int queueSize();
+
+    /**
      * Ends the session for good: sends {@code bye} when connected, waits for the gateway to close (at most the
      * handshake timeout), and never reconnects. The state becomes {@link ConnectionState#CLOSED}; pending sends
      * fail with {@link ClientClosedException} and every Flux completes.

@@ -90,6 +90,11 @@ public abstract sealed class TetherClientException extends TetherException
         return new ClientClosedException("the client was disconnected before the connection was established");
     }
 
+    /** The application restarted the client with {@link OutboxOnRestart#DROP} before the message was stored. */
+    public static ClientClosedException restarted() {
+        return new ClientClosedException("the client was restarted with its outbox dropped");
+    }
+
     /** A resume failed and the application chose not to carry the message over to the new session. */
     public static SessionLostException sessionLost(ResumeFailure reason) {
         return new SessionLostException(reason);

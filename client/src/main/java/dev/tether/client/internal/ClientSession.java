@@ -1,6 +1,7 @@
 package dev.tether.client.internal;
 
 import dev.tether.client.OutboxOnResumeFailure;
+import dev.tether.client.OutboxOnRestart;
 import dev.tether.client.SessionHandle;
 import dev.tether.client.TetherClientOptions;
 import dev.tether.protocol.Hello;
@@ -41,7 +42,7 @@ final class ClientSession {
 
     ClientSession(TetherClientOptions options) {
         Optional<SessionHandle> resume = options.resumeFrom();
-        this.outbox = new Outbox(options.outboxCapacity(), resume.isEmpty());
+        this.outbox = new Outbox(options.outboxCapacity(), options.maxFrameBytes(), resume.isEmpty());
         this.tracker = new InboundTracker(resume.map(SessionHandle::lastSeq).orElse(0L));
         this.onResumeFailure = options.outboxOnResumeFailure();
         resume.ifPresent(handle -> {
@@ -72,6 +73,23 @@ final class ClientSession {
         return sessionId == null
                 ? Optional.empty()
                 : Optional.of(new SessionHandle(sessionId, token, epoch, tracker.lastSeq()));
+    }
+
+    /**
+     * Forgets the session, so that the next {@code hello} starts a new one, and keeps the outbox for it, renumbered
+     * from 1, or drops it. Returns the sends to fail.
+     */
+    List<Outbox.Entry> restart(OutboxOnRestart policy) {
+        if (sessionId != null) {
+            log.info("session {} given up for a new one, outbox {}", sessionId, policy);
+        }
+        sessionId = null;
+        token = null;
+        epoch = 0;
+        tracker.reset();
+        List<Outbox.Entry> dropped = policy == OutboxOnRestart.DROP ? outbox.drain() : List.of();
+        outbox.renumber(1);
+        return dropped;
     }
 
     /**

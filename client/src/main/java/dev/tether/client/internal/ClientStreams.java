@@ -3,10 +3,14 @@ package dev.tether.client.internal;
 import dev.tether.client.ConnectionEvent;
 import dev.tether.client.ConnectionState;
 import dev.tether.client.StateChange;
+import dev.tether.client.TetherClientException;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import dev.tether.protocol.Sequenced;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
@@ -47,6 +51,23 @@ final class ClientStreams {
         return state;
     }
 
+    /**
+     * Completes when the client is next connected; fails when it settles in another state first: with
+     * {@code failure}'s error when it failed.
+     */
+    Mono<Void> settled(Supplier<Throwable> failure) {
+        return states()
+                .map(StateChange::current)
+                .filter(current -> current != ConnectionState.CONNECTING && current != ConnectionState.RECONNECTING)
+                .next()
+                .flatMap(settled -> switch (settled) {
+                    case CONNECTED -> Mono.<Void>empty();
+                    case FAILED -> Mono.error(failure.get());
+                    case IDLE -> Mono.error(TetherClientException.disconnected());
+                    case CLOSED, CONNECTING, RECONNECTING -> Mono.error(TetherClientException.clientClosed());
+                });
+    }
+
     /** Moves to {@code next}, which must be {@link StateTransitions#check legal}; staying put publishes nothing. */
     void transition(ConnectionState next) {
         if (state == next) {
@@ -57,6 +78,21 @@ final class ClientStreams {
         state = next;
         log.debug("state {}", change);
         states.tryEmitNext(change);
+    }
+
+    /**
+     * Publishes a handshake: the outcome of the resume, if one was asked for, first (whoever waits for CONNECTED,
+     * as connect() does, then knows it), then CONNECTED, then how many messages {@code resend} wrote again.
+     */
+    void connected(ConnectionEvent.Resumed resumed, IntSupplier resend) {
+        if (resumed != null) {
+            emit(resumed);
+        }
+        transition(ConnectionState.CONNECTED);
+        int resent = resend.getAsInt();
+        if (resent > 0) {
+            emit(new ConnectionEvent.OutboxFlushed(resent));
+        }
     }
 
     /** Publishes an event, or drops it for a subscriber too slow to take it. */

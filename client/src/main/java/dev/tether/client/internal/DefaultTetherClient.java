@@ -5,6 +5,7 @@ import dev.tether.client.ConnectionClosedException;
 import dev.tether.client.ConnectionEvent;
 import dev.tether.client.ConnectionState;
 import dev.tether.client.OutboxFullException;
+import dev.tether.client.OutboxOnRestart;
 import dev.tether.client.SessionHandle;
 import dev.tether.client.StateChange;
 import dev.tether.client.TetherClient;
@@ -14,8 +15,6 @@ import dev.tether.protocol.Cancel;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.CloseCode;
-import dev.tether.protocol.FrameCodec;
-import dev.tether.protocol.FrameException;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
@@ -41,22 +40,15 @@ import reactor.core.publisher.SynchronousSink;
  * {@link Link} it owns, is guarded by {@link #lock}, held only for short sections that never block (writes go to a
  * per-connection unicast sink that Reactor Netty drains on its event loop).
  */
-final class DefaultTetherClient implements TetherClient {
+final class DefaultTetherClient implements TetherClient, Link.Owner {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultTetherClient.class);
 
-
-    // Sizing a message with the longest possible cseq gives an upper bound that renumbering can never exceed.
-    private static final long WIDEST_CSEQ = Long.MAX_VALUE;
-
     private final TetherClientOptions options;
-    /** Checks messages as the gateway will, so that none it would refuse reaches the outbox. */
-    private final FrameCodec codec;
     private final Transport transport;
     private final List<URI> endpoints;
 
     private final Object lock = new Object();
-    private final Link.Owner linkOwner = new LinkOwner();
 
     // Everything below is guarded by lock.
     private final ClientStreams streams = new ClientStreams();
@@ -70,7 +62,6 @@ final class DefaultTetherClient implements TetherClient {
 
     DefaultTetherClient(TetherClientOptions options, Transport transport) {
         this.options = Objects.requireNonNull(options, "options");
-        this.codec = new FrameCodec(options.maxFrameBytes());
         this.transport = Objects.requireNonNull(transport, "transport");
         this.endpoints = options.endpoints();
         this.session = new ClientSession(options);
@@ -90,22 +81,8 @@ final class DefaultTetherClient implements TetherClient {
                     start();
                 }
             }
-            return streams.states()
-                    .map(StateChange::current)
-                    .filter(current -> current != ConnectionState.CONNECTING
-                            && current != ConnectionState.RECONNECTING)
-                    .next()
-                    .flatMap(this::connectOutcome);
+            return streams.settled(this::lastFailure);
         });
-    }
-
-    private Mono<Void> connectOutcome(ConnectionState settled) {
-        return switch (settled) {
-            case CONNECTED -> Mono.empty();
-            case FAILED -> Mono.error(lastFailure());
-            case IDLE -> Mono.error(TetherClientException.disconnected());
-            case CLOSED, CONNECTING, RECONNECTING -> Mono.error(TetherClientException.clientClosed());
-        };
     }
 
     @Override
@@ -174,6 +151,35 @@ final class DefaultTetherClient implements TetherClient {
     }
 
     @Override
+    public Mono<Void> restart(OutboxOnRestart outboxOnRestart) {
+        Objects.requireNonNull(outboxOnRestart, "outboxOnRestart");
+        return Mono.defer(() -> {
+            List<Outbox.Entry> dropped;
+            synchronized (lock) {
+                if (streams.state() == ConnectionState.CLOSED || closeRequested) {
+                    return Mono.error(TetherClientException.clientClosed());
+                }
+                if (link != null && link.isWelcomed()) {
+                    retireRun();
+                } else {
+                    stopRun();
+                }
+                dropped = session.restart(outboxOnRestart);
+                start();
+            }
+            Outbox.Entry.failAll(dropped, TetherClientException.restarted());
+            return streams.settled(this::lastFailure);
+        });
+    }
+
+    @Override
+    public int queueSize() {
+        synchronized (lock) {
+            return outbox.size();
+        }
+    }
+
+    @Override
     public Mono<Void> close() {
         return Mono.defer(() -> {
             List<Outbox.Entry> failed = List.of();
@@ -191,7 +197,7 @@ final class DefaultTetherClient implements TetherClient {
                     }
                 }
             }
-            failAll(failed, TetherClientException.clientClosed());
+            Outbox.Entry.failAll(failed, TetherClientException.clientClosed());
             return streams.states().then();
         });
     }
@@ -200,13 +206,9 @@ final class DefaultTetherClient implements TetherClient {
 
     private Mono<Long> enqueue(LongFunction<ClientMessage> factory) {
         return Mono.defer(() -> {
-            try {
-                codec.check(factory.apply(WIDEST_CSEQ));
-            } catch (FrameException refused) {
-                // The gateway would answer validation_error and never acknowledge it: queued, it would block the
-                // outbox for good, resent after every welcome.
-                return Mono.error(refused.isTooLarge() ? TetherClientException.messageTooBig(refused.getMessage())
-                        : new IllegalArgumentException(refused.getMessage()));
+            RuntimeException refused = outbox.refusal(factory);
+            if (refused != null) {
+                return Mono.error(refused);
             }
             Sinks.One<Long> result = Sinks.one();
             synchronized (lock) {
@@ -289,6 +291,17 @@ final class DefaultTetherClient implements TetherClient {
         }
     }
 
+    /**
+     * Leaves the running lifecycle to end on its own: its connection says bye, so that the gateway ends the session,
+     * and is dropped if the gateway has not closed within the handshake timeout. Holds the lock.
+     */
+    private void retireRun() {
+        Run retiring = run;
+        run = null;
+        link.retire(() -> retiring.subscription.dispose());
+        link = null;
+    }
+
     private void forceClose(Run closing) {
         List<Outbox.Entry> failed = List.of();
         synchronized (lock) {
@@ -298,7 +311,7 @@ final class DefaultTetherClient implements TetherClient {
                 failed = finishClosed();
             }
         }
-        failAll(failed, TetherClientException.clientClosed());
+        Outbox.Entry.failAll(failed, TetherClientException.clientClosed());
     }
 
     private void lifecycleFailed(Run ended, Throwable error) {
@@ -321,7 +334,7 @@ final class DefaultTetherClient implements TetherClient {
                 streams.transition(ConnectionState.FAILED);
             }
         }
-        failAll(failed, failure);
+        Outbox.Entry.failAll(failed, failure);
     }
 
     private void lifecycleEnded(Run ended) {
@@ -337,7 +350,7 @@ final class DefaultTetherClient implements TetherClient {
                 streams.transition(ConnectionState.IDLE);
             }
         }
-        failAll(failed, TetherClientException.clientClosed());
+        Outbox.Entry.failAll(failed, TetherClientException.clientClosed());
     }
 
     /** Moves to CLOSED and completes every Flux; returns the sends to fail. Holds the lock. */
@@ -373,7 +386,7 @@ final class DefaultTetherClient implements TetherClient {
     }
 
     private Flux<Welcome> runLink(Run owner, Transport.Connection connection) {
-        Link current = new Link(options, lock, session.outbox(), session.tracker(), linkOwner);
+        Link current = new Link(options, lock, session.outbox(), session.tracker(), this);
         synchronized (lock) {
             if (run != owner) {
                 return Flux.empty();
@@ -384,7 +397,8 @@ final class DefaultTetherClient implements TetherClient {
         return current.run(connection);
     }
 
-    private void onWelcome(Link current, Welcome welcome, SynchronousSink<Welcome> sink) {
+    @Override
+    public void welcomed(Link current, Welcome welcome, SynchronousSink<Welcome> sink) {
         ClientSession.Handshake handshake;
         synchronized (lock) {
             if (current.hasEnded()) {
@@ -393,29 +407,15 @@ final class DefaultTetherClient implements TetherClient {
             handshake = session.welcome(welcome, current.resumeRequested());
             current.welcomed(Duration.ofMillis(welcome.heartbeatMs()));
             lastFailure = null;
-            // The outcome of the resume first: whoever waits for CONNECTED (connect() does) then knows it.
-            if (current.resumeRequested()) {
-                streams.emit(new ConnectionEvent.Resumed(welcome.resumed(), handshake.failure(),
-                        handshake.replayed()));
-            }
-            streams.transition(ConnectionState.CONNECTED);
-            int resent = current.resendUnacked();
-            if (resent > 0) {
-                streams.emit(new ConnectionEvent.OutboxFlushed(resent));
-            }
+            streams.connected(current.resumeRequested() ? new ConnectionEvent.Resumed(welcome.resumed(),
+                    handshake.failure(), handshake.replayed()) : null, current::resendUnacked);
         }
         handshake.acked().forEach(Outbox.Entry::complete);
         if (handshake.failure() != null) {
-            failAll(handshake.lost(), TetherClientException.sessionLost(handshake.failure()));
+            Outbox.Entry.failAll(handshake.lost(), TetherClientException.sessionLost(handshake.failure()));
         }
         // Emitting after each handshake is what restarts the reconnect attempt count.
         sink.next(welcome);
-    }
-
-    // ------------------------------------------------------------------------------------------------ helpers
-
-    private static void failAll(List<Outbox.Entry> entries, Throwable error) {
-        entries.forEach(entry -> entry.fail(error));
     }
 
     /** One lifecycle started by connect(). */
@@ -424,29 +424,20 @@ final class DefaultTetherClient implements TetherClient {
         volatile boolean stopped;
     }
 
-    /** What the client's links call back. */
-    private final class LinkOwner implements Link.Owner {
+    @Override
+    public Sinks.EmitResult deliver(Sequenced frame) {
+        return streams.deliver(frame);
+    }
 
-        @Override
-        public void welcomed(Link current, Welcome welcome, SynchronousSink<Welcome> sink) {
-            onWelcome(current, welcome, sink);
-        }
+    @Override
+    public void emit(ConnectionEvent event) {
+        streams.emit(event);
+    }
 
-        @Override
-        public Sinks.EmitResult deliver(Sequenced frame) {
-            return streams.deliver(frame);
-        }
-
-        @Override
-        public void emit(ConnectionEvent event) {
-            streams.emit(event);
-        }
-
-        @Override
-        public void ended(Link ended) {
-            if (link == ended) {
-                link = null;
-            }
+    @Override
+    public void ended(Link ended) {
+        if (link == ended) {
+            link = null;
         }
     }
 }

@@ -41,8 +41,8 @@ import reactor.core.scheduler.Scheduler;
  * <p>Threading: a link shares its client's lock, because what it reads and acknowledges ({@link InboundTracker}) and
  * what it resends ({@link Outbox}) outlive it. Methods that say "holds the lock" are called with it held; the
  * others take it where they touch those. {@link #write} takes it itself. Once ended, a link's outbound is
- * complete and its timers are disposed, and each handler checks {@code ended} under the lock, so a frame or a timer
- * of a connection that is gone never touches the session.
+ * complete and its timers are disposed, and each handler checks {@code ended} (and {@code retired}) under the lock,
+ * so a frame or a timer of a connection that is gone, or left to a new session, never touches the session.
  */
 final class Link {
 
@@ -90,6 +90,8 @@ final class Link {
     // Guarded by lock.
     private boolean resumeRequested;
     private boolean ended;
+    // Left to a new session by restart(): nothing it receives counts any more, though it stays open until bye is done.
+    private boolean retired;
     private Disposable ackTimer;
     private Disposable resendTimer;
 
@@ -181,6 +183,16 @@ final class Link {
     }
 
     /**
+     * Leaves the session to the client's next connection: says {@code bye}, so that the gateway ends the session and
+     * closes, ignores whatever else arrives meanwhile, and runs {@code onTimeout} if the gateway has not closed within
+     * the handshake timeout. Its close is not reported on {@code events()}. Holds the lock.
+     */
+    void retire(Runnable onTimeout) {
+        retired = true;
+        bye(onTimeout);
+    }
+
+    /**
      * Marks the handshake done with the gateway's heartbeat and starts pinging at it. Holds the lock.
      */
     void welcomed(Duration heartbeat) {
@@ -222,6 +234,9 @@ final class Link {
             timers.dispose();
             completeOut();
             owner.ended(this);
+            if (retired) {
+                return;
+            }
             if (closeStatus != null) {
                 owner.emit(new ConnectionEvent.Closed(closeStatus.code(), closeStatus.reason()));
             } else {
@@ -263,7 +278,7 @@ final class Link {
 
     private void onSequenced(Sequenced frame, SynchronousSink<Welcome> sink) {
         synchronized (lock) {
-            if (ended) {
+            if (ended || retired) {
                 return;
             }
             if (!welcomed) {
@@ -294,7 +309,7 @@ final class Link {
     private void onServerAck(ServerAck ack) {
         List<Outbox.Entry> done;
         synchronized (lock) {
-            if (ended) {
+            if (ended || retired) {
                 return;
             }
             done = outbox.ack(ack.cseq());
@@ -304,7 +319,7 @@ final class Link {
 
     private void onErrorFrame(ErrorFrame error) {
         synchronized (lock) {
-            if (ended) {
+            if (ended || retired) {
                 return;
             }
             log.debug("gateway reported {}: {}", error.code().wireName(), error.message());
@@ -361,14 +376,14 @@ final class Link {
         }
     }
 
-    /** Runs {@code action} under the lock after {@code delay}, unless the link has ended by then. */
+    /** Runs {@code action} under the lock after {@code delay}, unless the link has ended or retired by then. */
     private Disposable schedule(Runnable action, Duration delay) {
         Disposable.Swap timer = Disposables.swap();
         timers.add(timer);
         timer.update(scheduler.schedule(() -> {
             synchronized (lock) {
                 timers.remove(timer);
-                if (!ended) {
+                if (!ended && !retired) {
                     action.run();
                 }
             }

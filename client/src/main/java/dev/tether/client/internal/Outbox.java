@@ -2,6 +2,8 @@ package dev.tether.client.internal;
 
 import dev.tether.client.TetherClientException;
 import dev.tether.protocol.ClientMessage;
+import dev.tether.protocol.FrameCodec;
+import dev.tether.protocol.FrameException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,18 +46,46 @@ final class Outbox {
         void fail(Throwable error) {
             result.tryEmitError(error);
         }
+
+        /** Fails every send of {@code entries} with {@code error}. */
+        static void failAll(List<Entry> entries, Throwable error) {
+            entries.forEach(entry -> entry.fail(error));
+        }
     }
 
+    // Sizing a message with the longest possible cseq gives an upper bound that renumbering can never exceed.
+    private static final long WIDEST_CSEQ = Long.MAX_VALUE;
+
     private final int capacity;
+    /** Checks messages as the gateway will, so that none it would refuse is queued. */
+    private final FrameCodec codec;
     private final ArrayDeque<Entry> pending = new ArrayDeque<>();
     private long nextCseq = 1;
     private long ackedCseq;
     // A process that resumes a session it did not start does not know the gateway's cseq until welcome says it.
     private boolean numberingKnown;
 
-    Outbox(int capacity, boolean numberingKnown) {
+    Outbox(int capacity, int maxFrameBytes, boolean numberingKnown) {
         this.capacity = capacity;
+        this.codec = new FrameCodec(maxFrameBytes);
         this.numberingKnown = numberingKnown;
+    }
+
+    /**
+     * Why the gateway would refuse the message {@code factory} makes, whatever its cseq: a
+     * {@link dev.tether.client.MessageTooBigException} or an {@link IllegalArgumentException}; null when it would
+     * not. Needs no lock.
+     */
+    RuntimeException refusal(LongFunction<ClientMessage> factory) {
+        try {
+            codec.check(factory.apply(WIDEST_CSEQ));
+            return null;
+        } catch (FrameException refused) {
+            // The gateway would answer validation_error and never acknowledge it: queued, it would block the
+            // outbox for good, resent after every welcome.
+            return refused.isTooLarge() ? TetherClientException.messageTooBig(refused.getMessage())
+                    : new IllegalArgumentException(refused.getMessage());
+        }
     }
 
     /** Numbers a new message with the next cseq and queues it; fails with OutboxFullException when full. */

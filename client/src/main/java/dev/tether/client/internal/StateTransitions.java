@@ -20,10 +20,11 @@ final class StateTransitions {
         // A handshake, a failed attempt, giving up, disconnect() or close(): the same from either side of a loss.
         LEGAL.put(ConnectionState.CONNECTING, EnumSet.of(ConnectionState.CONNECTED, ConnectionState.RECONNECTING,
                 ConnectionState.FAILED, ConnectionState.IDLE, ConnectionState.CLOSED));
+        // restart() connects to a new session from wherever the client is.
         LEGAL.put(ConnectionState.RECONNECTING, EnumSet.of(ConnectionState.CONNECTED, ConnectionState.FAILED,
-                ConnectionState.IDLE, ConnectionState.CLOSED));
+                ConnectionState.IDLE, ConnectionState.CLOSED, ConnectionState.CONNECTING));
         LEGAL.put(ConnectionState.CONNECTED, EnumSet.of(ConnectionState.RECONNECTING, ConnectionState.FAILED,
-                ConnectionState.IDLE, ConnectionState.CLOSED));
+                ConnectionState.IDLE, ConnectionState.CLOSED, ConnectionState.CONNECTING));
         // The session is kept after giving up, so connect() may start again.
         LEGAL.put(ConnectionState.FAILED, EnumSet.of(ConnectionState.CONNECTING, ConnectionState.CLOSED));
         LEGAL.put(ConnectionState.CLOSED, EnumSet.noneOf(ConnectionState.class));

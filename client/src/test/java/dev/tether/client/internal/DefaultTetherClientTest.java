@@ -9,6 +9,7 @@ import dev.tether.client.ConnectionFailedException;
 import dev.tether.client.ConnectionState;
 import dev.tether.client.OutboxFullException;
 import dev.tether.client.OutboxOnResumeFailure;
+import dev.tether.client.OutboxOnRestart;
 import dev.tether.client.SessionHandle;
 import dev.tether.client.SessionLostException;
 import dev.tether.client.StateChange;
@@ -462,6 +463,157 @@ class DefaultTetherClientTest {
         FakeConnection second = connect(resumed(1, 0));
         assertThat(second.received).containsExactly(Hello.resume(new Hello.Resume("s-1", "t-1", 7, 1)),
                 new UserMessage(1, "a"));
+    }
+
+    private static Welcome secondSession() {
+        return new Welcome(1, "s-2", "t-2", 1, false, null, 0, 0, HEARTBEAT_MS);
+    }
+
+    @Test
+    void queueSizeCountsWhatTheGatewayHasNotAcknowledgedQueuedOfflineToo() {
+        client(options().build());
+        client.send("a").subscribe();
+        client.send("b").subscribe();
+        assertThat(client.queueSize()).isEqualTo(2);
+
+        FakeConnection connection = connect(fresh());
+        client.send("c").subscribe();
+        assertThat(client.queueSize()).isEqualTo(3);
+        connection.push(new ServerAck(2));
+        assertThat(client.queueSize()).isEqualTo(1);
+        connection.push(new ServerAck(3));
+        assertThat(client.queueSize()).isZero();
+    }
+
+    @Test
+    void restartKeepingTheOutboxSendsItInANewSessionRenumberedFromOne() {
+        client(options().build());
+        FakeConnection first = connect(fresh());
+        first.push(delta(1), delta(2));
+        List<Long> acked = new CopyOnWriteArrayList<>();
+        client.send("a").subscribe(acked::add);
+        client.send("b").subscribe(acked::add);
+        first.push(new ServerAck(1));
+        client.send("c").subscribe(acked::add);
+        assertThat(client.queueSize()).isEqualTo(2);
+
+        StepVerifier.create(client.restart(OutboxOnRestart.KEEP))
+                .then(() -> {
+                    assertThat(client.session()).as("the old session is forgotten at once").isEmpty();
+                    transport.last().push(secondSession());
+                })
+                .expectComplete()
+                .verify(VERIFY);
+
+        FakeConnection second = transport.last();
+        assertThat(first.received).last().as("the old session ended at the gateway").isEqualTo(new Bye());
+        // What the old connection still receives, until the gateway closes it, no longer counts.
+        first.push(delta(3), new ServerAck(3)).close(1000, "bye");
+        assertThat(events(ConnectionEvent.Closed.class)).as("the old connection's end is not reported").isEmpty();
+        assertThat(second.received).containsExactly(Hello.fresh(), new UserMessage(1, "b"), new UserMessage(2, "c"));
+        assertThat(states).containsSubsequence(
+                new StateChange(ConnectionState.CONNECTED, ConnectionState.CONNECTING),
+                new StateChange(ConnectionState.CONNECTING, ConnectionState.CONNECTED));
+        assertThat(events).contains(new ConnectionEvent.OutboxFlushed(2));
+        assertThat(events(ConnectionEvent.Resumed.class)).as("no resume was asked for").isEmpty();
+        assertThat(client.session()).contains(new SessionHandle("s-2", "t-2", 1, 0));
+
+        second.push(delta(1), new ServerAck(2));
+        assertThat(deliveredSeqs()).as("seqs start over in the new session").containsExactly(1L, 2L, 1L);
+        assertThat(acked).containsExactly(1L, 1L, 2L);
+        assertThat(client.queueSize()).isZero();
+    }
+
+    @Test
+    void restartDropsTheOldConnectionIfTheGatewayDoesNotCloseItAfterBye() {
+        client(options().handshakeTimeout(Duration.ofSeconds(3)).build());
+        FakeConnection first = connect(fresh());
+        client.restart(OutboxOnRestart.KEEP).subscribe();
+        transport.last().push(secondSession());
+
+        time.advanceTimeBy(Duration.ofSeconds(3));
+
+        assertThat(first.open).isFalse();
+        assertThat(transport.last().open).isTrue();
+        assertThat(client.state()).isEqualTo(ConnectionState.CONNECTED);
+    }
+
+    @Test
+    void restartDroppingTheOutboxFailsThePendingSends() {
+        client(options().build());
+        FakeConnection first = connect(fresh());
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        client.send("a").subscribe(cseq -> { }, errors::add);
+        client.send("b").subscribe(cseq -> { }, errors::add);
+
+        StepVerifier.create(client.restart(OutboxOnRestart.DROP))
+                .then(() -> {
+                    assertThat(client.queueSize()).isZero();
+                    transport.last().push(secondSession());
+                })
+                .expectComplete()
+                .verify(VERIFY);
+
+        assertThat(errors).hasSize(2).allSatisfy(error -> assertThat(error)
+                .isInstanceOf(ClientClosedException.class).hasMessageContaining("restarted"));
+        assertThat(transport.last().received).containsExactly(Hello.fresh());
+        assertThat(first.received(UserMessage.class)).hasSize(2);
+        StepVerifier.create(client.send("again"))
+                .then(() -> {
+                    assertThat(transport.last().received).last().isEqualTo(new UserMessage(1, "again"));
+                    transport.last().push(new ServerAck(1));
+                })
+                .expectNext(1L)
+                .expectComplete()
+                .verify(VERIFY);
+    }
+
+    @Test
+    void restartWhileWaitingToReconnectConnectsAtOnceAndOnlyOnce() {
+        client(options().build());
+        connect(fresh()).cut();
+        assertThat(client.state()).isEqualTo(ConnectionState.RECONNECTING);
+
+        StepVerifier.create(client.restart(OutboxOnRestart.KEEP))
+                .then(() -> transport.last().push(secondSession()))
+                .expectComplete()
+                .verify(VERIFY);
+
+        assertThat(transport.connections).as("no wait for the backoff").hasSize(2);
+        assertThat(transport.last().received).first().isEqualTo(Hello.fresh());
+        // Past the old lifecycle's 1 s backoff, within the new connection's heartbeat.
+        time.advanceTimeBy(Duration.ofSeconds(5));
+        assertThat(transport.connections).as("the old lifecycle's retry is gone with it").hasSize(2);
+        assertThat(client.state()).isEqualTo(ConnectionState.CONNECTED);
+    }
+
+    @Test
+    void restartForgetsTheSessionHandleItWasGiven() {
+        client(options().resumeFrom(new SessionHandle("s-9", "t-9", 3, 40)).build());
+
+        StepVerifier.create(client.restart(OutboxOnRestart.KEEP))
+                .then(() -> transport.last().push(secondSession()))
+                .expectComplete()
+                .verify(VERIFY);
+
+        assertThat(transport.connections).hasSize(1);
+        assertThat(transport.last().received).containsExactly(Hello.fresh());
+        assertThat(client.session()).contains(new SessionHandle("s-2", "t-2", 1, 0));
+    }
+
+    @Test
+    void restartFailsLikeConnectAndNotAtAllOnceClosed() {
+        client(options().maxReconnectAttempts(1).build());
+        transport.refusing = true;
+
+        StepVerifier.create(client.restart(OutboxOnRestart.KEEP))
+                .then(() -> time.advanceTimeBy(Duration.ofSeconds(1)))
+                .expectError(ConnectionFailedException.class)
+                .verify(VERIFY);
+
+        client.close().block(VERIFY);
+        StepVerifier.create(client.restart(OutboxOnRestart.DROP)).expectError(ClientClosedException.class)
+                .verify(VERIFY);
     }
 
     @Test

@@ -80,9 +80,10 @@ final class FakeTransport implements Transport {
         }
 
         /** Closes with a close frame. */
-        void close(int code, String reason) {
+        FakeConnection close(int code, String reason) {
             close.tryEmitValue(new CloseStatus(code, reason));
             inbound.tryEmitComplete();
+            return this;
         }
 
         /** Cuts the connection: no close frame. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.client.OutboxFullException;
+import dev.tether.client.TetherClientOptions;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.UserMessage;
 import java.time.Duration;
@@ -24,7 +25,7 @@ class OutboxTest {
 
     @Test
     void numbersFromOneAndGrowsByOne() {
-        Outbox outbox = new Outbox(10, true);
+        Outbox outbox = new Outbox(10, TetherClientOptions.DEFAULT_MAX_FRAME_BYTES, true);
         assertThat(offer(outbox, "a").cseq()).isEqualTo(1);
         assertThat(offer(outbox, "b").cseq()).isEqualTo(2);
         assertThat(offer(outbox, "c").cseq()).isEqualTo(3);
@@ -33,7 +34,7 @@ class OutboxTest {
 
     @Test
     void overflowIsAnErrorNeverADrop() {
-        Outbox outbox = new Outbox(2, true);
+        Outbox outbox = new Outbox(2, TetherClientOptions.DEFAULT_MAX_FRAME_BYTES, true);
         offer(outbox, "a");
         offer(outbox, "b");
         assertThatThrownBy(() -> offer(outbox, "c"))
@@ -50,7 +51,7 @@ class OutboxTest {
 
     @Test
     void cumulativeAckCompletesEachSendWithItsCseq() {
-        Outbox outbox = new Outbox(10, true);
+        Outbox outbox = new Outbox(10, TetherClientOptions.DEFAULT_MAX_FRAME_BYTES, true);
         Sinks.One<Long> first = Sinks.one();
         Sinks.One<Long> second = Sinks.one();
         outbox.offer(cseq -> new UserMessage(cseq, "a"), first);
@@ -69,7 +70,7 @@ class OutboxTest {
 
     @Test
     void renumberingMovesPendingMessagesToANewSession() {
-        Outbox outbox = new Outbox(10, true);
+        Outbox outbox = new Outbox(10, TetherClientOptions.DEFAULT_MAX_FRAME_BYTES, true);
         offer(outbox, "a");
         offer(outbox, "b");
         offer(outbox, "c");
@@ -83,7 +84,7 @@ class OutboxTest {
 
     @Test
     void aResumeFromAnotherProcessLearnsTheNumberingFromWelcome() {
-        Outbox outbox = new Outbox(10, false);
+        Outbox outbox = new Outbox(10, TetherClientOptions.DEFAULT_MAX_FRAME_BYTES, false);
         offer(outbox, "a");
         offer(outbox, "b");
 
@@ -95,7 +96,7 @@ class OutboxTest {
 
     @Test
     void aResumeWithKnownNumberingAcksWhatTheGatewayStored() {
-        Outbox outbox = new Outbox(10, true);
+        Outbox outbox = new Outbox(10, TetherClientOptions.DEFAULT_MAX_FRAME_BYTES, true);
         offer(outbox, "a");
         offer(outbox, "b");
         offer(outbox, "c");
@@ -106,7 +107,7 @@ class OutboxTest {
 
     @Test
     void anAckAheadOfTheLocalNumberingIsNeverReused() {
-        Outbox outbox = new Outbox(10, true);
+        Outbox outbox = new Outbox(10, TetherClientOptions.DEFAULT_MAX_FRAME_BYTES, true);
         offer(outbox, "a");
         outbox.ack(5);
         assertThat(offer(outbox, "b").cseq()).isEqualTo(6);

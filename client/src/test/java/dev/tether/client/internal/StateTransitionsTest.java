@@ -26,8 +26,9 @@ class StateTransitionsTest {
                 "CONNECTING -> CONNECTED", "CONNECTING -> RECONNECTING", "CONNECTING -> FAILED",
                 "CONNECTING -> IDLE", "CONNECTING -> CLOSED",
                 "CONNECTED -> RECONNECTING", "CONNECTED -> FAILED", "CONNECTED -> IDLE", "CONNECTED -> CLOSED",
+                "CONNECTED -> CONNECTING",
                 "RECONNECTING -> CONNECTED", "RECONNECTING -> FAILED", "RECONNECTING -> IDLE",
-                "RECONNECTING -> CLOSED",
+                "RECONNECTING -> CLOSED", "RECONNECTING -> CONNECTING",
                 "FAILED -> CONNECTING", "FAILED -> CLOSED");
     }
 
