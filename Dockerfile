@@ -4,8 +4,17 @@
 # Every gateway flag is also an environment variable TETHER_<NAME> (TETHER_PORT, TETHER_STORE, TETHER_REDIS_URI, ...);
 # arguments after the image name are passed to the gateway as flags.
 
+ARG NODE_IMAGE=node:20-bookworm-slim
 ARG MAVEN_IMAGE=maven:3.9-eclipse-temurin-21
 ARG RUNTIME_IMAGE=eclipse-temurin:21-jre
+
+# The chat page served at / (client-js/page/README.md): built by Node here, since the Maven image has no npm.
+FROM ${NODE_IMAGE} AS page
+WORKDIR /src/client-js
+COPY client-js/package.json client-js/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY client-js/ ./
+RUN npm run --silent build:page -- --out /page
 
 FROM ${MAVEN_IMAGE} AS build
 WORKDIR /src
@@ -20,9 +29,11 @@ COPY e2e/pom.xml e2e/
 COPY protocol/src protocol/src
 COPY session-redis/src session-redis/src
 COPY gateway/src gateway/src
+# The page where the gateway's build would have put it, so that Maven packs it without running npm itself.
+COPY --from=page /page gateway/target/classes/dev/tether/gateway/ui
 # The cache mount keeps ~/.m2 between builds (BuildKit, the default builder since Docker 23).
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q -ntp -DskipTests -pl gateway -am package \
+    mvn -B -q -ntp -DskipTests -Dtether.page.skip -pl gateway -am package \
  && cp gateway/target/tether-gateway.jar /tether-gateway.jar
 
 FROM ${RUNTIME_IMAGE}
