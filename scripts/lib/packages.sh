@@ -37,3 +37,21 @@ require_commands() {
     command -v "$command" >/dev/null 2>&1 || { echo "apt-get ran but $command is still missing" >&2; return 1; }
   done
 }
+
+# Fails with a clear message unless node (at least the given major version) and npm are on the PATH. A distribution's
+# nodejs package may be older than that (Debian 12 ships 18), so this names what is needed instead of installing it.
+# Usage: require_node 20
+require_node() {
+  local want=$1 major
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "Node.js $want or newer and npm are needed to build and test the JavaScript client and the chat page;" \
+      "install Node.js $want+ with its npm" >&2
+    return 1
+  fi
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt "$want" ]; then
+    echo "Node.js $want or newer is needed to build and test the JavaScript client and the chat page;" \
+      "node on the PATH is $(node --version)" >&2
+    return 1
+  fi
+}
