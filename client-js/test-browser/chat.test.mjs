@@ -129,19 +129,13 @@ test('Stop cancels the reply in progress and keeps what it had written', async (
   await page.close();
 });
 
-test('two tabs show the same replies; closing the tab that holds the connection hands it to the other', async (t) => {
+test('two tabs show the same replies; closing the tab that holds the connection hands it to the other', async () => {
   const first = await openChat(browser.context, proxy.url, 'tabs');
   await waitForStatus(first, 'connected');
   const second = await openChat(browser.context, proxy.url, 'tabs');
   await waitForStatus(second, ['connected', 'resumed']);
   const roles = async () => [await first.evaluate(() => window.tether.role),
     await second.evaluate(() => window.tether.role)];
-  if ((await roles()).every((role) => role === 'single')) {
-    // TODO remove once the client shares a connection among tabs (tabs.ts): until then each tab is on its own.
-    t.skip('this client build does not share a connection among tabs');
-    await Promise.all([first.close(), second.close()]);
-    return;
-  }
   assert.deepEqual(await roles(), ['leader', 'follower']);
   const upgrades = proxy.upgrades;
 

@@ -41,7 +41,9 @@ function readEnv() {
 /** The node whose /metrics counts a WebSocket connection: the one serving the page. */
 async function servingNode() {
   for (let n = 1; n <= Number(cluster.CLUSTER_NODE_COUNT); n++) {
-    const metrics = await (await fetch(`http://127.0.0.1:${cluster[`CLUSTER_NODE_${n}_PORT`]}/metrics`)).text();
+    // A killed node does not answer: it serves nothing.
+    const metrics = await fetch(`http://127.0.0.1:${cluster[`CLUSTER_NODE_${n}_PORT`]}/metrics`)
+      .then((response) => response.text(), () => '');
     if (/^tether_connections\S*\s+[1-9]/m.test(metrics)) {
       return cluster[`CLUSTER_NODE_${n}_NAME`];
     }
