@@ -6,8 +6,9 @@
 #                            [--jar PATH] [--build] [--timeout SECONDS] [--dir DIR] [-- GATEWAY_FLAGS...]
 #   scripts/cluster.sh status              [--dir DIR]   exit 0 all up, 2 something down, 1 no cluster
 #   scripts/cluster.sh kill-node NAME      [--dir DIR]   SIGKILL: the node dies without a goodbye
-#   scripts/cluster.sh stop-node NAME      [--dir DIR] [--timeout S]   SIGTERM: closes its WebSockets with 1012
+#   scripts/cluster.sh stop-node NAME      [--dir DIR] [--timeout S]   SIGTERM: drains (503, then 1012 over --drain-time)
 #   scripts/cluster.sh start-node NAME     [--dir DIR] [--timeout S]   same port and flags; waits until HAProxy has it UP
+#   scripts/cluster.sh restart-node NAME   [--dir DIR] [--timeout S]   stop-node, then start-node: one rolling-restart step
 #   scripts/cluster.sh wait-lb NAME STATE  [--dir DIR] [--timeout S]   until HAProxy reports the node UP or DOWN
 #   scripts/cluster.sh kill-redis          [--dir DIR]   SIGKILL the cluster's Redis (it comes back empty)
 #   scripts/cluster.sh start-redis         [--dir DIR]   start it again on the same port
@@ -318,10 +319,15 @@ stop_all() {
     terminate haproxy "$(read_pid haproxy)" "$(haproxy_marker)" 10
     rm -f "$DIR/haproxy.pid"
   fi
-  for name in "${NODE_NAMES[@]}"; do
-    [ -f "$DIR/$name.pid" ] || continue
-    pid=$(read_pid "$name")
-    if is_running "$pid" "$(node_marker "$name")"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  # Every node goes, so draining would only delay: the second SIGTERM closes every connection at once.
+  local term
+  for term in 1 2; do
+    for name in "${NODE_NAMES[@]}"; do
+      [ -f "$DIR/$name.pid" ] || continue
+      pid=$(read_pid "$name")
+      if is_running "$pid" "$(node_marker "$name")"; then kill -TERM "$pid" 2>/dev/null || true; fi
+    done
+    [ "$term" = 2 ] || sleep 0.5
   done
   for name in "${NODE_NAMES[@]}"; do
     [ -f "$DIR/$name.pid" ] || continue
@@ -583,6 +589,14 @@ cmd_start_node() {
   echo "node $name pid=$(read_pid "$name") port=${NODE_PORTS[$i]} url=ws://127.0.0.1:${NODE_PORTS[$i]}$WS_PATH"
 }
 
+# One step of a rolling restart: the node drains and exits (SIGTERM, waited for up to --timeout), then starts again on
+# its port and is back once HAProxy has it UP.
+cmd_restart_node() {
+  local name=$1
+  cmd_stop_node "$name"
+  cmd_start_node "$name"
+}
+
 cmd_kill_redis() {
   local pid
   load_conf
@@ -664,11 +678,12 @@ case $command in
   kill-node) [ $# -eq 1 ] || usage; cmd_kill_node "$1" ;;
   stop-node) [ $# -eq 1 ] || usage; cmd_stop_node "$1" ;;
   start-node) [ $# -eq 1 ] || usage; cmd_start_node "$1" ;;
+  restart-node) [ $# -eq 1 ] || usage; cmd_restart_node "$1" ;;
   wait-lb) [ $# -eq 2 ] || usage; cmd_wait_lb "$1" "$2" ;;
   kill-redis) [ $# -eq 0 ] || usage; cmd_kill_redis ;;
   start-redis) [ $# -eq 0 ] || usage; cmd_start_redis ;;
   haproxy-config) cmd_haproxy_config "$@" ;;
   stop) [ $# -eq 0 ] || usage; cmd_stop ;;
   -h | --help | help) usage 0 ;;
-  *) die "unknown command '$command' (start, status, kill-node, stop-node, start-node, wait-lb, kill-redis, start-redis, stop)" ;;
+  *) die "unknown command '$command' (start, status, kill-node, stop-node, start-node, restart-node, wait-lb, kill-redis, start-redis, stop)" ;;
 esac

@@ -30,6 +30,7 @@ public final class GatewayConfig {
     private final StoreOptions store;
     private final BackendOptions backend;
     private final UiOptions ui;
+    private final DrainOptions drain;
 
     private GatewayConfig(Builder b) {
         this.server = b.server;
@@ -44,6 +45,7 @@ public final class GatewayConfig {
         this.store = b.store;
         this.backend = b.backend;
         this.ui = b.ui;
+        this.drain = b.drain;
     }
 
     /** The defaults, with a random node id. */
@@ -60,7 +62,7 @@ public final class GatewayConfig {
     public Builder toBuilder() {
         return new Builder().server(server).connections(connections).sessionLimits(sessionLimits)
                 .admission(admission).resumes(resumes).replies(replies).handler(handler).llm(llm).pushApi(pushApi).store(store)
-                .backend(backend).ui(ui);
+                .backend(backend).ui(ui).drain(drain);
     }
 
     /** Where the node listens and who it is; default {@link ServerOptions#defaults()}. */
@@ -123,11 +125,16 @@ public final class GatewayConfig {
         return ui;
     }
 
+    /** How the node leaves on SIGTERM; default {@link DrainOptions#defaults()}. */
+    public DrainOptions drain() {
+        return drain;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + server + ", " + connections + ", " + sessionLimits + ", " + admission + ", "
                 + resumes + ", " + replies + ", " + handler + ", " + llm + ", " + pushApi + ", " + store + ", " + backend
-                + ", " + ui + "]";
+                + ", " + ui + ", " + drain + "]";
     }
 
     /** Builds a {@link GatewayConfig}; each part is validated when it is built. */
@@ -144,6 +151,7 @@ public final class GatewayConfig {
         private StoreOptions store = StoreOptions.defaults();
         private BackendOptions backend = BackendOptions.defaults();
         private UiOptions ui = UiOptions.defaults();
+        private DrainOptions drain = DrainOptions.defaults();
 
         private Builder() {
         }
@@ -273,6 +281,17 @@ public final class GatewayConfig {
         /** Changes the chat page options set so far. */
         public Builder ui(UnaryOperator<UiOptions.Builder> change) {
             return ui(change.apply(ui.toBuilder()).build());
+        }
+
+        /** How the node leaves on SIGTERM. */
+        public Builder drain(DrainOptions drain) {
+            this.drain = Objects.requireNonNull(drain, "drain");
+            return this;
+        }
+
+        /** Changes the drain options set so far. */
+        public Builder drain(UnaryOperator<DrainOptions.Builder> change) {
+            return drain(change.apply(drain.toBuilder()).build());
         }
 
         public GatewayConfig build() {

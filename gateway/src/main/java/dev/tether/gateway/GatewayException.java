@@ -85,8 +85,9 @@ public final class GatewayException extends TetherException {
         return new GatewayException(CloseCode.SESSION_TAKEN_OVER, "session taken over by another connection");
     }
 
-    public static GatewayException shuttingDown() {
-        return new GatewayException(CloseCode.SERVICE_RESTART, "gateway shutting down");
+    public static GatewayException shuttingDown(Duration retryAfter) {
+        return new GatewayException(CloseCode.SERVICE_RESTART,
+                CloseCode.retryAfterReason("gateway shutting down", retryAfter));
     }
 
     public static GatewayException storeNotReady(Duration retryAfter) {

@@ -34,8 +34,19 @@ public interface GatewayHandle extends Disposable {
     int connections();
 
     /**
-     * Shuts down gracefully: reports not ready, closes every connection with 1012 (service restart), waits up to
-     * {@code timeout} for them to go, then stops the server. Completes when the server is stopped.
+     * Drains the node as {@link GatewayConfig#drain()} says, which is what SIGTERM does: reports not ready for the
+     * drain delay, closes the connections with 1012 (service restart) and a retry-after hint, evenly spread over the
+     * drain time, waits up to {@link ServerOptions#shutdownTimeout()} for them to go and for the replies in progress
+     * to end, then stops the server. Called while a drain runs, it hurries it as {@link #shutdown} does. Completes
+     * when the server is stopped.
+     */
+    Mono<Void> drain();
+
+    /**
+     * Shuts down at once: reports not ready, closes every connection with 1012 (service restart) and a retry-after
+     * hint, waits up to {@code timeout} for them to go (not for replies in progress, whose leases lapse), then stops
+     * the server. Called while a drain runs, it hurries it: every connection left is closed now. Completes when the
+     * server is stopped.
      */
     Mono<Void> shutdown(Duration timeout);
 

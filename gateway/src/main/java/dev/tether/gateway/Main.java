@@ -3,11 +3,14 @@ package dev.tether.gateway;
 import dev.tether.gateway.internal.GatewayCommand;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
- * {@code java -jar tether-gateway.jar [flags]}: runs one gateway node until SIGTERM or SIGINT. Settings come from
+ * {@code java -jar tether-gateway.jar [flags]}: runs one gateway node until SIGTERM, which drains it
+ * ({@link DrainOptions}), or SIGINT, which stops it at once. Settings come from
  * flags, {@code TETHER_*} environment variables and an optional {@code --config} file; {@code --help} lists them.
  */
 public final class Main {
@@ -49,7 +52,23 @@ public final class Main {
             System.exit(1);
             return;
         }
+        // SIGTERM drains: handled here, since the JVM's own handler would run the shutdown hooks at once and ignore
+        // a second SIGTERM, which must close every connection left without waiting.
+        AtomicInteger terms = new AtomicInteger();
+        Signal.handle(new Signal("TERM"), signal -> {
+            if (terms.getAndIncrement() == 0) {
+                log.info("SIGTERM: draining; a second SIGTERM closes every connection at once");
+                gateway.drain().subscribe(null, e -> log.warn("drain did not finish cleanly: {}", e.getMessage()));
+            } else {
+                gateway.shutdown(config.server().shutdownTimeout()).subscribe(null,
+                        e -> log.warn("shutdown did not finish cleanly: {}", e.getMessage()));
+            }
+        });
+        // SIGINT (Ctrl-C) and System.exit run the hooks: close at once, without the drain's delay and spreading.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (gateway.isDisposed()) {
+                return;
+            }
             try {
                 Duration timeout = config.server().shutdownTimeout();
                 gateway.shutdown(timeout).block(timeout.plusSeconds(5));
@@ -59,5 +78,7 @@ public final class Main {
             log.info("gateway {} stopped", config.server().nodeId());
         }, "tether-shutdown"));
         gateway.onDispose().block();
+        log.info("gateway {} stopped", config.server().nodeId());
+        System.exit(0);
     }
 }

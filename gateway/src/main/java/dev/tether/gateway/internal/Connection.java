@@ -422,7 +422,8 @@ final class Connection {
         return close;
     }
 
-    private synchronized String sessionId() {
+    /** The session this connection serves, or null before welcome. */
+    synchronized String sessionId() {
         return sessionId;
     }
 

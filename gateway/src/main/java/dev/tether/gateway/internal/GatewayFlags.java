@@ -3,6 +3,7 @@ package dev.tether.gateway.internal;
 import dev.tether.gateway.AdmissionOptions;
 import dev.tether.gateway.BackendOptions;
 import dev.tether.gateway.ConnectionOptions;
+import dev.tether.gateway.DrainOptions;
 import dev.tether.gateway.HandlerOptions;
 import dev.tether.gateway.HistoryLimits;
 import dev.tether.gateway.LlmOptions;
@@ -39,7 +40,14 @@ final class GatewayFlags {
                     + "it off", UiOptions.defaults().enabled(), (b, v) -> b.ui(o -> o.enabled(v))),
             Flag.text("node-id", "ID", "this node's id", "random",
                     (b, v) -> b.server(o -> o.nodeId(v))),
-            Flag.duration("shutdown-timeout", "how long a graceful shutdown waits for connections to close",
+            Flag.duration("drain-delay", "on SIGTERM, how long the node reports not ready (/health 503) before "
+                    + "it closes its first connection, so the load balancer stops sending it new ones",
+                    DrainOptions.DEFAULT_DELAY, (b, v) -> b.drain(o -> o.delay(v))),
+            Flag.duration("drain-time", "on SIGTERM, the time over which the connections are closed with 1012, "
+                    + "evenly spread; 0 closes them all at once, as does a second SIGTERM",
+                    DrainOptions.DEFAULT_TIME, (b, v) -> b.drain(o -> o.time(v))),
+            Flag.duration("shutdown-timeout", "how long a graceful shutdown waits, after its last close, for "
+                    + "connections to go and replies in progress to end",
                     ServerOptions.DEFAULT_SHUTDOWN_TIMEOUT, (b, v) -> b.server(o -> o.shutdownTimeout(v))),
             Flag.duration("request-timeout", "time a TCP connection has to send a complete HTTP request (headers "
                     + "and body, or the WebSocket upgrade); beyond it, the connection is closed",

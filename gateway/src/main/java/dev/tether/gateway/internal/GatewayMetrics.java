@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * This node's metrics, served in Prometheus' text format at {@code GET /metrics}. One registry per gateway, so that
@@ -50,6 +51,7 @@ final class GatewayMetrics implements AutoCloseable {
     private final Counter eventsRehandled;
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> pushes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> drainCloses = new ConcurrentHashMap<>();
 
     /** Why a handshake was refused before it started. */
     enum Refusal {
@@ -136,6 +138,34 @@ final class GatewayMetrics implements AutoCloseable {
                 .description("handshakes waiting for an admission place").register(registry);
         Gauge.builder("tether.store.ready", () -> storeReady.getAsBoolean() ? 1 : 0)
                 .description("1 while the session store can serve requests").register(registry);
+    }
+
+    /** The drain's gauges: its state (1 for the current one) and the connections it has yet to close. */
+    void drainGauges(Supplier<Drain.State> state, IntSupplier left) {
+        for (Drain.State each : Drain.State.values()) {
+            Gauge.builder("tether.drain.state", () -> state.get() == each ? 1 : 0)
+                    .description("1 for the state a drain (SIGTERM) is in: serving, not_ready, closing, finishing, "
+                            + "stopped")
+                    .tag("state", each.name().toLowerCase())
+                    .register(registry);
+        }
+        Gauge.builder("tether.drain.connections.left", left::getAsInt)
+                .description("open connections a drain has yet to close; 0 when no drain runs").register(registry);
+        for (String how : new String[] {"spread", "at_once"}) {
+            drainCloses.put(how, Counter.builder("tether.drain.closes")
+                    .description("connections a drain closed with 1012: spread over the drain time, or at once "
+                            + "(drain time 0, a second SIGTERM, the end of the drain time)")
+                    .tag("how", how)
+                    .register(registry));
+        }
+    }
+
+    /** A drain closed a connection, {@code how}: {@code spread} or {@code at_once}. */
+    void drainClosed(String how) {
+        Counter counter = drainCloses.get(how);
+        if (counter != null) {
+            counter.increment();
+        }
     }
 
     private Counter handshakes(String result) {

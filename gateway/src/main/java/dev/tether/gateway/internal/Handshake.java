@@ -80,7 +80,7 @@ final class Handshake {
         this.clientAddress = clientAddress;
         if (shuttingDown.getAsBoolean()) {
             metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);
-            close.accept(GatewayException.shuttingDown());
+            close.accept(GatewayException.shuttingDown(admission.retryAfter()));
         } else if (!store.isReady()) {
             metrics.refused(GatewayMetrics.Refusal.STORE_UNAVAILABLE);
             close.accept(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));

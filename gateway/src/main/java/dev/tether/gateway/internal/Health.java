@@ -72,6 +72,9 @@ final class Health {
         json.put("protocol", Protocol.VERSION);
         json.put("connections", node.connections());
         json.put("replies", replies.size());
+        ObjectNode drain = json.putObject("drain");
+        drain.put("state", node.draining().state().name().toLowerCase());
+        drain.put("left", node.draining().left());
         ObjectNode handshakes = json.putObject("handshakes");
         handshakes.put("inProgress", admission.inProgress());
         handshakes.put("queued", admission.queued());

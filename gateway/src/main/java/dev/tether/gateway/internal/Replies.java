@@ -323,6 +323,16 @@ final class Replies {
         return producing;
     }
 
+    /** Whether a reply of the session is being produced on this node. */
+    boolean isProducing(String sessionId) {
+        for (var entry : running.entrySet()) {
+            if (entry.getValue().live() && entry.getKey().sessionId().equals(sessionId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The number of replies being produced. */
     int size() {
         int live = 0;

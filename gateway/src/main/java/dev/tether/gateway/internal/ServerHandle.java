@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,7 +50,7 @@ final class ServerHandle implements GatewayHandle {
     private final AddressFailures failedResumes;
     private final AwaitingHello awaitingHello;
     private final GatewayMetrics metrics;
-    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private final Drain<Connection> drain;
     private final AtomicBoolean released = new AtomicBoolean();
     private final PushApi pushApi;
     private final StateApi stateApi;
@@ -85,6 +84,28 @@ final class ServerHandle implements GatewayHandle {
         }
         metrics.gauges(connections::size, replies::size, admission::inProgress, admission::queued,
                 this.store::isReady);
+        this.drain = new Drain<>(new Drain.Node<>() {
+            @Override
+            public java.util.Collection<Connection> open() {
+                return connections;
+            }
+
+            @Override
+            public boolean busy(Connection connection) {
+                String session = connection.sessionId();
+                return session != null && replies.isProducing(session);
+            }
+
+            @Override
+            public void close(Connection connection) {
+                connection.close(GatewayException.shuttingDown(admission.retryAfter()));
+            }
+
+            @Override
+            public int repliesRunning() {
+                return replies.size();
+            }
+        }, scheduler, metrics, config.server().nodeId());
         ApiGuard apiGuard = new ApiGuard(config, codec.mapper(), scheduler);
         this.pushApi = new PushApi(this.store, codec, metrics, apiGuard);
         this.health = new Health(this, replies, codec.mapper(), scheduler);
@@ -190,7 +211,11 @@ final class ServerHandle implements GatewayHandle {
     }
 
     boolean isShuttingDown() {
-        return shuttingDown.get();
+        return drain.started() || released.get();
+    }
+
+    Drain<Connection> draining() {
+        return drain;
     }
 
     Admission admission() {
@@ -238,7 +263,7 @@ final class ServerHandle implements GatewayHandle {
 
     @Override
     public boolean isReady() {
-        return !shuttingDown.get() && !isDisposed() && store.isReady();
+        return !isShuttingDown() && !isDisposed() && store.isReady();
     }
 
     @Override
@@ -247,28 +272,20 @@ final class ServerHandle implements GatewayHandle {
     }
 
     @Override
+    public Mono<Void> drain() {
+        return stopAfter(drain.start(config.drain(), config.server().shutdownTimeout()));
+    }
+
+    @Override
     public Mono<Void> shutdown(Duration timeout) {
-        return Mono.defer(() -> {
-            if (shuttingDown.compareAndSet(false, true)) {
-                LOG.info("gateway {} shutting down: closing {} connection(s) with 1012", config.server().nodeId(),
-                        connections.size());
-            }
-            List<Connection> open = List.copyOf(connections);
-            open.forEach(connection -> connection.close(GatewayException.shuttingDown()));
-            return Flux.fromIterable(open)
-                    .flatMap(Connection::finished)
-                    .then()
-                    .timeout(timeout, scheduler)
-                    .onErrorResume(e -> {
-                        LOG.warn("{} connection(s) still open after {}; stopping anyway", connections.size(),
-                                timeout);
-                        return Mono.empty();
-                    })
-                    .then(Mono.defer(() -> {
-                        dispose();
-                        return onDispose();
-                    }));
-        });
+        return stopAfter(drain.now(timeout));
+    }
+
+    private Mono<Void> stopAfter(Mono<Void> drained) {
+        return drained.then(Mono.defer(() -> {
+            dispose();
+            return onDispose();
+        }));
     }
 
     @Override
@@ -293,7 +310,6 @@ final class ServerHandle implements GatewayHandle {
 
     private void release() {
         if (released.compareAndSet(false, true)) {
-            shuttingDown.set(true);
             disposeManagement();
             awaitingHello.dispose();
             replies.dispose();
