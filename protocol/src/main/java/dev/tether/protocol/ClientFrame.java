@@ -2,5 +2,5 @@ package dev.tether.protocol;
 
 /** A frame sent by the client to the gateway. */
 public sealed interface ClientFrame extends Frame
-        permits Hello, ClientMessage, ClientAck, Ping, Pong, Bye {
+        permits Hello, ClientMessage, ClientAck, ClientAuth, Ping, Pong, Bye {
 }

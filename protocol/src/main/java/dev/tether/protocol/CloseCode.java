@@ -31,7 +31,10 @@ public enum CloseCode {
     SERVICE_RESTART(1012, true),
     /** The gateway is overloaded or its store is unreachable: reconnect after the retry-after hint. */
     TRY_AGAIN_LATER(1013, true),
-    /** The client may not connect. */
+    /**
+     * The client's credential is missing, invalid or expired (the reason says which). Reconnecting with the same
+     * token would not help: a client reconnects only with a new one from its token provider.
+     */
     UNAUTHORIZED(4001, false),
     /** Another connection resumed this session; this one is stale. */
     SESSION_TAKEN_OVER(4009, false);

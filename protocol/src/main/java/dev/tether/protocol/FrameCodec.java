@@ -178,7 +178,14 @@ public final class FrameCodec {
                         json.writeNumberField("lastSeq", resume.lastSeq());
                         json.writeEndObject();
                     }
+                    if (hello.auth() != null) {
+                        json.writeObjectFieldStart("auth");
+                        json.writeStringField("token", hello.auth().token());
+                        json.writeEndObject();
+                    }
                 }
+                case ClientAuth auth -> json.writeStringField("token", auth.token());
+                case AuthOk ok -> json.writeNumberField("expiresAt", ok.expiresAt());
                 case UserMessage message -> {
                     json.writeNumberField("cseq", message.cseq());
                     json.writeStringField("text", message.text());
@@ -289,6 +296,7 @@ public final class FrameCodec {
                 yield event;
             }
             case ClientAck.TYPE -> new ClientAck(nonNegative(node, type, "seq"));
+            case ClientAuth.TYPE -> new ClientAuth(string(node, type, "token", true));
             case Ping.TYPE -> new Ping(integer(node, type, "t"));
             case Pong.TYPE -> new Pong(integer(node, type, "t"));
             case Bye.TYPE -> new Bye();
@@ -308,6 +316,7 @@ public final class FrameCodec {
             case ServerEvent.TYPE -> new ServerEvent(
                     positive(node, type, "seq"), string(node, type, "name", true), data(node, type));
             case ServerAck.TYPE -> new ServerAck(nonNegative(node, type, "cseq"));
+            case AuthOk.TYPE -> new AuthOk(nonNegative(node, type, "expiresAt"));
             case ErrorFrame.TYPE -> new ErrorFrame(
                     ErrorCode.fromWire(string(node, type, "code", true)), string(node, type, "message", false));
             case Ping.TYPE -> new Ping(integer(node, type, "t"));
@@ -368,9 +377,12 @@ public final class FrameCodec {
 
     private Hello decodeHello(JsonNode node) {
         int v = (int) Math.min(Integer.MAX_VALUE, positive(node, Hello.TYPE, "v"));
+        JsonNode authNode = optionalObject(node, Hello.TYPE, "auth");
+        Hello.Auth auth = authNode == null ? null
+                : new Hello.Auth(string(authNode, Hello.TYPE + ".auth", "token", true));
         JsonNode resume = node.get("resume");
         if (resume == null || resume.isNull()) {
-            return new Hello(v, null);
+            return new Hello(v, null, auth);
         }
         if (!resume.isObject()) {
             throw FrameException.invalidField(Hello.TYPE, "resume", "an object", resume.getNodeType());
@@ -380,7 +392,7 @@ public final class FrameCodec {
                 identifier(resume, type, "sessionId"),
                 identifier(resume, type, "token"),
                 integer(resume, type, "epoch"),
-                nonNegative(resume, type, "lastSeq")));
+                nonNegative(resume, type, "lastSeq")), auth);
     }
 
     private Welcome decodeWelcome(JsonNode node) {
@@ -392,7 +404,7 @@ public final class FrameCodec {
             reason = reasonNode.isTextual() ? ResumeFailure.fromWire(reasonNode.textValue()) : null;
             if (reason == null) {
                 throw FrameException.invalidField(type, "reason",
-                        "one of not_found, bad_token, history_lost, history_truncated", reasonNode);
+                        "one of not_found, bad_token, history_lost, history_truncated, forbidden", reasonNode);
             }
         }
         return new Welcome(

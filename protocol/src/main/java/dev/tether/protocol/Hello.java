@@ -7,10 +7,16 @@ import java.util.Optional;
  *
  * @param v      the protocol version the client speaks; {@link Protocol#VERSION}
  * @param resume what the client knows of the session it wants back, or {@code null} for a new session
+ * @param auth   the client's credential, or {@code null} for none (a gateway that authenticates nobody)
  */
-public record Hello(int v, Resume resume) implements ClientFrame {
+public record Hello(int v, Resume resume, Auth auth) implements ClientFrame {
 
     public static final String TYPE = "hello";
+
+    /** A hello without credential. */
+    public Hello(int v, Resume resume) {
+        this(v, resume, null);
+    }
 
     /** A hello for a new session. */
     public static Hello fresh() {
@@ -22,6 +28,16 @@ public record Hello(int v, Resume resume) implements ClientFrame {
         return new Hello(Protocol.VERSION, resume);
     }
 
+    /** This hello carrying {@code token} as its credential; {@code null} for none. */
+    public Hello withToken(String token) {
+        return new Hello(v, resume, token == null ? null : new Auth(token));
+    }
+
+    /** The credential's token, if any. */
+    public Optional<String> token() {
+        return Optional.ofNullable(auth).map(Auth::token);
+    }
+
     /** The resume request, if any. */
     public Optional<Resume> resumeRequest() {
         return Optional.ofNullable(resume);
@@ -30,6 +46,25 @@ public record Hello(int v, Resume resume) implements ClientFrame {
     @Override
     public String type() {
         return TYPE;
+    }
+
+    @Override
+    public String toString() {
+        return "Hello[v=" + v + ", resume=" + resume + ", auth=" + (auth == null ? "none" : "***") + "]";
+    }
+
+    /**
+     * The credential a client presents: a JSON Web Token.
+     *
+     * @param token the compact serialization of the token
+     */
+    public record Auth(String token) {
+
+        @Override
+        public String toString() {
+            // A bearer token is a credential: never print it.
+            return "Auth[token=***]";
+        }
     }
 
     /**

@@ -9,7 +9,9 @@ public enum ResumeFailure {
     /** The session's log was lost: its epoch differs from the client's. */
     HISTORY_LOST("history_lost"),
     /** Frames the client has not seen were trimmed from the log. */
-    HISTORY_TRUNCATED("history_truncated");
+    HISTORY_TRUNCATED("history_truncated"),
+    /** The session belongs to another user than the one the connection authenticated as. */
+    FORBIDDEN("forbidden");
 
     private final String wireName;
 

@@ -2,5 +2,5 @@ package dev.tether.protocol;
 
 /** A frame sent by the gateway to the client. */
 public sealed interface ServerFrame extends Frame
-        permits Welcome, Sequenced, ServerAck, ErrorFrame, Ping, Pong {
+        permits Welcome, Sequenced, ServerAck, AuthOk, ErrorFrame, Ping, Pong {
 }

@@ -41,6 +41,9 @@ class FrameCodecTest {
                 Hello.resume(new Hello.Resume("sess-1", "tok_-1", 7, 0)),
                 Hello.resume(new Hello.Resume(LONG_ID, LONG_ID, -3, Long.MAX_VALUE)),
                 new Hello(2, null),
+                Hello.fresh().withToken("eyJhbGciOiJIUzI1NiJ9.e30.sig"),
+                Hello.resume(new Hello.Resume("sess-1", "tok_-1", 7, 0)).withToken("a.b.c"),
+                new ClientAuth("eyJhbGciOiJIUzI1NiJ9.e30.sig"),
                 new UserMessage(1, "hello"),
                 new UserMessage(Long.MAX_VALUE, ""),
                 new UserMessage(2, UNICODE),
@@ -81,6 +84,9 @@ class FrameCodecTest {
                 new ServerEvent(9, "list", NODES.arrayNode().add("a").addNull()),
                 new ServerEvent(10, "nothing", NullNode.getInstance()),
                 new ServerEvent(Long.MAX_VALUE, "n", NODES.numberNode(-0.25)),
+                new Welcome(1, "s", "t", 3, false, ResumeFailure.FORBIDDEN, 0, 0, 25_000),
+                new AuthOk(0),
+                new AuthOk(1_700_000_000_000L),
                 new ServerAck(0),
                 new ServerAck(17),
                 new ErrorFrame(ErrorCode.VALIDATION_ERROR, "user_message.cseq must be an integer >= 1, got 0"),
@@ -88,6 +94,26 @@ class FrameCodecTest {
                 new ErrorFrame(ErrorCode.STORE_UNAVAILABLE, UNICODE),
                 new Ping(5),
                 new Pong(-5));
+    }
+
+    @Test
+    void credentialsAreNeverPrinted() {
+        String token = "eyJhbGciOiJIUzI1NiJ9.secret-claims.signature";
+        assertThat(Hello.fresh().withToken(token).toString()).doesNotContain(token).contains("auth=***");
+        assertThat(new ClientAuth(token).toString()).doesNotContain(token);
+        assertThat(Hello.fresh().toString()).contains("auth=none");
+    }
+
+    @Test
+    void helloCarriesItsTokenInAuth() {
+        String json = CODEC.encode(Hello.fresh().withToken("a.b.c"));
+        assertThat(json).contains("\"auth\":{\"token\":\"a.b.c\"}");
+        assertThat(((Hello) CODEC.decodeClient(json)).token()).contains("a.b.c");
+        assertThat(Hello.fresh().token()).isEmpty();
+        assertThatThrownBy(() -> CODEC.decodeClient("{\"type\":\"hello\",\"v\":1,\"auth\":{\"token\":\"\"}}"))
+                .isInstanceOf(FrameException.class).hasMessageContaining("hello.auth.token");
+        assertThatThrownBy(() -> CODEC.decodeClient("{\"type\":\"hello\",\"v\":1,\"auth\":\"a.b.c\"}"))
+                .isInstanceOf(FrameException.class).hasMessageContaining("hello.auth");
     }
 
     @Nested
