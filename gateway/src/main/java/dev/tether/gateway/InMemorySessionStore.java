@@ -22,6 +22,7 @@ import dev.tether.protocol.session.StoreArguments;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -61,6 +62,8 @@ public final class InMemorySessionStore implements SessionStore {
     private final FrameCodec codec = new FrameCodec();
     private final Disposable sweeper;
     private final ConcurrentHashMap<String, MemorySession> sessions = new ConcurrentHashMap<>();
+    /** The ids of each user's sessions, for {@link #sessionsOf}; kept with {@link #sessions}. */
+    private final ConcurrentHashMap<String, Set<String>> byUser = new ConcurrentHashMap<>();
     /** Per node, the cancel requests for the replies it produces; one sink per node id, kept while the store is. */
     private final ConcurrentHashMap<String, Sinks.Many<CancelRequest>> cancels = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -89,13 +92,13 @@ public final class InMemorySessionStore implements SessionStore {
     // ---------------------------------------------------------------- lifecycle
 
     @Override
-    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
+    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId, String user) {
         return SessionIds.requireNew(sessionId).then(Mono.fromCallable(() -> {
             Objects.requireNonNull(tokenDigest, "tokenDigest");
             Objects.requireNonNull(nodeId, "nodeId");
             Instant now = clock.instant();
             MemorySession session = new MemorySession(sessionId, tokenDigest.clone(), SessionRecord.newEpoch(), nodeId,
-                    now, limits, codec::encodedSize);
+                    user, now, limits, codec::encodedSize);
             MemorySession previous = sessions.putIfAbsent(sessionId, session);
             if (previous != null) {
                 synchronized (previous) {
@@ -108,10 +111,42 @@ public final class InMemorySessionStore implements SessionStore {
                     throw SessionStoreException.alreadyExists(sessionId);
                 }
             }
+            if (user != null) {
+                // Atomic per user with the removal below, which drops an emptied set.
+                byUser.compute(user, (u, ids) -> {
+                    Set<String> kept = ids == null ? ConcurrentHashMap.newKeySet() : ids;
+                    kept.add(sessionId);
+                    return kept;
+                });
+            }
             synchronized (session) {
                 return session.attachment();
             }
         }));
+    }
+
+    @Override
+    public Flux<String> sessionsOf(String user) {
+        Objects.requireNonNull(user, "user");
+        return Flux.defer(() -> {
+            Set<String> ids = byUser.get(user);
+            if (ids == null) {
+                return Flux.empty();
+            }
+            Instant now = clock.instant();
+            List<String> live = new ArrayList<>();
+            for (String id : ids) {
+                MemorySession session = sessions.get(id);
+                if (session != null) {
+                    synchronized (session) {
+                        if (usable(session, now) && user.equals(session.user())) {
+                            live.add(id);
+                        }
+                    }
+                }
+            }
+            return Flux.fromIterable(live);
+        });
     }
 
     @Override
@@ -403,6 +438,12 @@ public final class InMemorySessionStore implements SessionStore {
     private void removeLocked(MemorySession session) {
         if (session.remove()) {
             sessions.remove(session.id(), session);
+            if (session.user() != null) {
+                byUser.computeIfPresent(session.user(), (user, ids) -> {
+                    ids.remove(session.id());
+                    return ids.isEmpty() ? null : ids;
+                });
+            }
         }
     }
 

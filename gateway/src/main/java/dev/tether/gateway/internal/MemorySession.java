@@ -44,6 +44,7 @@ public final class MemorySession {
     private final byte[] tokenDigest;
     private final long epoch;
     private final Instant createdAt;
+    private final String user;
     private final SessionLimits limits;
     private final ToLongFunction<Frame> sizes;
     private final ArrayDeque<Entry<Sequenced>> frames = new ArrayDeque<>();
@@ -76,7 +77,17 @@ public final class MemorySession {
      */
     public MemorySession(String id, byte[] tokenDigest, long epoch, String ownerNode, Instant now,
                          SessionLimits limits, ToLongFunction<Frame> sizes) {
+        this(id, tokenDigest, epoch, ownerNode, null, now, limits, sizes);
+    }
+
+    /**
+     * A new session like {@link #MemorySession(String, byte[], long, String, Instant, SessionLimits, ToLongFunction)},
+     * belonging to {@code user} ({@code null} for nobody).
+     */
+    public MemorySession(String id, byte[] tokenDigest, long epoch, String ownerNode, String user, Instant now,
+                         SessionLimits limits, ToLongFunction<Frame> sizes) {
         this.id = id;
+        this.user = user;
         this.tokenDigest = tokenDigest;
         this.epoch = epoch;
         this.ownerNode = ownerNode;
@@ -104,6 +115,11 @@ public final class MemorySession {
         return id;
     }
 
+    /** The user it belongs to, or {@code null} for nobody. */
+    public String user() {
+        return user;
+    }
+
     public boolean isRemoved() {
         return removed;
     }
@@ -119,7 +135,7 @@ public final class MemorySession {
 
     public SessionRecord record() {
         return new SessionRecord(id, tokenDigest.clone(), epoch, firstSeq(), lastSeq, ackedCseq, generation,
-                connected, ownerNode, createdAt, lastSeenAt);
+                connected, ownerNode, createdAt, lastSeenAt, user);
     }
 
     public Attachment attachment() {

@@ -96,8 +96,8 @@ public final class FaultyStore extends ForwardingSessionStore {
     }
 
     @Override
-    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
-        return silent ? Mono.never() : delegate.create(sessionId, tokenDigest, nodeId);
+    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId, String user) {
+        return silent ? Mono.never() : delegate.create(sessionId, tokenDigest, nodeId, user);
     }
 
     @Override

@@ -48,8 +48,13 @@ public abstract class ForwardingSessionStore implements SessionStore {
     }
 
     @Override
-    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
-        return forwardMono("create", s -> s.create(sessionId, tokenDigest, nodeId));
+    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId, String user) {
+        return forwardMono("create", s -> s.create(sessionId, tokenDigest, nodeId, user));
+    }
+
+    @Override
+    public Flux<String> sessionsOf(String user) {
+        return forwardFlux("sessionsOf", s -> s.sessionsOf(user));
     }
 
     @Override

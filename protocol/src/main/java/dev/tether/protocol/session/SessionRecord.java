@@ -17,10 +17,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param ownerNode   the node that attached last
  * @param createdAt   when the session was created
  * @param lastSeenAt  when a connection last attached or detached
+ * @param user        the user it belongs to (the {@code sub} of the token it was created with), or {@code null} when
+ *                    it belongs to nobody (a gateway that authenticates nobody)
  */
 public record SessionRecord(String sessionId, byte[] tokenDigest, long epoch, long firstSeq, long lastSeq,
                             long ackedCseq, long generation, boolean connected, String ownerNode,
-                            Instant createdAt, Instant lastSeenAt) {
+                            Instant createdAt, Instant lastSeenAt, String user) {
+
+    /** Whether the session belongs to {@code user}; a session of nobody belongs only to nobody ({@code null}). */
+    public boolean belongsTo(String user) {
+        return java.util.Objects.equals(this.user, user);
+    }
 
     /** Epochs stay below this, 2^53, so that JavaScript clients read them exactly. */
     public static final long MAX_EPOCH = 1L << 53;
@@ -39,6 +46,6 @@ public record SessionRecord(String sessionId, byte[] tokenDigest, long epoch, lo
     public String toString() {
         return "SessionRecord[sessionId=" + sessionId + ", epoch=" + epoch + ", firstSeq=" + firstSeq
                 + ", lastSeq=" + lastSeq + ", ackedCseq=" + ackedCseq + ", generation=" + generation
-                + ", connected=" + connected + ", ownerNode=" + ownerNode + "]";
+                + ", connected=" + connected + ", ownerNode=" + ownerNode + ", user=" + user + "]";
     }
 }

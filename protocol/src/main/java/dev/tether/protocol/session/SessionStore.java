@@ -41,7 +41,24 @@ public interface SessionStore extends AutoCloseable {
      * @param tokenDigest the digest of the session's token ({@link SessionTokens#digest(String)})
      * @param nodeId      the gateway node creating it
      */
-    Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId);
+    default Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
+        return create(sessionId, tokenDigest, nodeId, null);
+    }
+
+    /**
+     * Creates a session like {@link #create(String, byte[], String)}, belonging to {@code user}: its record says so
+     * ({@link SessionRecord#user()}), and it is among {@link #sessionsOf} that user until it is removed or expires.
+     *
+     * @param user the {@code sub} of the user it belongs to, or {@code null} for nobody
+     */
+    Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId, String user);
+
+    /**
+     * The ids of the live sessions (created and not yet removed or expired) that belong to {@code user}, in no
+     * particular order, each once. A session that has just expired may still be listed for a moment; an operation on
+     * it then fails with {@link SessionStoreException#isNotFound()}.
+     */
+    Flux<String> sessionsOf(String user);
 
     /** The session's current record, or empty when it does not exist. */
     Mono<SessionRecord> find(String sessionId);

@@ -108,6 +108,48 @@ public abstract class SessionStoreContract {
     }
 
     @Test
+    void aSessionBelongsToTheUserItWasCreatedFor() {
+        String mine = newSessionId();
+        String nobodys = newSessionId();
+        store.create(mine, SessionTokens.digest("t"), "node-a", "user-1").block(TIMEOUT);
+        create(nobodys);
+
+        assertThat(store.find(mine).block(TIMEOUT).user()).isEqualTo("user-1");
+        assertThat(store.find(mine).block(TIMEOUT).belongsTo("user-1")).isTrue();
+        assertThat(store.find(mine).block(TIMEOUT).belongsTo("user-2")).isFalse();
+        assertThat(store.find(nobodys).block(TIMEOUT).user()).as("created for nobody").isNull();
+        assertThat(store.find(nobodys).block(TIMEOUT).belongsTo(null)).isTrue();
+        store.attach(mine, "node-b").block(TIMEOUT);
+        assertThat(store.find(mine).block(TIMEOUT).user()).as("kept across attaches").isEqualTo("user-1");
+    }
+
+    @Test
+    void sessionsOfListsTheLiveSessionsOfOneUser() throws InterruptedException {
+        String user = "user-" + SessionTokens.newSessionId();
+        String first = newSessionId();
+        String second = newSessionId();
+        String removed = newSessionId();
+        String expired = newSessionId();
+        String other = newSessionId();
+        for (String id : List.of(first, second, removed, expired)) {
+            store.create(id, SessionTokens.digest("t"), "node-a", user).block(TIMEOUT);
+        }
+        store.create(other, SessionTokens.digest("t"), "node-a", user + "-other").block(TIMEOUT);
+        create(newSessionId());
+
+        assertThat(store.sessionsOf(user).collectList().block(TIMEOUT))
+                .containsExactlyInAnyOrder(first, second, removed, expired);
+        store.remove(removed).block(TIMEOUT);
+        Attachment gone = store.attach(expired, "node-a").block(TIMEOUT);
+        store.detach(expired, gone.generation()).block(TIMEOUT);
+        elapse(limits().grace().multipliedBy(3));
+
+        assertThat(store.sessionsOf(user).collectList().block(TIMEOUT)).as("removed and expired ones are not listed")
+                .containsExactlyInAnyOrder(first, second);
+        assertThat(store.sessionsOf("user-nobody-knows").collectList().block(TIMEOUT)).isEmpty();
+    }
+
+    @Test
     void unknownSessionIsNotFound() {
         assertNamesNoSession("never-created");
     }

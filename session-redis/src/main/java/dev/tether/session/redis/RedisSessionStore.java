@@ -139,16 +139,54 @@ public final class RedisSessionStore implements SessionStore {
     // ---------------------------------------------------------------- sessions
 
     @Override
-    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId) {
+    public Mono<Attachment> create(String sessionId, byte[] tokenDigest, String nodeId, String user) {
         String digest = Base64.getEncoder().encodeToString(tokenDigest);
         return SessionIds.requireNew(sessionId).then(attachVia(sessionId, "create", () -> run(SessionScripts.CREATE,
-                "create", keys.all(sessionId), digest, Long.toString(SessionRecord.newEpoch()), nodeId, graceMs),
+                "create", keys.all(sessionId), digest, Long.toString(SessionRecord.newEpoch()), nodeId, graceMs,
+                user == null ? "" : user),
                 reply -> {
                     if (status(reply) == 0) {
                         throw SessionStoreException.alreadyExists(sessionId);
                     }
                     return SessionMeta.record(sessionId, reply.get(1));
                 }));
+    }
+
+    @Override
+    public Flux<String> sessionsOf(String user) {
+        Objects.requireNonNull(user, "user");
+        String set = keys.userSessions(user);
+        return run(SessionScripts.USER_MEMBERS, "sessionsOf", new String[] {set})
+                .map(reply -> ((List<?>) reply.get(1)).stream().map(String.class::cast).toList())
+                .flatMapMany(ids -> Flux.fromIterable(ids)
+                        .flatMapSequential(id -> run(SessionScripts.USER_OF, "sessionsOf", new String[] {keys.meta(id)})
+                                .map(reply -> status(reply) == 1 && reply.size() > 1 && user.equals(reply.get(1))), 16)
+                        .collectList()
+                        .flatMapMany(live -> {
+                            List<String> kept = new java.util.ArrayList<>();
+                            List<String> gone = new java.util.ArrayList<>();
+                            for (int i = 0; i < ids.size(); i++) {
+                                (live.get(i) ? kept : gone).add(ids.get(i));
+                            }
+                            Mono<Void> prune = gone.isEmpty() ? Mono.empty()
+                                    : run(SessionScripts.USER_PRUNE, "sessionsOf", new String[] {set},
+                                            gone.toArray(String[]::new)).then();
+                            return prune.thenMany(Flux.fromIterable(kept));
+                        }));
+    }
+
+    /** Lists the session in its user's set and keeps the set alive for {@code ttlMs}; a failure is only logged. */
+    private Mono<Void> listUnderUser(String user, String sessionId, String ttlMs) {
+        if (user == null) {
+            return Mono.empty();
+        }
+        String[] args = sessionId == null ? new String[] {ttlMs} : new String[] {ttlMs, sessionId};
+        return redis.run(SessionScripts.USER_ADD, new String[] {keys.userSessions(user)}, args)
+                .onErrorResume(e -> {
+                    log.debug("could not list session {} under its user: {}", sessionId, e.toString());
+                    return Mono.empty();
+                })
+                .then();
     }
 
     @Override
@@ -185,7 +223,9 @@ public final class RedisSessionStore implements SessionStore {
                             channel.release();
                         }
                     })
-                    .flatMap(attachment -> refresher.connected(sessionId).thenReturn(attachment));
+                    .flatMap(attachment -> refresher.connected(sessionId)
+                            .then(listUnderUser(attachment.session().user(), sessionId, graceMs))
+                            .thenReturn(attachment));
         });
     }
 
@@ -207,6 +247,8 @@ public final class RedisSessionStore implements SessionStore {
                 .flatMap(reply -> {
                     channels.endLocal(sessionId, generation);
                     return status(reply) == 1 ? refresher.disconnected(sessionId, (Long) reply.get(1))
+                            .then(listUnderUser(reply.size() > 2 ? (String) reply.get(2) : null, null,
+                                    Long.toString((Long) reply.get(1))))
                             : Mono.<Void>empty();
                 })
                 .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty());

@@ -18,6 +18,9 @@ import java.util.Arrays;
  *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key;</li>
  *   <li>{@code <prefix>:{node:<nodeId>}:cancel}: the (sharded) pub/sub channel of a node's cancel requests.</li>
  * </ul>
+ * The sessions of each user ({@link dev.tether.protocol.session.SessionStore#sessionsOf}) are a set per user in a
+ * slot of its own, {@code <prefix>:{user:<sub>}:sessions}, touched by separate calls, never inside a session's
+ * script; its TTL follows the longest-lived of its sessions as far as this store knows.
  * Statistics live in two sorted sets in their own slot: {@code <prefix>:{registry}:sessions} and
  * {@code <prefix>:{registry}:connected}, scored by expiry time.
  */
@@ -90,6 +93,11 @@ public final class Keys {
         String[] keys = Arrays.copyOf(all, all.length + 1);
         keys[all.length] = channel(sessionId);
         return keys;
+    }
+
+    /** The set of the ids of {@code user}'s sessions, in a slot of its own. */
+    public String userSessions(String user) {
+        return prefix + ":{user:" + user + "}:sessions";
     }
 
     public String registrySessions() {

@@ -27,7 +27,8 @@ public final class Scripts {
                 SessionScripts.REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT, READ_CLIENT, ReplyScripts.RENEW_REPLY,
                 ReplyScripts.FIND_LEASE, ReplyScripts.END_LAPSED, EventScripts.RENEW_EVENT, EventScripts.EVENT_HANDLED,
                 EventScripts.CLAIM_EVENTS, SessionScripts.REMOVE, SessionScripts.REGISTRY,
-                SessionScripts.STATS, StateScripts.READ, StateScripts.WRITE);
+                SessionScripts.STATS, StateScripts.READ, StateScripts.WRITE, SessionScripts.USER_ADD,
+                SessionScripts.USER_OF, SessionScripts.USER_MEMBERS, SessionScripts.USER_PRUNE);
     }
 
     static final String CLOCK = """

@@ -11,7 +11,7 @@ import java.util.Map;
  * A session's metadata hash as the scripts write it: {@code tok} (the token digest, Base64), {@code ep}, {@code gen},
  * {@code own}, {@code con} ({@code 1} when connected), {@code ack}, {@code first}, {@code last}, {@code ft} (the
  * append time of the first retained frame, or older), {@code ct} (the same for client messages, 0 for none),
- * {@code cat} and {@code seen} (times in ms), and {@code new} ({@code 1} until the session is first used; see
+ * {@code cat} and {@code seen} (times in ms), {@code usr} (the user it belongs to; absent for nobody), and {@code new} ({@code 1} until the session is first used; see
  * {@link dev.tether.protocol.session.SessionLimits#unusedGrace()}).
  */
 public final class SessionMeta {
@@ -30,7 +30,8 @@ public final class SessionMeta {
                 Base64.getDecoder().decode(fields.getOrDefault("tok", "")),
                 number(fields, "ep"), number(fields, "first"), number(fields, "last"), number(fields, "ack"),
                 number(fields, "gen"), "1".equals(fields.get("con")), fields.get("own"),
-                Instant.ofEpochMilli(number(fields, "cat")), Instant.ofEpochMilli(number(fields, "seen")));
+                Instant.ofEpochMilli(number(fields, "cat")), Instant.ofEpochMilli(number(fields, "seen")),
+                fields.get("usr"));
     }
 
     private static long number(Map<String, String> fields, String name) {

@@ -3,6 +3,8 @@ package dev.tether.session.redis.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,12 +62,16 @@ public final class SessionRefresher {
         if (!active.getAsBoolean()) {
             return Mono.empty();
         }
+        Set<String> users = ConcurrentHashMap.newKeySet();
         return Flux.fromIterable(channels.attachments())
                 .flatMap(local -> redis.run(SessionScripts.REFRESH, keys.all(local.sessionId()),
                                 Long.toString(local.generation()), graceMs)
                         .flatMap(reply -> {
                             switch ((int) ScriptCalls.status(reply)) {
                                 case 1 -> {
+                                    if (reply.size() > 1 && reply.get(1) instanceof String user) {
+                                        users.add(user);
+                                    }
                                     return Mono.just(local.sessionId());
                                 }
                                 case 2 -> local.supersede();
@@ -76,6 +82,10 @@ public final class SessionRefresher {
                         .onErrorResume(e -> Mono.empty()), 64)
                 .buffer(REGISTRY_BATCH)
                 .concatMap(ids -> registry("t", graceMs, ids))
+                // Each user set outlives the sessions it lists: one call per user with a session connected here.
+                .thenMany(Flux.defer(() -> Flux.fromIterable(users)))
+                .flatMap(user -> redis.run(SessionScripts.USER_ADD, new String[] {keys.userSessions(user)}, graceMs)
+                        .onErrorResume(e -> Mono.empty()), 16)
                 .then(Mono.fromRunnable(channels::pokeFollowers));
     }
 

@@ -12,17 +12,18 @@ public final class SessionScripts {
 
     /**
      * Creates a session: KEYS meta, log, in, leases, once, state; ARGV tokenDigest (Base64), epoch, node,
-     * graceMs. Clears any leftover keys and writes the metadata, connected as generation 1, for one grace period.
+     * graceMs, user (empty for nobody). Clears any leftover keys and writes the metadata, connected as generation 1, for one grace period.
      * {1, HGETALL}, or {0} when the id is taken.
      */
     public static final LuaScript CREATE = LuaScript.of("create", Scripts.CLOCK + """
             local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-            local token_digest, epoch, node, grace_ms = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+            local token_digest, epoch, node, grace_ms, user = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
             if redis.call('EXISTS', meta) == 1 then return {0} end
             redis.call('DEL', log, inbox, leases, once, state)
             local now = now_ms()
             redis.call('HSET', meta, 'tok', token_digest, 'ep', epoch, 'gen', 1, 'own', node, 'con', 1,
               'ack', 0, 'last', 0, 'first', 1, 'ft', 0, 'ct', 0, 'fb', 0, 'cb', 0, 'cat', now, 'seen', now, 'new', 1)
+            if user and user ~= '' then redis.call('HSET', meta, 'usr', user) end
             redis.call('PEXPIRE', meta, grace_ms)
             return {1, redis.call('HGETALL', meta)}
             """);
@@ -61,7 +62,8 @@ public final class SessionScripts {
 
     /**
      * Detaches a connection: KEYS meta, log, in, leases, once, state; ARGV generation, graceMs, unusedGraceMs.
-     * {1, ttlMs} detached and the grace period started on every key, the unused one for a session still marked new;
+     * {1, ttlMs, user} detached and the grace period started on every key, the unused one for a session still marked
+     * new (user is nil for a session of nobody);
      * {2} a stale generation, nothing changed.
      */
     public static final LuaScript DETACH = LuaScript.of("detach", Scripts.CLOCK + """
@@ -74,12 +76,12 @@ public final class SessionScripts {
             if v[2] == '1' then ttl = unused_ms end
             redis.call('HSET', meta, 'con', 0, 'seen', now_ms())
             for _, key in ipairs({meta, log, inbox, leases, once, state}) do redis.call('PEXPIRE', key, ttl) end
-            return {1, tonumber(ttl)}
+            return {1, tonumber(ttl), redis.call('HGET', meta, 'usr')}
             """);
 
     /**
      * The timer's TTL refresh of a connected session: KEYS meta, log, in, leases, once, state; ARGV generation, ttlMs.
-     * {1} refreshed; {2, generation} taken over by a later generation; {3} no longer connected.
+     * {1, user} refreshed (user nil for a session of nobody); {2, generation} taken over by a later generation; {3} no longer connected.
      */
     public static final LuaScript REFRESH = LuaScript.of("refresh", """
             local meta, log, inbox, leases, once, state = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -89,6 +91,39 @@ public final class SessionScripts {
             if tonumber(v[1]) ~= generation then return {2, tonumber(v[1])} end
             if v[2] ~= '1' then return {3} end
             for _, key in ipairs({meta, log, inbox, leases, once, state}) do redis.call('PEXPIRE', key, ttl_ms) end
+            return {1, redis.call('HGET', meta, 'usr')}
+            """);
+
+    /**
+     * Adds a session to its user's set, or only keeps the set alive: KEYS user set; ARGV ttlMs, sessionId (absent to
+     * add none). The set's TTL is raised to ttlMs, never lowered, so that it outlives each session it lists. {1}.
+     */
+    public static final LuaScript USER_ADD = LuaScript.of("user_add", """
+            local set = KEYS[1]
+            local ttl_ms, id = tonumber(ARGV[1]), ARGV[2]
+            if id then redis.call('SADD', set, id) end
+            if redis.call('EXISTS', set) == 1 and redis.call('PTTL', set) < ttl_ms then
+              redis.call('PEXPIRE', set, ttl_ms)
+            end
+            return {1}
+            """);
+
+    /** The user of a session: KEYS meta. {1, user} (user nil for a session of nobody), or {0} when it is gone. */
+    public static final LuaScript USER_OF = LuaScript.of("user_of", """
+            local meta = KEYS[1]
+            if redis.call('EXISTS', meta) == 0 then return {0} end
+            return {1, redis.call('HGET', meta, 'usr')}
+            """);
+
+    /** The ids in a user's set: KEYS user set. {1, ids}. */
+    public static final LuaScript USER_MEMBERS = LuaScript.of("user_members", """
+            return {1, redis.call('SMEMBERS', KEYS[1])}
+            """);
+
+    /** Drops sessions that are gone from a user's set: KEYS user set; ARGV sessionId... {1}. */
+    public static final LuaScript USER_PRUNE = LuaScript.of("user_prune", """
+            local set = KEYS[1]
+            redis.call('SREM', set, unpack(ARGV))
             return {1}
             """);
 
