@@ -31,6 +31,7 @@ public final class GatewayConfig {
     private final BackendOptions backend;
     private final UiOptions ui;
     private final DrainOptions drain;
+    private final AuthOptions auth;
 
     private GatewayConfig(Builder b) {
         this.server = b.server;
@@ -46,6 +47,7 @@ public final class GatewayConfig {
         this.backend = b.backend;
         this.ui = b.ui;
         this.drain = b.drain;
+        this.auth = b.auth;
     }
 
     /** The defaults, with a random node id. */
@@ -62,7 +64,7 @@ public final class GatewayConfig {
     public Builder toBuilder() {
         return new Builder().server(server).connections(connections).sessionLimits(sessionLimits)
                 .admission(admission).resumes(resumes).replies(replies).handler(handler).llm(llm).pushApi(pushApi).store(store)
-                .backend(backend).ui(ui).drain(drain);
+                .backend(backend).ui(ui).drain(drain).auth(auth);
     }
 
     /** Where the node listens and who it is; default {@link ServerOptions#defaults()}. */
@@ -130,11 +132,16 @@ public final class GatewayConfig {
         return drain;
     }
 
+    /** Who may connect; default {@link AuthOptions#defaults()}, nobody is asked. */
+    public AuthOptions auth() {
+        return auth;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + server + ", " + connections + ", " + sessionLimits + ", " + admission + ", "
                 + resumes + ", " + replies + ", " + handler + ", " + llm + ", " + pushApi + ", " + store + ", " + backend
-                + ", " + ui + ", " + drain + "]";
+                + ", " + ui + ", " + drain + ", " + auth + "]";
     }
 
     /** Builds a {@link GatewayConfig}; each part is validated when it is built. */
@@ -152,6 +159,7 @@ public final class GatewayConfig {
         private BackendOptions backend = BackendOptions.defaults();
         private UiOptions ui = UiOptions.defaults();
         private DrainOptions drain = DrainOptions.defaults();
+        private AuthOptions auth = AuthOptions.defaults();
 
         private Builder() {
         }
@@ -292,6 +300,17 @@ public final class GatewayConfig {
         /** Changes the drain options set so far. */
         public Builder drain(UnaryOperator<DrainOptions.Builder> change) {
             return drain(change.apply(drain.toBuilder()).build());
+        }
+
+        /** Who may connect. */
+        public Builder auth(AuthOptions auth) {
+            this.auth = Objects.requireNonNull(auth, "auth");
+            return this;
+        }
+
+        /** Changes the authentication options set so far. */
+        public Builder auth(UnaryOperator<AuthOptions.Builder> change) {
+            return auth(change.apply(auth.toBuilder()).build());
         }
 
         public GatewayConfig build() {

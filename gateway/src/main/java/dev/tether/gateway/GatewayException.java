@@ -122,6 +122,14 @@ public final class GatewayException extends TetherException {
         return new GatewayException(CloseCode.MESSAGE_TOO_BIG, "frame larger than " + maxFrameBytes + " bytes");
     }
 
+    /**
+     * The connection's credential is missing, invalid or expired; {@code why} says which, never the token itself.
+     * The client reconnects only with a new token.
+     */
+    public static GatewayException unauthorized(String why) {
+        return new GatewayException(CloseCode.UNAUTHORIZED, "unauthorized: " + why);
+    }
+
     public static GatewayException internal(String what) {
         return new GatewayException(CloseCode.INTERNAL_ERROR, what);
     }

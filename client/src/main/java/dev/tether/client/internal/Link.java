@@ -9,6 +9,7 @@ import dev.tether.protocol.ClientFrame;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.CloseCode;
 import dev.tether.protocol.ErrorCode;
+import dev.tether.protocol.AuthOk;
 import dev.tether.protocol.ErrorFrame;
 import dev.tether.protocol.FrameCodec;
 import dev.tether.protocol.FrameException;
@@ -264,6 +265,9 @@ final class Link {
             case Ping ping -> write(new Pong(ping.t()));
             case Pong pong -> {
                 // Hearing it is the point: the timeout in run() restarted.
+            }
+            case AuthOk ok -> {
+                // The refreshed token was accepted; nothing to do until the next refresh.
             }
         }
     }

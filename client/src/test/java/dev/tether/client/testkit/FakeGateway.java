@@ -4,7 +4,9 @@ import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.Bye;
 import dev.tether.protocol.Cancel;
+import dev.tether.protocol.AuthOk;
 import dev.tether.protocol.ClientAck;
+import dev.tether.protocol.ClientAuth;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientFrame;
 import dev.tether.protocol.ClientMessage;
@@ -117,6 +119,7 @@ public final class FakeGateway implements AutoCloseable {
             case Ping ping -> send(link, new Pong(ping.t()));
             case Pong pong -> {
             }
+            case ClientAuth auth -> send(link, new AuthOk(0));
             case Bye bye -> {
                 byes++;
                 sessions.remove(link.session.id);

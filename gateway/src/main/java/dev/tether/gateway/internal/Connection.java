@@ -3,6 +3,9 @@ package dev.tether.gateway.internal;
 import dev.tether.gateway.ConnectionOptions;
 import dev.tether.gateway.GatewayConfig;
 import dev.tether.gateway.GatewayException;
+import dev.tether.gateway.Principal;
+import dev.tether.protocol.AuthOk;
+import dev.tether.protocol.ClientAuth;
 import dev.tether.protocol.Bye;
 import dev.tether.protocol.Cancel;
 import dev.tether.protocol.ClientAck;
@@ -25,6 +28,7 @@ import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -75,6 +79,9 @@ final class Connection {
     private final Handshake handshake;
     private final KeepAlive keepAlive;
     private final BadFrames badFrames;
+    /** Checks tokens; null when the node authenticates nobody. */
+    private final TokenVerifier tokens;
+    private final TokenExpiry tokenExpiry;
 
     // Guarded by this.
     private boolean over;
@@ -88,6 +95,10 @@ final class Connection {
     private volatile boolean byeReceived;
     private volatile long clientAckedSeq;
     private volatile reactor.netty.Connection channel;
+    /** The token of the upgrade request's {@code Authorization: Bearer} header, if any: a credential, never logged. */
+    private volatile String bearerToken;
+    /** Whom the connection authenticated as; null before welcome or when the node authenticates nobody. */
+    private volatile Principal principal;
 
     Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
         this.server = server;
@@ -106,7 +117,18 @@ final class Connection {
                 () -> close(GatewayException.idle(options.idleTimeout())));
         this.badFrames = new BadFrames(options.badFrameWindow(), scheduler);
         this.outbox = new Outbox(options.maxPendingFrames(), options.maxPendingBytes());
+        this.tokens = server.tokens();
+        this.tokenExpiry = new TokenExpiry(scheduler, clock, () -> {
+            metrics.refused(GatewayMetrics.Refusal.UNAUTHORIZED);
+            close(GatewayException.unauthorized("token expired"));
+        });
         resources.add(keepAlive);
+        resources.add(tokenExpiry);
+    }
+
+    /** Whom the connection authenticated as; empty before welcome or when the node authenticates nobody. */
+    Optional<Principal> principal() {
+        return Optional.ofNullable(principal);
     }
 
     /** Reactor Netty's WebSocket handler shape: completes when the connection is over. */
@@ -117,6 +139,7 @@ final class Connection {
             // A peer gone in the middle of the handshake ends it now, not at its timeout: its place is given back.
             connection.onDispose(() -> end(null));
         });
+        bearerToken = Bearer.token(in.headers());
         resources.add(handshake.open(ClientAddress.of(channel.channel().remoteAddress(), in.headers(),
                 config.resumes().clientAddressHeader())));
 
@@ -201,6 +224,7 @@ final class Connection {
                 yield Mono.empty();
             }
             case Pong pong -> Mono.empty();
+            case ClientAuth auth -> refresh(auth);
             case Bye bye -> bye(session);
         };
     }
@@ -234,7 +258,40 @@ final class Connection {
             close(GatewayException.unsupportedVersion(hello.v()));
             return Mono.empty();
         }
-        return handshake.hello(hello).flatMap(this::begin);
+        Mono<Optional<Principal>> identity = tokens == null ? Mono.just(Optional.empty())
+                // The token in hello wins: a browser cannot set the header, and a proxy may have set one of its own.
+                : tokens.verify(hello.token().orElse(bearerToken)).map(Optional::of);
+        return handshake.hello(hello, identity).flatMap(this::begin);
+    }
+
+    /**
+     * A fresh token for the connection: accepted when it is valid and names the same user, which moves the
+     * connection's deadline; else the connection is closed with 4001. A node that authenticates nobody accepts it
+     * unread, and nothing expires.
+     */
+    private Mono<Void> refresh(ClientAuth auth) {
+        Principal current = principal;
+        if (tokens == null || current == null) {
+            send(new AuthOk(0));
+            return Mono.empty();
+        }
+        return tokens.verify(auth.token())
+                .doOnNext(fresh -> {
+                    if (!fresh.sub().equals(current.sub())) {
+                        metrics.refused(GatewayMetrics.Refusal.UNAUTHORIZED);
+                        close(GatewayException.unauthorized("token for another user"));
+                        return;
+                    }
+                    principal = fresh;
+                    tokenExpiry.until(tokens.deadline(fresh.expiresAt()));
+                    send(new AuthOk(fresh.expiresAt().toEpochMilli()));
+                })
+                .onErrorResume(GatewayException.class, refused -> {
+                    metrics.refused(GatewayMetrics.Refusal.UNAUTHORIZED);
+                    close(refused);
+                    return Mono.empty();
+                })
+                .then();
     }
 
     /** Serves the session the handshake started: welcome, then its frames, heartbeats, lapsed replies and events. */
@@ -253,6 +310,10 @@ final class Connection {
         if (gone) {
             // The client went away during the handshake: give the session its grace period.
             return store.detach(id, attachment.generation());
+        }
+        if (start.principal() != null) {
+            principal = start.principal();
+            tokenExpiry.until(tokens.deadline(start.principal().expiresAt()));
         }
         send(new Welcome(Protocol.VERSION, id, start.token(), attachment.session().epoch(), start.resumed(),
                 start.reason(), attachment.session().lastSeq(), attachment.session().ackedCseq(),

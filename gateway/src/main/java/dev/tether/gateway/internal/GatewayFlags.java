@@ -1,6 +1,7 @@
 package dev.tether.gateway.internal;
 
 import dev.tether.gateway.AdmissionOptions;
+import dev.tether.gateway.AuthOptions;
 import dev.tether.gateway.BackendOptions;
 import dev.tether.gateway.ConnectionOptions;
 import dev.tether.gateway.DrainOptions;
@@ -167,6 +168,19 @@ final class GatewayFlags {
                     (b, v) -> b.store(o -> o.redisUri(v))),
             Flag.duration("redis-timeout", "timeout of one Redis command", StoreOptions.DEFAULT_REDIS_TIMEOUT,
                     (b, v) -> b.store(o -> o.redisTimeout(v))),
+            new Flag<>("auth", "none|jwt", "who may connect: none asks nobody; jwt asks every connection for a "
+                    + "JSON Web Token (in hello, or an Authorization: Bearer header) and closes 4001 without a "
+                    + "valid one", AuthOptions.Mode.class, GatewayFlags::authMode,
+                    AuthOptions.defaults().mode().name().toLowerCase(Locale.ROOT), (b, v) -> b.auth(o -> o.mode(v))),
+            Flag.text("jwt-secret", "SECRET", "HS256 secret (at least 32 bytes) of --auth jwt; prefer the variable "
+                    + "TETHER_JWT_SECRET", "none", (b, v) -> b.auth(o -> o.secret(v))),
+            Flag.text("jwt-jwks-url", "URL", "JWKS URL of the RS256 and ES256 keys of --auth jwt, fetched again on "
+                    + "an unknown key id", "none", (b, v) -> b.auth(o -> o.jwksUrl(v))),
+            Flag.text("jwt-issuer", "ISS", "iss every token must carry", "any", (b, v) -> b.auth(o -> o.issuer(v))),
+            Flag.text("jwt-audience", "AUD", "aud every token must include", "any",
+                    (b, v) -> b.auth(o -> o.audience(v))),
+            Flag.duration("jwt-clock-skew", "tolerance on a token's exp and nbf", AuthOptions.DEFAULT_CLOCK_SKEW,
+                    (b, v) -> b.auth(o -> o.clockSkew(v))),
             Flag.text("api-key", "KEY", "API key of POST /api/v1/sessions/{id}/events and GET/PUT "
                     + "/api/v1/sessions/{id}/state (the endpoints answer 404 without one)", "none",
                     (b, v) -> b.pushApi(PushApiOptions.withApiKey(v))));
@@ -185,6 +199,14 @@ final class GatewayFlags {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the system prompt from " + file + ": " + e, e);
         }
+    }
+
+    private static AuthOptions.Mode authMode(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "none" -> AuthOptions.Mode.NONE;
+            case "jwt" -> AuthOptions.Mode.JWT;
+            default -> throw new IllegalArgumentException("expected none or jwt, got \"" + text + "\"");
+        };
     }
 
     private static StoreOptions.Kind storeKind(String text) {

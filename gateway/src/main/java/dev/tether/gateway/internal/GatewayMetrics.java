@@ -68,7 +68,9 @@ final class GatewayMetrics implements AutoCloseable {
         /** More connections awaiting hello than the node takes (1013). */
         AWAITING_HELLO,
         /** A resume from an address over the failed-resume limit (1008). */
-        FAILED_RESUMES
+        FAILED_RESUMES,
+        /** A missing, invalid or expired token, at hello or on a refresh (4001). */
+        UNAUTHORIZED
     }
 
     /** Registers the meters of a handler that has its own, such as the model server's. */

@@ -2,6 +2,7 @@ package dev.tether.gateway.internal;
 
 import dev.tether.gateway.GatewayConfig;
 import dev.tether.gateway.GatewayException;
+import dev.tether.gateway.Principal;
 import dev.tether.protocol.Hello;
 import dev.tether.protocol.ResumeFailure;
 import dev.tether.protocol.session.Attachment;
@@ -9,6 +10,7 @@ import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import dev.tether.protocol.session.SessionTokens;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -24,7 +26,7 @@ import reactor.core.scheduler.Scheduler;
  * on, the handshake timeout, and the session a {@code hello} starts, new or resumed.
  *
  * <p>A failed resume never touches the old session: it starts a new one, and {@code welcome} says why. Resumes that
- * fail for want of the session or its token are counted per client address ({@link AddressFailures}); past the limit,
+ * fail for want of the session or its token, or because it belongs to another user, are counted per client address ({@link AddressFailures}); past the limit,
  * the address's resumes are closed with 1008 for a cool-down, creating nothing.
  */
 final class Handshake {
@@ -50,8 +52,12 @@ final class Handshake {
     private volatile boolean ended;
     private volatile String clientAddress = ClientAddress.UNKNOWN;
 
-    /** What a handshake started: the attached session, and what {@code welcome} tells about it. */
-    record Start(Attachment attachment, String token, boolean resumed, ResumeFailure reason, long afterSeq) {
+    /**
+     * What a handshake started: the attached session, what {@code welcome} tells about it, and whom the connection
+     * authenticated as ({@code null} when the node authenticates nobody).
+     */
+    record Start(Attachment attachment, String token, boolean resumed, ResumeFailure reason, long afterSeq,
+                 Principal principal) {
     }
 
     /** A handshake that closes its connection through {@code close} when it is refused or takes too long. */
@@ -108,11 +114,18 @@ final class Handshake {
                 admission.retryAfter()));
     }
 
-    /**
-     * Starts or resumes the session {@code hello} asks for, once this connection holds a handshake place; empty when
-     * it was refused one or its wait for hello is over (it is being closed already).
-     */
+    /** Starts or resumes the session {@code hello} asks for, for a connection that authenticates as nobody. */
     Mono<Start> hello(Hello hello) {
+        return hello(hello, Mono.just(Optional.empty()));
+    }
+
+    /**
+     * Starts or resumes the session {@code hello} asks for, once the connection's credential is checked and it holds
+     * a handshake place; empty when it was refused either or its wait for hello is over (it is being closed already).
+     *
+     * @param identity whom the connection authenticates as (empty for nobody), or an error that closes it
+     */
+    Mono<Start> hello(Hello hello, Mono<Optional<Principal>> identity) {
         AwaitingHello.Waiter waiting = waiter;
         if (waiting == null || !awaitingHello.leave(waiting)) {
             return Mono.empty();
@@ -127,6 +140,18 @@ final class Handshake {
         }
         resources.add(scheduler.schedule(this::handshakeTimedOut, config.connections().handshakeTimeout().toNanos(),
                 TimeUnit.NANOSECONDS));
+        // Checked before a handshake place is taken: a bad token must not hold one (a fetch of the keys is covered
+        // by the handshake timeout).
+        return identity
+                .onErrorResume(GatewayException.class, refused -> {
+                    metrics.refused(GatewayMetrics.Refusal.UNAUTHORIZED);
+                    close.accept(refused);
+                    return Mono.empty();
+                })
+                .flatMap(principal -> admitted(hello, principal.orElse(null)));
+    }
+
+    private Mono<Start> admitted(Hello hello, Principal principal) {
         Mono<Boolean> place = admission.acquire()
                 .doOnNext(granted -> {
                     if (granted) {
@@ -142,7 +167,7 @@ final class Handshake {
                 .cache();
         // Waits for its place whatever the connection does next; disposing the resources leaves the queue.
         resources.add(place.subscribe());
-        Mono<Start> start = hello.resume() == null ? fresh(null) : resume(hello.resume());
+        Mono<Start> start = hello.resume() == null ? fresh(null, principal) : resume(hello.resume(), principal);
         return place.filter(Boolean::booleanValue).flatMap(granted -> start);
     }
 
@@ -174,38 +199,45 @@ final class Handshake {
         }
     }
 
-    private Mono<Start> resume(Hello.Resume resume) {
+    private Mono<Start> resume(Hello.Resume resume, Principal principal) {
         String id = resume.sessionId();
         // Optional, so that a resume refused below (empty) is not taken for a session not found.
         return store.find(id).singleOptional()
                 .flatMap(found -> {
                     if (found.isEmpty()) {
-                        return failed(ResumeFailure.NOT_FOUND);
+                        return failed(ResumeFailure.NOT_FOUND, principal);
                     }
                     var record = found.get();
                     if (!SessionTokens.matches(resume.token(), record.tokenDigest())) {
-                        return failed(ResumeFailure.BAD_TOKEN);
+                        return failed(ResumeFailure.BAD_TOKEN, principal);
+                    }
+                    // After the token: a caller without the session's token learns nothing of whose it is.
+                    if (!record.belongsTo(principal == null ? null : principal.sub())) {
+                        return failed(ResumeFailure.FORBIDDEN, principal);
                     }
                     if (record.epoch() != resume.epoch() || resume.lastSeq() > record.lastSeq()) {
-                        return fresh(ResumeFailure.HISTORY_LOST);
+                        return fresh(ResumeFailure.HISTORY_LOST, principal);
                     }
                     if (!record.retainsAfter(resume.lastSeq())) {
-                        return fresh(ResumeFailure.HISTORY_TRUNCATED);
+                        return fresh(ResumeFailure.HISTORY_TRUNCATED, principal);
                     }
                     return store.attach(id, config.server().nodeId())
-                            .map(attachment -> new Start(attachment, resume.token(), true, null, resume.lastSeq()))
-                            .onErrorResume(SessionStoreException::isNotFound, e -> failed(ResumeFailure.NOT_FOUND));
+                            .map(attachment -> new Start(attachment, resume.token(), true, null, resume.lastSeq(),
+                                    principal))
+                            .onErrorResume(SessionStoreException::isNotFound,
+                                    e -> failed(ResumeFailure.NOT_FOUND, principal));
                 });
     }
 
     /**
-     * A resume that names no session or the wrong token: counted against the client's address, and a fresh session
-     * as for any failed resume, unless this one goes over the limit, which closes the connection instead.
+     * A resume that names no session, the wrong token or another user's session: counted against the client's
+     * address, and a fresh session as for any failed resume, unless this one goes over the limit, which closes the
+     * connection instead.
      */
-    private Mono<Start> failed(ResumeFailure reason) {
+    private Mono<Start> failed(ResumeFailure reason, Principal principal) {
         Duration cooldown = failedResumes.failed(clientAddress);
         if (cooldown.isZero()) {
-            return fresh(reason);
+            return fresh(reason, principal);
         }
         refuseResumes(cooldown);
         return Mono.empty();
@@ -217,12 +249,13 @@ final class Handshake {
                 config.resumes().failedResumeWindow(), coolingDown));
     }
 
-    private Mono<Start> fresh(ResumeFailure reason) {
+    private Mono<Start> fresh(ResumeFailure reason, Principal principal) {
         return Mono.defer(() -> {
             String id = SessionTokens.newSessionId();
             String token = SessionTokens.newToken();
-            return store.create(id, SessionTokens.digest(token), config.server().nodeId())
-                    .map(attachment -> new Start(attachment, token, false, reason, 0));
+            return store.create(id, SessionTokens.digest(token), config.server().nodeId(),
+                            principal == null ? null : principal.sub())
+                    .map(attachment -> new Start(attachment, token, false, reason, 0, principal));
         });
     }
 }

@@ -24,6 +24,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -56,6 +57,8 @@ final class ServerHandle implements GatewayHandle {
     private final StateApi stateApi;
     private final Health health;
     private final StaticFiles ui;
+    /** Checks the tokens of connections; null when the node authenticates nobody. */
+    private final TokenVerifier tokens;
     private volatile DisposableServer server;
     private volatile DisposableServer management;
 
@@ -70,6 +73,7 @@ final class ServerHandle implements GatewayHandle {
         this.ownsStore = ownsStore;
         this.clock = clock;
         this.codec = new FrameCodec(config.connections().maxFrameBytes());
+        this.tokens = config.auth().required() ? new TokenVerifier(config.auth(), clock, HttpClient.create()) : null;
         AdmissionOptions admissionOptions = config.admission();
         this.admission = new Admission(admissionOptions.maxHandshakes(), admissionOptions.handshakeQueue(),
                 admissionOptions.handshakeQueueWait(), admissionOptions.handshakeRetryAfter(), scheduler);
@@ -196,6 +200,11 @@ final class ServerHandle implements GatewayHandle {
 
     GatewayMetrics metrics() {
         return metrics;
+    }
+
+    /** Checks the tokens of connections; null when the node authenticates nobody. */
+    TokenVerifier tokens() {
+        return tokens;
     }
 
     GatewayConfig config() {
