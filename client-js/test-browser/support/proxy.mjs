@@ -11,6 +11,21 @@ export const Mode = Object.freeze({
   HOLD: 'hold',
 });
 
+/**
+ * Resets a socket (RST), as a network that goes away does; one already closing with a FIN is destroyed instead,
+ * since Node cannot reset it and would keep its handle open for ever, which stops the process from exiting.
+ */
+function abort(socket) {
+  if (socket.destroyed) {
+    return;
+  }
+  if (socket.writableEnded || socket.connecting) {
+    socket.destroy();
+  } else {
+    socket.resetAndDestroy();
+  }
+}
+
 export class FaultProxy {
   #server;
   #backendPort;
@@ -58,8 +73,10 @@ export class FaultProxy {
   /** Resets every open connection, as a network that goes away does: neither side gets a close frame. */
   cutAll() {
     for (const pair of this.#pairs) {
-      pair.client.resetAndDestroy();
-      pair.backend?.resetAndDestroy();
+      abort(pair.client);
+      if (pair.backend) {
+        abort(pair.backend);
+      }
     }
     this.#pairs.clear();
   }
@@ -83,7 +100,7 @@ export class FaultProxy {
       if (upgrade) {
         this.upgrades++;
         if (this.#mode === Mode.REFUSE) {
-          client.resetAndDestroy();
+          abort(client);
           return;
         }
         if (this.#mode === Mode.HOLD) {
@@ -92,7 +109,7 @@ export class FaultProxy {
       }
       const backend = net.connect(this.#backendPort, '127.0.0.1');
       pair.backend = backend;
-      backend.on('error', () => client.resetAndDestroy());
+      backend.on('error', () => abort(client));
       backend.on('close', () => client.destroy());
       backend.write(first);
       client.pipe(backend);
