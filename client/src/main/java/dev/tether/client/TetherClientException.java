@@ -58,6 +58,15 @@ public abstract sealed class TetherClientException extends TetherException
                 + " frames behind; reconnecting to replay from the session log");
     }
 
+    /**
+     * The gateway refused the client's token (4001), and the client reconnects with a new one from its token provider
+     * ({@code inARow} such closes without a welcome between them so far).
+     */
+    public static ConnectionLostException unauthorized(ConnectionClosedException closed, int inARow) {
+        return new ConnectionLostException("the gateway refused the token (" + inARow + " in a row): "
+                + closed.getMessage() + "; reconnecting with a new one");
+    }
+
     /** Reconnecting was given up after {@code attempts} attempts. */
     public static ConnectionFailedException retriesExhausted(long attempts, Throwable lastFailure) {
         return new ConnectionFailedException("gave up reconnecting after " + attempts + " attempts: "

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -43,6 +45,10 @@ public final class TetherClientOptions {
     public static final int DEFAULT_MAX_FRAME_BYTES = Protocol.DEFAULT_MAX_FRAME_BYTES;
     /** Default policy for the outbox after a failed resume: {@link OutboxOnResumeFailure#RESEND}. */
     public static final OutboxOnResumeFailure DEFAULT_OUTBOX_ON_RESUME_FAILURE = OutboxOnResumeFailure.RESEND;
+    /** How long before its {@code exp} a token is refreshed, at most: 30 seconds (else 10% of its lifetime). */
+    public static final Duration TOKEN_REFRESH_MARGIN = Duration.ofSeconds(30);
+    /** Closes with 4001 in a row, each after a new token from the provider, after which the client stops: 3. */
+    public static final int MAX_UNAUTHORIZED_IN_A_ROW = 3;
 
     static final int MIN_FRAME_BYTES = 1024;
     static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
@@ -61,6 +67,7 @@ public final class TetherClientOptions {
     private final Scheduler scheduler;
     private final SessionHandle resumeFrom;
     private final OutboxOnResumeFailure outboxOnResumeFailure;
+    private final Supplier<Mono<String>> tokenProvider;
 
     private TetherClientOptions(Builder builder) {
         this.endpoints = List.copyOf(builder.endpoints);
@@ -77,6 +84,7 @@ public final class TetherClientOptions {
         this.scheduler = builder.scheduler;
         this.resumeFrom = builder.resumeFrom;
         this.outboxOnResumeFailure = builder.outboxOnResumeFailure;
+        this.tokenProvider = builder.tokenProvider;
     }
 
     /** A builder with every default and no endpoint; at least one endpoint is required. */
@@ -164,6 +172,14 @@ public final class TetherClientOptions {
         return outboxOnResumeFailure;
     }
 
+    /**
+     * Where the client gets a JSON Web Token for a gateway that authenticates: called before every connect and resume,
+     * and before each token expires to refresh it on the open connection; default none (no credential is sent).
+     */
+    public Optional<Supplier<Mono<String>>> tokenProvider() {
+        return Optional.ofNullable(tokenProvider);
+    }
+
     @Override
     public String toString() {
         return "TetherClientOptions[endpoints=" + endpoints + ", reconnectBaseDelay=" + reconnectBaseDelay
@@ -171,7 +187,8 @@ public final class TetherClientOptions {
                 + ", maxReconnectAttempts=" + maxReconnectAttempts + ", heartbeatMargin=" + heartbeatMargin
                 + ", outboxCapacity=" + outboxCapacity + ", ackBatchSize=" + ackBatchSize + ", ackDelay=" + ackDelay
                 + ", handshakeTimeout=" + handshakeTimeout + ", maxFrameBytes=" + maxFrameBytes
-                + ", resumeFrom=" + resumeFrom + ", outboxOnResumeFailure=" + outboxOnResumeFailure + "]";
+                + ", resumeFrom=" + resumeFrom + ", outboxOnResumeFailure=" + outboxOnResumeFailure
+                + ", tokenProvider=" + (tokenProvider == null ? "none" : "set") + "]";
     }
 
     /** Builds {@link TetherClientOptions}; not thread-safe. */
@@ -191,6 +208,7 @@ public final class TetherClientOptions {
         private Scheduler scheduler = Schedulers.parallel();
         private SessionHandle resumeFrom;
         private OutboxOnResumeFailure outboxOnResumeFailure = DEFAULT_OUTBOX_ON_RESUME_FAILURE;
+        private Supplier<Mono<String>> tokenProvider;
 
         private Builder() {
         }
@@ -210,6 +228,7 @@ public final class TetherClientOptions {
             scheduler = options.scheduler;
             resumeFrom = options.resumeFrom;
             outboxOnResumeFailure = options.outboxOnResumeFailure;
+            tokenProvider = options.tokenProvider;
         }
 
         /** Adds a gateway endpoint, a {@code ws://} or {@code wss://} URI such as {@code ws://127.0.0.1:8787/ws}. */
@@ -340,6 +359,18 @@ public final class TetherClientOptions {
         /** What happens to the outbox when a resume fails; default {@link #DEFAULT_OUTBOX_ON_RESUME_FAILURE}. */
         public Builder outboxOnResumeFailure(OutboxOnResumeFailure policy) {
             this.outboxOnResumeFailure = Objects.requireNonNull(policy, "outboxOnResumeFailure");
+            return this;
+        }
+
+        /**
+         * Where the client gets a JSON Web Token for a gateway that authenticates ({@code --auth jwt}): called before
+         * every connect and resume, and before each token's {@code exp} ({@link #TOKEN_REFRESH_MARGIN} ahead, or 10%
+         * of its lifetime when that is less) to refresh it on the open connection. After a close with 4001 the client
+         * asks it again and reconnects, at most {@link #MAX_UNAUTHORIZED_IN_A_ROW} times in a row. Default none:
+         * no credential is sent.
+         */
+        public Builder tokenProvider(Supplier<Mono<String>> tokenProvider) {
+            this.tokenProvider = tokenProvider;
             return this;
         }
 

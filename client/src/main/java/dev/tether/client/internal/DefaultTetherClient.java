@@ -15,6 +15,7 @@ import dev.tether.protocol.Cancel;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.CloseCode;
+import dev.tether.protocol.Hello;
 import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -56,6 +58,8 @@ final class DefaultTetherClient implements TetherClient, Link.Owner {
     private final Outbox outbox;
     private Run run;
     private Link link;
+    /** Closes with 4001 since the last welcome, each followed by a new token; guarded by lock. */
+    private int unauthorizedInARow;
     private long connectAttempts;
     private Throwable lastFailure;
     private boolean closeRequested;
@@ -382,17 +386,42 @@ final class DefaultTetherClient implements TetherClient, Link.Owner {
             uri = endpoints.get((int) Math.floorMod(connectAttempts++, (long) endpoints.size()));
         }
         log.debug("connecting to {}", uri);
-        return transport.connect(uri, connection -> runLink(owner, connection));
+        Supplier<Mono<String>> provider = options.tokenProvider().orElse(null);
+        if (provider == null) {
+            return transport.connect(uri, connection -> runLink(owner, connection, null));
+        }
+        // A fresh token for every connect and resume: the one before may have expired while disconnected.
+        return Mono.defer(provider)
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("the token provider gave no token")))
+                .flatMapMany(token -> transport.connect(uri, connection -> runLink(owner, connection, token)))
+                .onErrorMap(this::unauthorizedWithProvider);
     }
 
-    private Flux<Welcome> runLink(Run owner, Transport.Connection connection) {
+    /**
+     * A close with 4001 while a token provider can give a new token: a reconnect with that one, unless it is the
+     * {@link TetherClientOptions#MAX_UNAUTHORIZED_IN_A_ROW}th in a row, which stops as any 4001 does.
+     */
+    private Throwable unauthorizedWithProvider(Throwable error) {
+        if (error instanceof ConnectionClosedException closed && closed.closeCode() == CloseCode.UNAUTHORIZED) {
+            synchronized (lock) {
+                unauthorizedInARow++;
+                if (unauthorizedInARow < TetherClientOptions.MAX_UNAUTHORIZED_IN_A_ROW) {
+                    return TetherClientException.unauthorized(closed, unauthorizedInARow);
+                }
+            }
+        }
+        return error;
+    }
+
+    private Flux<Welcome> runLink(Run owner, Transport.Connection connection, String token) {
         Link current = new Link(options, lock, session.outbox(), session.tracker(), this);
         synchronized (lock) {
             if (run != owner) {
                 return Flux.empty();
             }
             link = current;
-            current.hello(session.hello());
+            Hello hello = session.hello();
+            current.hello(token == null ? hello : hello.withToken(token));
         }
         return current.run(connection);
     }
@@ -406,6 +435,10 @@ final class DefaultTetherClient implements TetherClient, Link.Owner {
             }
             handshake = session.welcome(welcome, current.resumeRequested());
             current.welcomed(Duration.ofMillis(welcome.heartbeatMs()));
+            unauthorizedInARow = 0;
+            if (current.token() != null) {
+                current.refreshTokens(current.token(), options.tokenProvider().orElseThrow());
+            }
             lastFailure = null;
             streams.connected(current.resumeRequested() ? new ConnectionEvent.Resumed(welcome.resumed(),
                     handshake.failure(), handshake.replayed()) : null, current::resendUnacked);

@@ -5,6 +5,7 @@ import dev.tether.client.TetherClientException;
 import dev.tether.client.TetherClientOptions;
 import dev.tether.protocol.Bye;
 import dev.tether.protocol.ClientAck;
+import dev.tether.protocol.ClientAuth;
 import dev.tether.protocol.ClientFrame;
 import dev.tether.protocol.ClientMessage;
 import dev.tether.protocol.CloseCode;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -50,6 +52,9 @@ final class Link {
     private static final Logger log = LoggerFactory.getLogger(Link.class);
 
     private static final FrameCodec CODEC = new FrameCodec();
+
+    /** Wait before a token provider that failed a refresh is asked again. */
+    static final Duration TOKEN_RETRY = Duration.ofSeconds(5);
 
     /** What a link needs from the client that outlives it; called with the lock held unless said otherwise. */
     interface Owner {
@@ -90,6 +95,7 @@ final class Link {
 
     // Guarded by lock.
     private boolean resumeRequested;
+    private String token;
     private boolean ended;
     // Left to a new session by restart(): nothing it receives counts any more, though it stays open until bye is done.
     private boolean retired;
@@ -108,7 +114,13 @@ final class Link {
     /** Sends the {@code hello} that opens the link. Holds the lock. */
     void hello(Hello hello) {
         resumeRequested = hello.resume() != null;
+        token = hello.token().orElse(null);
         write(hello);
+    }
+
+    /** The token presented in {@code hello}, or {@code null} for none. Holds the lock. */
+    String token() {
+        return token;
     }
 
     /**
@@ -133,6 +145,35 @@ final class Link {
                 // Before the end is passed on, so that Closed precedes the state change it causes.
                 .doOnTerminate(this::end)
                 .doOnCancel(this::end);
+    }
+
+    /**
+     * Replaces {@code token}, the one this link presented last, with a fresh one from {@code provider} before it
+     * expires, and so on for as long as the link lives. A failed provider is asked again after a short wait. Holds
+     * the lock.
+     */
+    void refreshTokens(String token, Supplier<Mono<String>> provider) {
+        TokenRefresh.delay(token, scheduler.now(TimeUnit.MILLISECONDS)).ifPresent(delay ->
+                timers.add(scheduler.schedule(() -> refresh(provider), delay.toMillis(), TimeUnit.MILLISECONDS)));
+    }
+
+    private void refresh(Supplier<Mono<String>> provider) {
+        timers.add(Mono.defer(provider).subscribe(token -> {
+            synchronized (lock) {
+                if (!ended) {
+                    write(new ClientAuth(token));
+                    refreshTokens(token, provider);
+                }
+            }
+        }, error -> {
+            log.debug("the token provider failed; asking again in {}: {}", TOKEN_RETRY, error.toString());
+            synchronized (lock) {
+                if (!ended) {
+                    timers.add(scheduler.schedule(() -> refresh(provider), TOKEN_RETRY.toMillis(),
+                            TimeUnit.MILLISECONDS));
+                }
+            }
+        }));
     }
 
     /** Whether the handshake is done, so that messages may be written. */
