@@ -28,6 +28,14 @@ export interface Hello {
   type: 'hello';
   v: number;
   resume?: HelloResume;
+  /** The connection's credential, for a gateway that authenticates (`--auth jwt`). */
+  auth?: { token: string };
+}
+
+/** A fresh token for the connection, sent before the one presented last expires; answered by `auth_ok`. */
+export interface ClientAuth {
+  type: 'auth';
+  token: string;
 }
 
 export interface UserMessage {
@@ -72,7 +80,7 @@ export interface Bye {
 export type ClientMessage = UserMessage | CancelMessage | ClientEvent;
 
 /** Every frame a client sends. */
-export type ClientFrame = Hello | ClientMessage | ClientAck | Ping | Pong | Bye;
+export type ClientFrame = Hello | ClientMessage | ClientAck | ClientAuth | Ping | Pong | Bye;
 
 // ------------------------------------------------------------------------------------------------ server frames
 
@@ -83,7 +91,7 @@ export interface Welcome {
   token: string;
   epoch: number;
   resumed: boolean;
-  /** Why a requested resume failed: `not_found`, `bad_token`, `history_lost` or `history_truncated`. */
+  /** Why a requested resume failed: `not_found`, `bad_token`, `history_lost`, `history_truncated` or `forbidden`. */
   reason?: string;
   lastSeq: number;
   ackedCseq: number;
@@ -139,7 +147,13 @@ export interface ErrorFrame {
 export type SequencedFrame = AssistantDelta | AssistantDone | ServerEvent;
 
 /** Every frame a gateway sends. */
-export type ServerFrame = Welcome | SequencedFrame | ServerAck | ErrorFrame | Ping | Pong;
+/** The answer to `auth`: the new token is accepted; `expiresAt` is its `exp` in epoch ms (0: nothing expires). */
+export interface AuthOk {
+  type: 'auth_ok';
+  expiresAt: number;
+}
+
+export type ServerFrame = Welcome | SequencedFrame | ServerAck | AuthOk | ErrorFrame | Ping | Pong;
 
 /** The error codes of §6; a code this client does not know reads as `other`. */
 export const ERROR_CODES = [
@@ -185,12 +199,19 @@ export function frameBytes(frame: ClientFrame): number {
 /** Encodes a client frame as the JSON text of one WebSocket message. */
 export function encodeClientFrame(frame: ClientFrame): string {
   switch (frame.type) {
-    case 'hello':
-      return JSON.stringify(frame.resume
-        ? { type: 'hello', v: frame.v, resume: {
-          sessionId: frame.resume.sessionId, token: frame.resume.token,
-          epoch: frame.resume.epoch, lastSeq: frame.resume.lastSeq } }
-        : { type: 'hello', v: frame.v });
+    case 'hello': {
+      const hello: Record<string, unknown> = { type: 'hello', v: frame.v };
+      if (frame.resume) {
+        hello.resume = { sessionId: frame.resume.sessionId, token: frame.resume.token,
+          epoch: frame.resume.epoch, lastSeq: frame.resume.lastSeq };
+      }
+      if (frame.auth) {
+        hello.auth = { token: frame.auth.token };
+      }
+      return JSON.stringify(hello);
+    }
+    case 'auth':
+      return JSON.stringify({ type: frame.type, token: frame.token });
     case 'user_message':
       return JSON.stringify({ type: frame.type, cseq: frame.cseq, text: frame.text });
     case 'cancel':
@@ -345,6 +366,8 @@ export function decodeServerFrame(text: string): ServerFrame {
       return { type, seq: integer(o, type, 'seq', 1), name: string(o, type, 'name', true), data: o.data ?? null };
     case 'ack':
       return { type, cseq: integer(o, type, 'cseq', 0) };
+    case 'auth_ok':
+      return { type, expiresAt: integer(o, type, 'expiresAt', 0) };
     case 'error':
       return { type, code: string(o, type, 'code', true), message: string(o, type, 'message') };
     case 'ping':

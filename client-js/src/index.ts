@@ -20,9 +20,13 @@ export {
   decodeServerFrame, DEFAULT_MAX_FRAME_BYTES, encodeClientFrame, FrameError, isSequenced, PROTOCOL_VERSION,
 } from './frames.js';
 export type {
-  AssistantDelta, AssistantDone, ClientFrame, ClientMessage, ErrorFrame, ReplyError, SequencedFrame, ServerAck,
-  ServerEvent, ServerFrame, TokenUsage, Welcome,
+  AssistantDelta, AssistantDone, AuthOk, ClientAuth, ClientFrame, ClientMessage, ErrorFrame, Hello, ReplyError,
+  SequencedFrame, ServerAck, ServerEvent, ServerFrame, TokenUsage, Welcome,
 } from './frames.js';
+export {
+  MAX_UNAUTHORIZED_IN_A_ROW, refreshDelay, TOKEN_REFRESH_MARGIN_MS, tokenExpiresAt,
+} from './token.js';
+export type { TokenProvider } from './token.js';
 export { localStorageStore, memoryStore } from './storage.js';
 export type { FallbackStore, SessionStorage } from './storage.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';

@@ -1,4 +1,4 @@
-import { shouldReconnect } from './backoff.js';
+import { CloseCode, shouldReconnect } from './backoff.js';
 import type { TimerHandle } from './clock.js';
 import { ClientClosedError, ConnectionFailedError } from './errors.js';
 import { Link } from './link.js';
@@ -7,6 +7,7 @@ import type { Persistence } from './persistence.js';
 import type { Reconnect } from './reconnect.js';
 import { rejectAll } from './session.js';
 import type { ClientSession } from './session.js';
+import { MAX_UNAUTHORIZED_IN_A_ROW } from './token.js';
 
 /** What the lifecycle needs from its client. */
 export interface LifecycleHost {
@@ -33,6 +34,10 @@ export class Lifecycle {
   /** The application asked to connect: a tab that takes the connection over connects. */
   connectRequested = false;
   private byeTimer: TimerHandle | undefined;
+  /** Closes with 4001 since the last welcome, each followed by a new token. */
+  private unauthorizedInARow = 0;
+  /** Counts connection attempts, so that a token arriving after its attempt was abandoned is dropped. */
+  private attempts = 0;
 
   constructor(private readonly settings: Settings, private readonly store: Persistence,
               private readonly session: ClientSession, private readonly reconnect: Reconnect,
@@ -107,6 +112,7 @@ export class Lifecycle {
   /** A handshake succeeded: the last failure is forgotten and the backoff starts over. */
   welcomed(): void {
     this.lastFailure = undefined;
+    this.unauthorizedInARow = 0;
     this.reconnect.backoff.reset();
   }
 
@@ -114,7 +120,39 @@ export class Lifecycle {
     if (!this.running || !this.reconnect.mayOpen(reconnecting)) {
       return;
     }
+    const provider = this.settings.tokenProvider;
+    if (!provider) {
+      this.openWith(undefined);
+      return;
+    }
+    // A fresh token for every connect and resume: the one before may have expired while disconnected.
+    const attempt = ++this.attempts;
+    const stillWanted = () => this.running && attempt === this.attempts && !this.link;
+    Promise.resolve()
+      .then(() => provider())
+      .then((token) => {
+        if (typeof token !== 'string' || token === '') {
+          throw new TypeError('the token provider gave no token');
+        }
+        if (stillWanted()) {
+          this.openWith(token);
+        }
+      })
+      .catch((error: unknown) => {
+        if (stillWanted()) {
+          const reason = `the token provider failed: ${(error as Error)?.message ?? String(error)}`;
+          this.host.emit('closed', { code: CloseCode.ABNORMAL, reason });
+          const failure = this.reconnect.afterClose(CloseCode.ABNORMAL, reason);
+          if (failure) {
+            this.fail(failure);
+          }
+        }
+      });
+  }
+
+  private openWith(token: string | undefined): void {
     const link = new Link(this.settings, this.session, (l) => this.link === l);
+    link.token = token;
     this.link = link;
     link.open();
   }
@@ -144,7 +182,10 @@ export class Lifecycle {
       this.finishClosed();
       return;
     }
-    if (!shouldReconnect(code)) {
+    // A refused token is retried with a new one from the provider, a few times in a row at most.
+    const newToken = code === CloseCode.UNAUTHORIZED && this.settings.tokenProvider !== undefined
+      && ++this.unauthorizedInARow < MAX_UNAUTHORIZED_IN_A_ROW;
+    if (!shouldReconnect(code) && !newToken) {
       if (code === 4009) {
         // Another tab or process resumed the session and holds the newer state.
         this.store.blocked = true;

@@ -2,6 +2,7 @@ import type { TimerHandle } from './clock.js';
 import { decodeServerFrame, encodeClientFrame } from './frames.js';
 import type { ClientFrame, SequencedFrame, ServerFrame, Welcome } from './frames.js';
 import type { Settings } from './options.js';
+import { refreshDelay, TOKEN_RETRY_MS } from './token.js';
 import { openConnection } from './transport.js';
 import type { Connection } from './transport.js';
 
@@ -30,6 +31,8 @@ export class Link {
   resumeRequested = false;
   welcomed = false;
   heartbeatMs = 0;
+  /** The token presented in hello, then the one sent last in `auth`: a credential, never logged. */
+  token: string | undefined;
   private conn!: Connection;
   private readonly timers = new Set<TimerHandle>();
   private idleTimer?: TimerHandle;
@@ -57,6 +60,7 @@ export class Link {
     this.heartbeatMs = heartbeatMs;
     this.armHeartbeat();
     this.schedulePing();
+    this.scheduleRefresh();
   }
 
   write(frame: ClientFrame): void {
@@ -129,6 +133,9 @@ export class Link {
       case 'ack':
         this.handler.ack(frame.cseq);
         return;
+      case 'auth_ok':
+        // The refreshed token was accepted; the next refresh is already scheduled.
+        return;
       case 'error':
         this.handler.error({ code: frame.code, message: frame.message });
         if (this.welcomed && frame.code === 'out_of_order') {
@@ -162,6 +169,36 @@ export class Link {
     this.settings.clock.clearTimeout(this.idleTimer);
     this.timers.delete(this.idleTimer!);
     this.idleTimer = this.schedule(() => this.fail(why()), ms);
+  }
+
+  /** Replaces the token with a fresh one from the provider before it expires, for as long as the link lives. */
+  private scheduleRefresh(): void {
+    const delay = this.token === undefined ? undefined : refreshDelay(this.token, this.settings.clock.now());
+    if (this.settings.tokenProvider && delay !== undefined) {
+      this.schedule(() => this.refreshToken(), delay);
+    }
+  }
+
+  private refreshToken(): void {
+    const provider = this.settings.tokenProvider!;
+    Promise.resolve()
+      .then(() => provider())
+      .then((token) => {
+        if (typeof token !== 'string' || token === '') {
+          throw new TypeError('the token provider gave no token');
+        }
+        if (this.current(this)) {
+          this.token = token;
+          this.write({ type: 'auth', token });
+          this.scheduleRefresh();
+        }
+      })
+      .catch(() => {
+        // Asked again shortly; the gateway closes with 4001 only once the token has expired.
+        if (this.current(this)) {
+          this.schedule(() => this.refreshToken(), TOKEN_RETRY_MS);
+        }
+      });
   }
 
   private schedulePing(): void {

@@ -12,6 +12,7 @@ import { resolveWebSocket } from './transport.js';
 import type { WebSocketConstructor } from './transport.js';
 import { alwaysActive, browserEnvironment } from './visibility.js';
 import type { PageEnvironment } from './visibility.js';
+import type { TokenProvider } from './token.js';
 
 /** Where a client is in its life. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
@@ -67,6 +68,10 @@ export interface TetherClientOptions {
   tabsApi?: TabsApi;
   /** Conversation entries kept (older ones are dropped); default 200. */
   maxEntries?: number;
+  /** Where the client gets a JSON Web Token for a gateway that authenticates (`--auth jwt`): called before every
+   *  connect and resume, and before each token's `exp` to refresh it on the open connection (`auth`). After a close
+   *  with 4001 the client asks it again and reconnects, at most 3 times in a row. Default none: no credential. */
+  tokenProvider?: TokenProvider;
 }
 
 /** The events of a client, by name. */
@@ -122,6 +127,7 @@ export interface Settings {
   readonly environment: PageEnvironment;
   readonly pauseWhenHidden: boolean;
   readonly maxEntries: number | undefined;
+  readonly tokenProvider: TokenProvider | undefined;
 }
 
 /** Validates the options and fills in the defaults; throws TypeError or RangeError on a bad one. */
@@ -164,7 +170,15 @@ export function resolveOptions(options: TetherClientOptions): Settings {
     environment: options.environment ?? (isBrowser() ? browserEnvironment() : alwaysActive),
     pauseWhenHidden: options.pauseWhenHidden ?? isBrowser(),
     maxEntries: options.maxEntries,
+    tokenProvider: checkProvider(options.tokenProvider),
   };
+}
+
+function checkProvider(provider: TokenProvider | undefined): TokenProvider | undefined {
+  if (provider !== undefined && typeof provider !== 'function') {
+    throw new TypeError(`tokenProvider must be a function, got ${typeof provider}`);
+  }
+  return provider;
 }
 
 function checkRange(name: string, value: number, min: number, max: number): number {

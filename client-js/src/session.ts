@@ -1,6 +1,6 @@
 import { MessageTooBigError, SessionLostError } from './errors.js';
 import { checkClientMessage, FrameError, MessageSizeError, PROTOCOL_VERSION } from './frames.js';
-import type { ClientMessage, SequencedFrame, Welcome } from './frames.js';
+import type { ClientMessage, Hello, SequencedFrame, Welcome } from './frames.js';
 import type { Link, LinkHandler } from './link.js';
 import type { ConnectionState, Settings, TetherEvents } from './options.js';
 import type { OutboxEntry, UnnumberedMessage } from './outbox.js';
@@ -104,10 +104,14 @@ export class ClientSession implements LinkHandler {
     const delivery = this.store.delivery;
     link.resumeRequested = session !== undefined;
     delivery.helloSent((seq) => link.write({ type: 'ack', seq }));
-    link.write(session
+    const hello: Hello = session
       ? { type: 'hello', v: PROTOCOL_VERSION, resume: { sessionId: session.id, token: session.token,
         epoch: session.epoch, lastSeq: delivery.lastSeq } }
-      : { type: 'hello', v: PROTOCOL_VERSION });
+      : { type: 'hello', v: PROTOCOL_VERSION };
+    if (link.token !== undefined) {
+      hello.auth = { token: link.token };
+    }
+    link.write(hello);
   }
 
   welcome(link: Link, welcome: Welcome): void {
