@@ -11,6 +11,7 @@ import dev.tether.protocol.Hello;
 import dev.tether.protocol.Ping;
 import dev.tether.protocol.Pong;
 import dev.tether.protocol.ResumeFailure;
+import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.Welcome;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.time.Duration;
@@ -158,6 +159,57 @@ class AuthIT {
 
         assertThat(socket.next(AuthOk.class).expiresAt()).isZero();
         assertThat(gateway.store().find(welcome.sessionId()).block(TestSocket.TIMEOUT).user()).isNull();
+    }
+
+    @Test
+    void aPushToAUserReachesEveryLiveSessionOfThatUserAndNoOther() {
+        String key = "push-api-key-0123456789";
+        gateway.start(c -> c.pushApi(PushApiOptions.withApiKey(key)));
+        String alice = "auth0|alice 1+2";
+        TestSocket phone = gateway.connect();
+        Welcome first = hello(phone, Hello.fresh().withToken(token(alice, Duration.ofMinutes(5))));
+        TestSocket laptop = gateway.connect();
+        Welcome second = hello(laptop, Hello.fresh().withToken(token(alice, Duration.ofMinutes(5))));
+        TestSocket bobs = gateway.connect();
+        hello(bobs, Hello.fresh().withToken(token("bob", Duration.ofMinutes(5))));
+        String path = "/api/v1/users/" + java.net.URLEncoder.encode(alice, java.nio.charset.StandardCharsets.UTF_8)
+                .replace("+", "%20") + "/events";
+
+        String[] reply = post(path, key, "once-1", "{\"name\":\"invoice_paid\",\"data\":{\"id\":7}}");
+        assertThat(reply[0]).isEqualTo("200");
+        assertThat(reply[1]).contains("\"count\":2").contains(first.sessionId()).contains(second.sessionId())
+                .contains("\"duplicate\":false");
+        for (TestSocket socket : java.util.List.of(phone, laptop)) {
+            ServerEvent event = socket.next(ServerEvent.class);
+            assertThat(event.name()).isEqualTo("invoice_paid");
+            assertThat(event.data().get("id").asInt()).isEqualTo(7);
+        }
+        bobs.send(new Ping(1));
+        assertThat(bobs.next()).as("nothing for another user").isEqualTo(new Pong(1));
+
+        String[] retry = post(path, key, "once-1", "{\"name\":\"invoice_paid\",\"data\":{\"id\":7}}");
+        assertThat(retry[1]).contains("\"count\":2").contains("\"duplicate\":true").doesNotContain("false");
+        assertThat(post("/api/v1/users/nobody/events", key, null, "{\"name\":\"x\"}")[1])
+                .isEqualTo("{\"count\":0,\"sessions\":[]}");
+        assertThat(post("/api/v1/users/bob/events", "wrong-key-0123456789", null, "{\"name\":\"x\"}")[0])
+                .isEqualTo("401");
+        assertThat(post("/api/v1/users/bob/events", key, null, "{\"name\":\"\"}")[0]).isEqualTo("400");
+    }
+
+    private String[] post(String path, String apiKey, String idempotencyKey, String body) {
+        return HttpClient.create()
+                .headers(h -> {
+                    h.set("Content-Type", "application/json").set("Authorization", "Bearer " + apiKey);
+                    if (idempotencyKey != null) {
+                        h.set("Idempotency-Key", idempotencyKey);
+                    }
+                })
+                .post()
+                .uri("http://127.0.0.1:" + gateway.gateway().port() + path)
+                .send(reactor.netty.ByteBufFlux.fromString(reactor.core.publisher.Mono.just(body)))
+                .responseSingle((head, content) -> content.asString().defaultIfEmpty("")
+                        .map(text -> new String[] {Integer.toString(head.status().code()), text}))
+                .block(TestSocket.TIMEOUT);
     }
 
     private String metrics() {

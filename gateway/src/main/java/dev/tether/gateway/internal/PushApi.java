@@ -13,6 +13,7 @@ import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.time.Duration;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -21,17 +22,26 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
-/** The backend push API: {@value #PUSH_ROUTE}, which appends events to a session's log. */
+/**
+ * The backend push API: {@value #PUSH_ROUTE}, which appends events to a session's log, and {@value #USER_PUSH_ROUTE},
+ * which appends one to every live session of a user.
+ */
 final class PushApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(PushApi.class);
 
     /** The backend push endpoint. */
     static final String PUSH_ROUTE = "/api/v1/sessions/{sessionId}/events";
+    /** The push endpoint addressing a user ({@code sub}) rather than a session. */
+    static final String USER_PUSH_ROUTE = "/api/v1/users/{sub}/events";
+    /** Sessions of one user appended to at once. */
+    private static final int USER_SESSIONS_AT_ONCE = 16;
     /** The header that makes a push idempotent. */
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** The longest idempotency key: 200 characters. */
     static final int MAX_IDEMPOTENCY_KEY = 200;
+    /** The longest user id accepted in the path, as long as a token's {@code sub} may be. */
+    static final int MAX_SUB_LENGTH = TokenVerifier.MAX_SUB_LENGTH;
 
     private final SessionStore store;
     private final FrameCodec codec;
@@ -127,6 +137,94 @@ final class PushApi {
                         "the body is larger than the frame limit of " + limit + " bytes"))
                 .onErrorResume(e -> !(e instanceof BodyTooLarge), e -> {
                     LOG.warn("push to session {} failed", sessionId, e);
+                    return respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
+                            "internal error");
+                });
+    }
+
+    /**
+     * {@code POST /api/v1/users/{sub}/events}: appends the event to every live session of the user {@code sub}
+     * (URL-encoded in the path), as {@link #push} does to one. Answers 200 with the sessions reached, such as
+     * {@code {"count": 2, "sessions": [{"sessionId": "…", "seq": 7, "duplicate": false}, …]}}, none when the user
+     * has no live session; the same errors as {@link #push} otherwise. A session that ends meanwhile is left out.
+     * With an {@code Idempotency-Key}, each session takes the event at most once under it, so a retry after a 503
+     * completes the sessions the first call missed without repeating it in the others.
+     */
+    Publisher<Void> pushToUser(HttpServerRequest request, HttpServerResponse response) {
+        return Mono.from(guard.authorized(request, response, () -> pushToUserRequest(request, response)))
+                .doFinally(signal -> metrics.push(response.status().code()));
+    }
+
+    private Publisher<Void> pushToUserRequest(HttpServerRequest request, HttpServerResponse response) {
+        // A path segment: a plus sign is itself, not a space as in a query.
+        String sub = QueryStringDecoder.decodeComponent(request.param("sub").replace("+", "%2B"));
+        String idempotencyKey = request.requestHeaders().get(IDEMPOTENCY_KEY);
+        if (idempotencyKey != null && !validIdempotencyKey(idempotencyKey)) {
+            return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "Idempotency-Key must be 1 to "
+                    + MAX_IDEMPOTENCY_KEY + " visible ASCII characters");
+        }
+        if (sub.isBlank() || sub.length() > MAX_SUB_LENGTH) {
+            return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "the user must be 1 to "
+                    + MAX_SUB_LENGTH + " characters");
+        }
+        return ApiGuard.body(request, limit)
+                .flatMap(body -> {
+                    ServerEvent event;
+                    try {
+                        event = parseEvent(body);
+                        codec.check(event);
+                    } catch (IllegalArgumentException e) {
+                        return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
+                    } catch (FrameException e) {
+                        return e.isTooLarge()
+                                ? respond(response, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
+                                        e.getMessage())
+                                : respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage());
+                    }
+                    return store.sessionsOf(sub)
+                            .flatMapSequential(id -> (idempotencyKey == null
+                                            ? store.append(id, event).map(stored -> new OnceAppend(stored.seq(), false))
+                                            : store.appendOnce(id, idempotencyKey, event))
+                                    .map(stored -> {
+                                        ObjectNode reached = mapper.createObjectNode();
+                                        reached.put("sessionId", id);
+                                        reached.put("seq", stored.seq());
+                                        reached.put("duplicate", stored.duplicate());
+                                        return reached;
+                                    })
+                                    // Ended between the listing and the append: not a live session any more.
+                                    .onErrorResume(SessionStoreException::isNotFound, e -> Mono.empty()),
+                                    USER_SESSIONS_AT_ONCE)
+                            .collectList()
+                            .flatMap(reached -> {
+                                ObjectNode json = mapper.createObjectNode();
+                                json.put("count", reached.size());
+                                json.putArray("sessions").addAll(reached);
+                                return ServerHandle.sendJson(response, HttpResponseStatus.OK, json);
+                            })
+                            .onErrorResume(e -> {
+                                if (SessionStoreException.isKeyReused(e)) {
+                                    return respond(response, HttpResponseStatus.UNPROCESSABLE_ENTITY,
+                                            "idempotency_key_reused", "this Idempotency-Key was first used with a"
+                                                    + " different event; use a new key for a new event");
+                                }
+                                if (e instanceof SessionStoreException failure && failure.isRetryable()) {
+                                    StoreHealth.log(LOG, e, "push to the sessions of a user failed");
+                                    response.header(HttpHeaderNames.RETRY_AFTER,
+                                            Long.toString(seconds(Closes.STORE_RETRY_AFTER)));
+                                    return respond(response, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                            "store_unavailable", "the session store did not answer; the event may"
+                                                    + " have reached some of the user's sessions (send it again with"
+                                                    + " the same Idempotency-Key)");
+                                }
+                                return Mono.error(e);
+                            });
+                })
+                .onErrorResume(BodyTooLarge.class, e -> respond(response,
+                        HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
+                        "the body is larger than the frame limit of " + limit + " bytes"))
+                .onErrorResume(e -> !(e instanceof BodyTooLarge), e -> {
+                    LOG.warn("push to the sessions of a user failed", e);
                     return respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
                             "internal error");
                 });

@@ -140,6 +140,7 @@ final class ServerHandle implements GatewayHandle {
                                     routes.get("/metrics", handle::metrics);
                                 }
                                 routes.post(PushApi.PUSH_ROUTE, handle.pushApi::push)
+                                        .post(PushApi.USER_PUSH_ROUTE, handle.pushApi::pushToUser)
                                         .get(StateApi.STATE_ROUTE, handle.stateApi::read)
                                         .put(StateApi.STATE_ROUTE, handle.stateApi::write)
                                         .get(config.server().path(),

@@ -60,6 +60,28 @@ class RedisTtlIT {
     }
 
     @Test
+    void aUsersSetOfSessionsLivesAsLongAsItsSessionsAndNoLonger() throws InterruptedException {
+        String user = "user-" + SessionTokens.newSessionId();
+        String id = SessionTokens.newSessionId();
+        Attachment attachment = store.create(id, SessionTokens.digest("t"), "node-a", user).block(TIMEOUT);
+        String set = keys.userSessions(user);
+        assertThat(pttl(set)).as("PTTL of the user's set at create").isPositive()
+                .isLessThanOrEqualTo(GRACE.toMillis());
+
+        // Connected for several grace periods: the refresh tick keeps the set alive with the session.
+        Thread.sleep(GRACE.multipliedBy(3).toMillis());
+        assertThat(pttl(set)).as("PTTL of the user's set while its session is connected").isPositive();
+        assertThat(store.sessionsOf(user).collectList().block(TIMEOUT)).containsExactly(id);
+
+        store.detach(id, attachment.generation()).block(TIMEOUT);
+        assertThat(pttl(set)).as("PTTL of the user's set after detach: at least the session's")
+                .isGreaterThanOrEqualTo(pttl(keys.meta(id)) - 50);
+        Eventually.await("the user's set expired with the session", GRACE.multipliedBy(4), Duration.ofMillis(100),
+                () -> pttl(set) == -2 && pttl(keys.meta(id)) == -2);
+        assertThat(store.sessionsOf(user).collectList().block(TIMEOUT)).isEmpty();
+    }
+
+    @Test
     void connectedKeysCarryARefreshedTtlAndExpireAGracePeriodAfterDetach() throws InterruptedException {
         String id = SessionTokens.newSessionId();
         Attachment attachment = store.create(id, SessionTokens.digest("t"), "node-a").block(TIMEOUT);
