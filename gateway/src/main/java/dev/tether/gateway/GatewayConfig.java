@@ -32,6 +32,8 @@ public final class GatewayConfig {
     private final UiOptions ui;
     private final DrainOptions drain;
     private final AuthOptions auth;
+    private final ProxyOptions proxy;
+    private final LimitsOptions limits;
 
     private GatewayConfig(Builder b) {
         this.server = b.server;
@@ -48,6 +50,8 @@ public final class GatewayConfig {
         this.ui = b.ui;
         this.drain = b.drain;
         this.auth = b.auth;
+        this.proxy = b.proxy;
+        this.limits = b.limits;
     }
 
     /** The defaults, with a random node id. */
@@ -64,7 +68,8 @@ public final class GatewayConfig {
     public Builder toBuilder() {
         return new Builder().server(server).connections(connections).sessionLimits(sessionLimits)
                 .admission(admission).resumes(resumes).replies(replies).handler(handler).llm(llm).pushApi(pushApi).store(store)
-                .backend(backend).ui(ui).drain(drain).auth(auth);
+                .backend(backend).ui(ui).drain(drain).auth(auth).proxy(proxy)
+                .limits(limits);
     }
 
     /** Where the node listens and who it is; default {@link ServerOptions#defaults()}. */
@@ -137,11 +142,22 @@ public final class GatewayConfig {
         return auth;
     }
 
+    /** Which proxies tell the client's address; default {@link ProxyOptions#defaults()}. */
+    public ProxyOptions proxy() {
+        return proxy;
+    }
+
+    /** What one client address may do, and which pages may connect; default {@link LimitsOptions#defaults()}. */
+    public LimitsOptions limits() {
+        return limits;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + server + ", " + connections + ", " + sessionLimits + ", " + admission + ", "
                 + resumes + ", " + replies + ", " + handler + ", " + llm + ", " + pushApi + ", " + store + ", " + backend
-                + ", " + ui + ", " + drain + ", " + auth + "]";
+                + ", " + ui + ", " + drain + ", " + auth + ", " + proxy + ", "
+                + limits + "]";
     }
 
     /** Builds a {@link GatewayConfig}; each part is validated when it is built. */
@@ -160,6 +176,8 @@ public final class GatewayConfig {
         private UiOptions ui = UiOptions.defaults();
         private DrainOptions drain = DrainOptions.defaults();
         private AuthOptions auth = AuthOptions.defaults();
+        private ProxyOptions proxy = ProxyOptions.defaults();
+        private LimitsOptions limits = LimitsOptions.defaults();
 
         private Builder() {
         }
@@ -311,6 +329,28 @@ public final class GatewayConfig {
         /** Changes the authentication options set so far. */
         public Builder auth(UnaryOperator<AuthOptions.Builder> change) {
             return auth(change.apply(auth.toBuilder()).build());
+        }
+
+        /** Which proxies tell the client's address. */
+        public Builder proxy(ProxyOptions proxy) {
+            this.proxy = Objects.requireNonNull(proxy, "proxy");
+            return this;
+        }
+
+        /** Changes the proxy options set so far. */
+        public Builder proxy(UnaryOperator<ProxyOptions.Builder> change) {
+            return proxy(change.apply(proxy.toBuilder()).build());
+        }
+
+        /** What one client address may do, and which pages may connect. */
+        public Builder limits(LimitsOptions limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** Changes the limits set so far. */
+        public Builder limits(UnaryOperator<LimitsOptions.Builder> change) {
+            return limits(change.apply(limits.toBuilder()).build());
         }
 
         public GatewayConfig build() {

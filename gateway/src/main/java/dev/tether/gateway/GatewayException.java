@@ -77,6 +77,21 @@ public final class GatewayException extends TetherException {
                 + " failed resumes within " + window.toMillis() + "ms from this address", coolingDown));
     }
 
+    /**
+     * The client's address made more WebSocket upgrades than its rate allows: it may come back after the hint.
+     * 1013 rather than a 429 on the upgrade, since a browser sees no status of a refused upgrade, only a close.
+     */
+    public static GatewayException addressRateLimited(int perSecond, Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
+                "more than " + perSecond + " connections per second from this address", retryAfter));
+    }
+
+    /** The client's address has its limit of connections open on this node already. */
+    public static GatewayException tooManyConnectionsFromAddress(int limit, Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
+                "more than " + limit + " connections open from this address", retryAfter));
+    }
+
     public static GatewayException idle(Duration timeout) {
         return new GatewayException(CloseCode.GOING_AWAY, "nothing heard for " + timeout.toMillis() + "ms");
     }

@@ -2,7 +2,6 @@ package dev.tether.gateway;
 
 import dev.tether.protocol.Checks;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * How a gateway node limits failed resumes per client address, so that guessing session tokens costs the guesser.
@@ -18,14 +17,12 @@ import java.util.Objects;
  *                             default {@link #DEFAULT_FAILED_RESUME_WINDOW}
  * @param failedResumeCooldown how long an address over the limit has its resumes refused;
  *                             default {@link #DEFAULT_FAILED_RESUME_COOLDOWN}
- * @param trackedAddresses     addresses remembered at once; when full, the one heard from least recently is
+ * @param trackedAddresses     addresses remembered at once, by this limit and by the handshake rate per address
+ *                             ({@link LimitsOptions}) each; when full, the one heard from least recently is
  *                             forgotten, which bounds the table's memory; default {@link #DEFAULT_TRACKED_ADDRESSES}
- * @param clientAddressHeader  the HTTP header whose last entry is the client's address, set by a trusted proxy in
- *                             front of the node (such as {@code X-Forwarded-For}); empty to use the TCP peer's
- *                             address, the default: a client could forge the header of a node reachable directly
  */
 public record ResumeOptions(int failedResumeLimit, Duration failedResumeWindow, Duration failedResumeCooldown,
-                            int trackedAddresses, String clientAddressHeader) {
+                            int trackedAddresses) {
 
     /** Default failed resumes from one address within the window before its cool-down: 20. */
     public static final int DEFAULT_FAILED_RESUME_LIMIT = 20;
@@ -41,18 +38,12 @@ public record ResumeOptions(int failedResumeLimit, Duration failedResumeWindow, 
         Checks.between("failedResumeWindow", failedResumeWindow, Duration.ofSeconds(1), Duration.ofDays(1));
         Checks.between("failedResumeCooldown", failedResumeCooldown, Duration.ofSeconds(1), Duration.ofDays(1));
         Checks.between("trackedAddresses", trackedAddresses, 1, 10_000_000);
-        Objects.requireNonNull(clientAddressHeader, "clientAddressHeader");
-        clientAddressHeader = clientAddressHeader.trim();
-        if (!clientAddressHeader.matches("[A-Za-z0-9-]*")) {
-            throw new IllegalArgumentException("clientAddressHeader must be an HTTP header name such as "
-                    + "X-Forwarded-For, or empty, got \"" + clientAddressHeader + "\"");
-        }
     }
 
     /** The defaults. */
     public static ResumeOptions defaults() {
         return new ResumeOptions(DEFAULT_FAILED_RESUME_LIMIT, DEFAULT_FAILED_RESUME_WINDOW,
-                DEFAULT_FAILED_RESUME_COOLDOWN, DEFAULT_TRACKED_ADDRESSES, "");
+                DEFAULT_FAILED_RESUME_COOLDOWN, DEFAULT_TRACKED_ADDRESSES);
     }
 
     public static Builder builder() {
@@ -75,35 +66,28 @@ public record ResumeOptions(int failedResumeLimit, Duration failedResumeWindow, 
         /** Failed resumes from one address within the window that start its cool-down, 1 to 1,000,000. */
         public Builder failedResumeLimit(int failedResumeLimit) {
             o = new ResumeOptions(failedResumeLimit, o.failedResumeWindow, o.failedResumeCooldown,
-                    o.trackedAddresses, o.clientAddressHeader);
+                    o.trackedAddresses);
             return this;
         }
 
         /** Window in which failed resumes are counted, 1 second to 1 day. */
         public Builder failedResumeWindow(Duration failedResumeWindow) {
             o = new ResumeOptions(o.failedResumeLimit, failedResumeWindow, o.failedResumeCooldown,
-                    o.trackedAddresses, o.clientAddressHeader);
+                    o.trackedAddresses);
             return this;
         }
 
         /** Cool-down of an address over the limit, 1 second to 1 day. */
         public Builder failedResumeCooldown(Duration failedResumeCooldown) {
             o = new ResumeOptions(o.failedResumeLimit, o.failedResumeWindow, failedResumeCooldown,
-                    o.trackedAddresses, o.clientAddressHeader);
+                    o.trackedAddresses);
             return this;
         }
 
         /** Client addresses remembered at once, 1 to 10,000,000. */
         public Builder trackedAddresses(int trackedAddresses) {
             o = new ResumeOptions(o.failedResumeLimit, o.failedResumeWindow, o.failedResumeCooldown,
-                    trackedAddresses, o.clientAddressHeader);
-            return this;
-        }
-
-        /** The header a trusted proxy puts the client's address in, or empty for the TCP peer's address. */
-        public Builder clientAddressHeader(String clientAddressHeader) {
-            o = new ResumeOptions(o.failedResumeLimit, o.failedResumeWindow, o.failedResumeCooldown,
-                    o.trackedAddresses, clientAddressHeader);
+                    trackedAddresses);
             return this;
         }
 

@@ -50,7 +50,8 @@ class ResumeGuessingIT {
 
     @Test
     void behindAProxyTheLastForwardedAddressIsCountedAndEarlierEntriesAreIgnored() {
-        gateway.start(c -> c.resumes(r -> r.failedResumeLimit(1).clientAddressHeader("X-Forwarded-For")));
+        gateway.start(c -> c.resumes(r -> r.failedResumeLimit(1))
+                .proxy(p -> p.clientAddressHeader("X-Forwarded-For")));
         Hello unknown = Hello.resume(new Hello.Resume("no-such-session", "guess", 1, 0));
 
         assertThat(welcome(gateway.connect(Map.of("X-Forwarded-For", "198.51.100.7, 10.0.0.1")), unknown).reason())

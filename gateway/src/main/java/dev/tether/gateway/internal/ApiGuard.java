@@ -37,15 +37,14 @@ final class ApiGuard {
     /** The API key's digest; {@code null} while the APIs are off. */
     private final byte[] apiKeyDigest;
     private final AddressFailures authFailures;
-    /** The header a trusted proxy names the client's address in, or empty ({@link ClientAddress}). */
-    private final String clientAddressHeader;
+    private final ClientAddress clientAddress;
 
-    ApiGuard(GatewayConfig config, ObjectMapper mapper, Scheduler scheduler) {
+    ApiGuard(GatewayConfig config, ClientAddress clientAddress, ObjectMapper mapper, Scheduler scheduler) {
         this.mapper = mapper;
         this.apiKeyDigest = config.pushApi().apiKey().map(SessionTokens::digest).orElse(null);
         this.authFailures = new AddressFailures(AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW, AUTH_FAILURE_COOLDOWN,
                 AUTH_FAILURE_ADDRESSES, scheduler);
-        this.clientAddressHeader = config.resumes().clientAddressHeader();
+        this.clientAddress = clientAddress;
     }
 
     /**
@@ -60,7 +59,7 @@ final class ApiGuard {
             return respond(response, HttpResponseStatus.NOT_FOUND, "not_found",
                     "the backend API is off: the gateway has no API key");
         }
-        String address = ClientAddress.of(request.remoteAddress(), request.requestHeaders(), clientAddressHeader);
+        String address = clientAddress.of(request);
         Duration coolingDown = authFailures.coolingDown(address);
         if (!coolingDown.isZero()) {
             // Every request, the right key too: else a guesser would learn which guess was right at full speed.

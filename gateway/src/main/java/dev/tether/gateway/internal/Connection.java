@@ -82,6 +82,7 @@ final class Connection {
     /** Checks tokens; null when the node authenticates nobody. */
     private final TokenVerifier tokens;
     private final TokenExpiry tokenExpiry;
+    private final String clientAddress;
 
     // Guarded by this.
     private boolean over;
@@ -100,8 +101,10 @@ final class Connection {
     /** Whom the connection authenticated as; null before welcome or when the node authenticates nobody. */
     private volatile Principal principal;
 
-    Connection(ServerHandle server, Replies replies, Scheduler scheduler) {
+    /** A connection from {@code clientAddress} ({@link ClientAddress}). */
+    Connection(ServerHandle server, Replies replies, Scheduler scheduler, String clientAddress) {
         this.server = server;
+        this.clientAddress = clientAddress;
         this.config = server.config();
         this.store = server.store();
         this.replies = replies;
@@ -110,7 +113,7 @@ final class Connection {
         this.scheduler = scheduler;
         this.metrics = server.metrics();
         this.handshake = new Handshake(config, store, server.admission(), server.awaitingHello(),
-                server.failedResumes(), metrics,
+                server.failedResumes(), server.addressLimits(), metrics,
                 server::isShuttingDown, scheduler, this::close);
         ConnectionOptions options = config.connections();
         this.keepAlive = new KeepAlive(options.heartbeat(), options.idleTimeout(), scheduler, clock, this::send,
@@ -140,8 +143,7 @@ final class Connection {
             connection.onDispose(() -> end(null));
         });
         bearerToken = Bearer.token(in.headers());
-        resources.add(handshake.open(ClientAddress.of(channel.channel().remoteAddress(), in.headers(),
-                config.resumes().clientAddressHeader())));
+        resources.add(handshake.open(clientAddress));
 
         in.aggregateFrames(config.connections().maxFrameBytes());
         in.withConnection(connection -> connection.addHandlerLast(UnfinishedMessages.NAME,

@@ -7,7 +7,9 @@ import dev.tether.gateway.ConnectionOptions;
 import dev.tether.gateway.DrainOptions;
 import dev.tether.gateway.HandlerOptions;
 import dev.tether.gateway.HistoryLimits;
+import dev.tether.gateway.LimitsOptions;
 import dev.tether.gateway.LlmOptions;
+import dev.tether.gateway.ProxyOptions;
 import dev.tether.gateway.PushApiOptions;
 import dev.tether.gateway.ReplyOptions;
 import dev.tether.gateway.ResumeOptions;
@@ -112,12 +114,32 @@ final class GatewayFlags {
             Flag.duration("failed-resume-cooldown", "how long an address over the failed-resume limit has its "
                     + "resumes refused", ResumeOptions.DEFAULT_FAILED_RESUME_COOLDOWN,
                     (b, v) -> b.resumes(o -> o.failedResumeCooldown(v))),
-            Flag.integer("failed-resume-addresses", "COUNT", "client addresses the failed-resume limit remembers at "
-                    + "once; the least recently heard is forgotten first", ResumeOptions.DEFAULT_TRACKED_ADDRESSES,
+            Flag.integer("failed-resume-addresses", "COUNT", "client addresses the failed-resume limit, and the "
+                    + "handshake rate per address, each remember at once; the least recently heard is forgotten first", ResumeOptions.DEFAULT_TRACKED_ADDRESSES,
                     (b, v) -> b.resumes(o -> o.trackedAddresses(v))),
-            Flag.text("client-address-header", "NAME", "header whose last entry is the client's address, set by a "
-                    + "trusted proxy (such as X-Forwarded-For); only behind one, since clients can forge it", "none",
-                    (b, v) -> b.resumes(o -> o.clientAddressHeader("none".equalsIgnoreCase(v) ? "" : v))),
+            Flag.text("trusted-proxies", "CIDR,...", "proxies (CIDR blocks or addresses, comma-separated) whose "
+                    + "forwarding header and PROXY protocol header are believed: the client's address is the first "
+                    + "hop that is not one, from the right", "none",
+                    (b, v) -> b.proxy(o -> o.trustedProxies(v))),
+            Flag.text("client-address-header", "NAME", "header in which proxies append the client's address; "
+                    + "X-Forwarded-For when --trusted-proxies is given; without --trusted-proxies its last entry is "
+                    + "believed from any peer (only when clients cannot reach the node directly)", "none",
+                    (b, v) -> b.proxy(o -> o.clientAddressHeader("none".equalsIgnoreCase(v) ? "" : v))),
+            Flag.onOff("proxy-protocol", "every connection starts with a PROXY protocol header (v1 or v2, as "
+                    + "HAProxy's send-proxy sends it), believed from --trusted-proxies only",
+                    ProxyOptions.defaults().proxyProtocol(), (b, v) -> b.proxy(o -> o.proxyProtocol(v))),
+            Flag.text("allowed-origins", "ORIGIN,...", "origins whose pages may connect, such as "
+                    + "https://chat.example.com; an upgrade with another Origin is answered 403", "any",
+                    (b, v) -> b.limits(o -> o.allowedOrigins(v))),
+            Flag.integer("address-handshake-rate", "PER_SECOND", "WebSocket upgrades per second from one client "
+                    + "address (a token bucket); more are closed with 1013 and a retry-after hint; 0 for no limit", 0,
+                    (b, v) -> b.limits(o -> o.addressHandshakeRate(v))),
+            Flag.integer("address-handshake-burst", "COUNT", "upgrades one client address may make at once after a "
+                    + "pause", LimitsOptions.DEFAULT_ADDRESS_HANDSHAKE_BURST,
+                    (b, v) -> b.limits(o -> o.addressHandshakeBurst(v))),
+            Flag.integer("max-connections-per-address", "COUNT", "connections open at once from one client address "
+                    + "on a node; more are closed with 1013 and a retry-after hint; 0 for no limit", 0,
+                    (b, v) -> b.limits(o -> o.maxConnectionsPerAddress(v))),
             Flag.duration("reply-lease", "lease on a reply being produced or a client event being handled; a reply "
                     + "whose node died is ended interrupted after it, an event is handled by another node",
                     ReplyOptions.DEFAULT_LEASE, (b, v) -> b.replies(o -> o.lease(v))),

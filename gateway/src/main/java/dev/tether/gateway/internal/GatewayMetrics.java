@@ -70,7 +70,13 @@ final class GatewayMetrics implements AutoCloseable {
         /** A resume from an address over the failed-resume limit (1008). */
         FAILED_RESUMES,
         /** A missing, invalid or expired token, at hello or on a refresh (4001). */
-        UNAUTHORIZED
+        UNAUTHORIZED,
+        /** An upgrade from an address over its handshake rate (1013). */
+        ADDRESS_RATE,
+        /** An upgrade from an address with its limit of connections open (1013). */
+        ADDRESS_CONNECTIONS,
+        /** An upgrade from a page whose origin is not allowed (403, before the upgrade). */
+        ORIGIN
     }
 
     /** Registers the meters of a handler that has its own, such as the model server's. */
@@ -97,7 +103,7 @@ final class GatewayMetrics implements AutoCloseable {
         }
         for (Refusal refusal : Refusal.values()) {
             refused.put(refusal, Counter.builder("tether.handshakes.refused")
-                    .description("connections closed before their handshake, by reason")
+                    .description("connections refused before or during their handshake, by reason")
                     .tag("reason", refusal.name().toLowerCase())
                     .register(registry));
         }

@@ -38,11 +38,14 @@ final class Handshake {
     private final Admission admission;
     private final AwaitingHello awaitingHello;
     private final AddressFailures failedResumes;
+    private final AddressLimits addressLimits;
     private final GatewayMetrics metrics;
     private final BooleanSupplier shuttingDown;
     private final Scheduler scheduler;
     private final Consumer<GatewayException> close;
     private final AtomicBoolean admitted = new AtomicBoolean();
+    /** Whether this connection is counted against its address's limit of open connections. */
+    private final AtomicBoolean addressCounted = new AtomicBoolean();
     private final Disposable.Composite resources = Disposables.composite();
     /** This connection's place among those awaiting hello; null when it was refused one. */
     private volatile AwaitingHello.Waiter waiter;
@@ -62,7 +65,7 @@ final class Handshake {
 
     /** A handshake that closes its connection through {@code close} when it is refused or takes too long. */
     Handshake(GatewayConfig config, SessionStore store, Admission admission, AwaitingHello awaitingHello,
-              AddressFailures failedResumes,
+              AddressFailures failedResumes, AddressLimits addressLimits,
               GatewayMetrics metrics, BooleanSupplier shuttingDown, Scheduler scheduler,
               Consumer<GatewayException> close) {
         this.config = config;
@@ -70,6 +73,7 @@ final class Handshake {
         this.admission = admission;
         this.awaitingHello = awaitingHello;
         this.failedResumes = failedResumes;
+        this.addressLimits = addressLimits;
         this.metrics = metrics;
         this.shuttingDown = shuttingDown;
         this.scheduler = scheduler;
@@ -80,14 +84,33 @@ final class Handshake {
      * Starts the wait for the {@code hello} of a connection just upgraded, unless the node refuses it at once. Returns
      * what to dispose when the connection ends.
      *
-     * @param clientAddress where the connection comes from ({@link ClientAddress}), for the failed-resume limit
+     * @param clientAddress where the connection comes from ({@link ClientAddress}), for the limits per address
      */
     Disposable open(String clientAddress) {
         this.clientAddress = clientAddress;
         if (shuttingDown.getAsBoolean()) {
             metrics.refused(GatewayMetrics.Refusal.SHUTTING_DOWN);
             close.accept(GatewayException.shuttingDown(admission.retryAfter()));
-        } else if (!store.isReady()) {
+            return resources;
+        }
+        Duration rateLimited = addressLimits.handshake(clientAddress);
+        if (!rateLimited.isZero()) {
+            metrics.refused(GatewayMetrics.Refusal.ADDRESS_RATE);
+            close.accept(GatewayException.addressRateLimited(config.limits().addressHandshakeRate(), rateLimited));
+            return resources;
+        }
+        if (!addressLimits.connect(clientAddress)) {
+            metrics.refused(GatewayMetrics.Refusal.ADDRESS_CONNECTIONS);
+            close.accept(GatewayException.tooManyConnectionsFromAddress(addressLimits.maxConnections(),
+                    admission.retryAfter()));
+            return resources;
+        }
+        addressCounted.set(true);
+        if (ended) {
+            // Ended while being counted: end() may have looked before the count was set.
+            releaseAddress();
+        }
+        if (!store.isReady()) {
             metrics.refused(GatewayMetrics.Refusal.STORE_UNAVAILABLE);
             close.accept(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
         } else {
@@ -185,11 +208,19 @@ final class Handshake {
      */
     void end() {
         ended = true;
+        releaseAddress();
         AwaitingHello.Waiter waiting = waiter;
         if (waiting != null) {
             awaitingHello.leave(waiting);
         }
         release();
+    }
+
+    /** Counts this connection out of its address's open connections, once. */
+    private void releaseAddress() {
+        if (addressCounted.compareAndSet(true, false)) {
+            addressLimits.disconnect(clientAddress);
+        }
     }
 
     /** Gives back this connection's handshake place, once: at welcome, or when the connection ends before. */

@@ -28,6 +28,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.ProxyProtocolSupportType;
 import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
@@ -49,6 +50,8 @@ final class ServerHandle implements GatewayHandle {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Admission admission;
     private final AddressFailures failedResumes;
+    private final ClientAddress clientAddress;
+    private final AddressLimits addressLimits;
     private final AwaitingHello awaitingHello;
     private final GatewayMetrics metrics;
     private final Drain<Connection> drain;
@@ -78,6 +81,8 @@ final class ServerHandle implements GatewayHandle {
         this.admission = new Admission(admissionOptions.maxHandshakes(), admissionOptions.handshakeQueue(),
                 admissionOptions.handshakeQueueWait(), admissionOptions.handshakeRetryAfter(), scheduler);
         this.failedResumes = new AddressFailures(config.resumes(), scheduler);
+        this.clientAddress = new ClientAddress(config.proxy());
+        this.addressLimits = new AddressLimits(config.limits(), config.resumes().trackedAddresses(), scheduler);
         this.awaitingHello = new AwaitingHello(admissionOptions.maxAwaitingHello(),
                 config.connections().helloTimeout(), scheduler);
         this.replies = new Replies(this.store, handler, codec, config.server().nodeId(), config.replies().lease(),
@@ -110,7 +115,7 @@ final class ServerHandle implements GatewayHandle {
                 return replies.size();
             }
         }, scheduler, metrics, config.server().nodeId());
-        ApiGuard apiGuard = new ApiGuard(config, codec.mapper(), scheduler);
+        ApiGuard apiGuard = new ApiGuard(config, clientAddress, codec.mapper(), scheduler);
         this.pushApi = new PushApi(this.store, codec, metrics, apiGuard);
         this.health = new Health(this, replies, codec.mapper(), scheduler);
         this.stateApi = new StateApi(this.store, config.sessionLimits().maxStateBytes(), codec.mapper(), apiGuard);
@@ -130,6 +135,8 @@ final class ServerHandle implements GatewayHandle {
                     .then(HttpServer.create()
                             .host(config.server().host())
                             .port(config.server().port())
+                            .proxyProtocol(config.proxy().proxyProtocol() ? ProxyProtocolSupportType.ON
+                                    : ProxyProtocolSupportType.OFF)
                             .httpRequestDecoder(decoder -> decoder.maxHeaderSize(config.server().maxHeaderBytes())
                                     .maxInitialLineLength(config.server().maxHeaderBytes()))
                             .doOnChannelInit((observer, channel, address) -> RequestDeadline.install(
@@ -143,8 +150,9 @@ final class ServerHandle implements GatewayHandle {
                                         .post(PushApi.USER_PUSH_ROUTE, handle.pushApi::pushToUser)
                                         .get(StateApi.STATE_ROUTE, handle.stateApi::read)
                                         .put(StateApi.STATE_ROUTE, handle.stateApi::write)
-                                        .get(config.server().path(),
-                                                Upgrades.endpoint((in, out) -> handle.accept().handle(in, out), spec));
+                                        .get(config.server().path(), Upgrades.endpoint(
+                                                (address, in, out) -> handle.accept(address).handle(in, out), spec,
+                                                config.limits(), handle.clientAddress, handle.metrics));
                                 if (handle.ui.enabled()) {
                                     routes.route(handle.ui::accepts, handle.ui::serve);
                                 }
@@ -189,8 +197,8 @@ final class ServerHandle implements GatewayHandle {
         }
     }
 
-    private Connection accept() {
-        Connection connection = new Connection(this, replies, scheduler);
+    private Connection accept(String clientAddress) {
+        Connection connection = new Connection(this, replies, scheduler, clientAddress);
         connections.add(connection);
         return connection;
     }
@@ -234,6 +242,10 @@ final class ServerHandle implements GatewayHandle {
 
     AddressFailures failedResumes() {
         return failedResumes;
+    }
+
+    AddressLimits addressLimits() {
+        return addressLimits;
     }
 
     AwaitingHello awaitingHello() {

@@ -1,5 +1,6 @@
 package dev.tether.gateway.internal;
 
+import dev.tether.gateway.LimitsOptions;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -18,7 +19,8 @@ import reactor.netty.http.websocket.WebsocketOutbound;
 /**
  * The WebSocket endpoint's upgrade request, checked against RFC 6455 §4.2.1 before it is handed to Netty's
  * handshaker, which would otherwise fall back to pre-RFC drafts for a request without a version or a key: 400 for a
- * request that is not a valid opening handshake, 426 with the version spoken here for another protocol version.
+ * request that is not a valid opening handshake, 426 with the version spoken here for another protocol version,
+ * 403 for a page of an origin not allowed.
  */
 final class Upgrades {
 
@@ -30,10 +32,19 @@ final class Upgrades {
     private Upgrades() {
     }
 
-    /** The endpoint's handler: upgrades a valid opening handshake to {@code handler}, answers any other itself. */
+    /** What handles an upgraded connection: Reactor Netty's WebSocket handler, told the client's address. */
+    @FunctionalInterface
+    interface Handler {
+        Publisher<Void> handle(String clientAddress, WebsocketInbound in, WebsocketOutbound out);
+    }
+
+    /**
+     * The endpoint's handler: upgrades a valid opening handshake to {@code handler}, answers any other itself, and
+     * answers 403 to a page of an origin {@code limits} does not allow.
+     */
     static BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> endpoint(
-            BiFunction<? super WebsocketInbound, ? super WebsocketOutbound, ? extends Publisher<Void>> handler,
-            WebsocketServerSpec spec) {
+            Handler handler, WebsocketServerSpec spec, LimitsOptions limits, ClientAddress addresses,
+            GatewayMetrics metrics) {
         return (request, response) -> {
             HttpHeaders headers = request.requestHeaders();
             if (!headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
@@ -53,7 +64,14 @@ final class Upgrades {
                 return refuse(response, HttpResponseStatus.BAD_REQUEST,
                         "Sec-WebSocket-Key must be one Base64 value of 16 bytes");
             }
-            return response.sendWebsocket(handler, spec);
+            String origin = headers.get(HttpHeaderNames.ORIGIN);
+            if (origin != null && !limits.allowsOrigin(origin)) {
+                // Before the upgrade: a browser then reports a failed connection, and the page learns nothing more.
+                metrics.refused(GatewayMetrics.Refusal.ORIGIN);
+                return refuse(response, HttpResponseStatus.FORBIDDEN, "origin not allowed");
+            }
+            String address = addresses.of(request);
+            return response.sendWebsocket((in, out) -> handler.handle(address, in, out), spec);
         };
     }
 

@@ -55,8 +55,12 @@ class HandshakeTest {
     }
 
     private Handshake handshake() {
-        return new Handshake(config, store, admission, awaitingHello, failedResumes, metrics, shuttingDown::get, time,
-                closes::add);
+        return handshake(config, new AddressLimits(config.limits(), 100, time));
+    }
+
+    private Handshake handshake(GatewayConfig config, AddressLimits addressLimits) {
+        return new Handshake(config, store, admission, awaitingHello, failedResumes, addressLimits, metrics,
+                shuttingDown::get, time, closes::add);
     }
 
     private Handshake.Start fresh() {
@@ -278,6 +282,55 @@ class HandshakeTest {
             time.advanceTimeBy(Duration.ofMinutes(1));
         }
         assertThat(closes).isEmpty();
+    }
+
+    @Test
+    void upgradesOverTheAddressRateAreClosedWithTryAgainLaterUntilTheBucketRefills() {
+        GatewayConfig limited = config.toBuilder().limits(l -> l.addressHandshakeRate(2).addressHandshakeBurst(2))
+                .build();
+        AddressLimits limits = new AddressLimits(limited.limits(), 100, time);
+        for (int i = 0; i < 2; i++) {
+            handshake(limited, limits).open(ADDRESS);
+        }
+        assertThat(closes).isEmpty();
+
+        handshake(limited, limits).open(ADDRESS);
+        Handshake other = handshake(limited, limits);
+        other.open("192.0.2.2");
+        // Out of the connections awaiting hello (3 in these tests), so that only the rate refuses.
+        other.end();
+
+        assertThat(closes).singleElement().satisfies(close -> {
+            assertThat(close.closeCode()).isEqualTo(CloseCode.TRY_AGAIN_LATER);
+            // Half a second to the next token, hinted as between that and twice it.
+            assertThat(CloseCode.retryAfter(close.getMessage())).get()
+                    .satisfies(hint -> assertThat(hint).isBetween(Duration.ofMillis(500), Duration.ofMillis(1000)));
+        });
+        time.advanceTimeBy(Duration.ofMillis(500));
+        handshake(limited, limits).open(ADDRESS);
+        assertThat(closes).hasSize(1);
+        assertThat(metrics.scrape()).contains("reason=\"address_rate\"} 1.0");
+    }
+
+    @Test
+    void connectionsOverTheAddressLimitAreClosedAndAPlaceComesBackWhenOneEnds() {
+        GatewayConfig limited = config.toBuilder().limits(l -> l.maxConnectionsPerAddress(2)).build();
+        AddressLimits limits = new AddressLimits(limited.limits(), 100, time);
+        Handshake first = handshake(limited, limits);
+        first.open(ADDRESS);
+        handshake(limited, limits).open(ADDRESS);
+        handshake(limited, limits).open(ADDRESS);
+
+        assertThat(closes).extracting(GatewayException::closeCode).containsExactly(CloseCode.TRY_AGAIN_LATER);
+        assertThat(closes.get(0).getMessage()).contains("more than 2 connections open from this address");
+
+        first.end();
+        first.end();
+        handshake(limited, limits).open(ADDRESS);
+        handshake(limited, limits).open("192.0.2.2");
+        assertThat(closes).as("one place came back, once").hasSize(1);
+        handshake(limited, limits).open(ADDRESS);
+        assertThat(closes).hasSize(2);
     }
 
     private Handshake.Start resume(Hello.Resume resume) {
