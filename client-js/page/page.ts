@@ -80,8 +80,9 @@ function clientOptions(): TetherClientOptions {
   return options;
 }
 
-const client = new TetherClient(clientOptions());
-window.tether = client;
+// Replaced by a new one only to start over after the session was ended: a closed client stays closed.
+let client = new TetherClient(clientOptions());
+let detach: Array<() => void> = [];
 
 let state: ConnectionState = client.state;
 let welcome: TetherEvents['resumed'] | undefined;
@@ -160,7 +161,7 @@ function bannerText(name: PageStatus): string {
     case 'failed':
       return `Not connected: ${failure()}. Messages you write are kept and sent once the connection is back.`;
     case 'closed':
-      return 'This conversation has ended. Start a new one to go on.';
+      return 'This conversation has ended. New conversation starts another.';
     case 'offline':
       return 'You are offline. Messages you write now are queued and sent once the network is back.';
     case 'new session':
@@ -367,34 +368,61 @@ ui.end.addEventListener('click', () => {
 });
 ui.restart.addEventListener('click', () => {
   welcome = undefined;
+  if (state === 'closed') {
+    attach(new TetherClient(clientOptions()));
+    return;
+  }
   client.restart({ outbox: 'drop' }).catch((error: unknown) => notice(`Could not start over: ${error}`));
 });
 
-client.on('stateChange', ({ current }) => {
-  state = current;
-  if (current !== 'connected') {
-    welcome = undefined;
+/** Shows next's state and conversation from now on, and connects it. */
+function attach(next: TetherClient): void {
+  detach.forEach((unsubscribe) => unsubscribe());
+  if (client !== next) {
+    // The ended client still holds this conversation's tab lock; the new one needs it.
+    client.dispose();
   }
-  if (current !== 'reconnecting') {
-    retryAt = undefined;
-  }
+  client = next;
+  window.tether = next;
+  state = next.state;
+  welcome = undefined;
+  retryAt = undefined;
+  lastClose = undefined;
+  stopping = undefined;
+  detach = [
+    next.on('stateChange', ({ current }) => {
+      state = current;
+      if (current !== 'connected') {
+        welcome = undefined;
+      }
+      if (current !== 'reconnecting') {
+        retryAt = undefined;
+      }
+      renderStatus();
+      renderConversation();
+    }),
+    next.on('resumed', (event) => {
+      welcome = event;
+      renderStatus();
+    }),
+    next.on('reconnecting', ({ attempt, max, delayMs }) => {
+      retryAt = { attempt, max, at: performance.now() + delayMs };
+      renderStatus();
+    }),
+    next.on('closed', (event) => {
+      lastClose = event;
+      renderStatus();
+    }),
+    next.on('error', ({ code, message }) => notice(`${code}: ${message}`)),
+    next.on('conversation', () => renderConversation()),
+  ];
   renderStatus();
   renderConversation();
-});
-client.on('resumed', (event) => {
-  welcome = event;
-  renderStatus();
-});
-client.on('reconnecting', ({ attempt, max, delayMs }) => {
-  retryAt = { attempt, max, at: performance.now() + delayMs };
-  renderStatus();
-});
-client.on('closed', (event) => {
-  lastClose = event;
-  renderStatus();
-});
-client.on('error', ({ code, message }) => notice(`${code}: ${message}`));
-client.on('conversation', () => renderConversation());
+  next.connect().catch(() => {
+    // The status shows why; the client keeps trying on its own.
+  });
+}
+
 window.addEventListener('online', () => {
   offline = false;
   renderStatus();
@@ -410,8 +438,4 @@ setInterval(() => {
   }
 }, 250);
 
-renderStatus();
-renderConversation();
-client.connect().catch(() => {
-  // The status shows why; the client keeps trying on its own.
-});
+attach(client);

@@ -103,6 +103,12 @@ test('the eight states, each with its own colour and words', async () => {
   await page.getByTestId('end').click();
   await shows(page, 'closed');
   colours.set('closed', await colour(page));
+  // After the end, New conversation starts another session.
+  await page.getByTestId('restart').click();
+  await waitForStatus(page, 'connected');
+  const again = 'A new conversation after the end.';
+  await send(page, again);
+  assert.equal((await waitForAnswers(page, [again]))[0].reply, again);
 
   assert.equal(new Set(colours.values()).size, 8, `eight distinct colours: ${JSON.stringify([...colours])}`);
   assert.deepEqual(browser.errors.map(String), []);
