@@ -46,8 +46,9 @@ test('a reply streams in word by word', async () => {
   await page.close();
 });
 
-test('connections cut at random points: every reply complete, every word once', async () => {
+test('connections cut at random points: every reply complete, every word once', async (t) => {
   const seed = Number(process.env.TETHER_SEED ?? Date.now() % 100_000);
+  t.diagnostic(`seed ${seed} (TETHER_SEED=${seed} replays these cuts)`);
   const next = random(seed);
   const page = await openChat(browser.context, proxy.url, 'cuts', '&baseDelayMs=150&maxDelayMs=600');
   await waitForStatus(page, 'connected');
@@ -70,7 +71,7 @@ test('connections cut at random points: every reply complete, every word once', 
   }
   const answers = await waitForAnswers(page, texts);
   assertExactlyOnce(answers);
-  assert.equal((await conversation(page)).messages.length, texts.length, `seed ${seed}: one message per text`);
+  assert.equal((await conversation(page)).messages.length, texts.length, 'one message per text');
   assert.ok(cuts >= 12);
   await page.close();
 });

@@ -39,7 +39,7 @@ export function java() {
   return javaBinary;
 }
 
-/** A gateway process; its output goes to test-browser/output/logs/NAME.log. */
+/** A gateway process; its output goes to test-browser/output/logs/NAME.log (of the last run). */
 export class Gateway {
   #process;
   #exited;
@@ -124,7 +124,7 @@ export async function startGateway(name, args = []) {
   const child = spawn(java(), ['-Xms32m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xshare:auto',
     '--enable-native-access=ALL-UNNAMED', '-jar', gatewayJar(), '--host', '127.0.0.1', '--port', '0', ...args],
   { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const file = createWriteStream(log, { flags: 'a' });
+  const file = createWriteStream(log);
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk) => file.write(chunk));
   child.stderr.on('data', (chunk) => file.write(chunk));
