@@ -11,6 +11,7 @@ import dev.tether.protocol.session.CancelRequest;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.ReplyLease;
+import dev.tether.protocol.session.TakenReply;
 import dev.tether.protocol.session.SessionIds;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
@@ -66,6 +67,8 @@ public final class InMemorySessionStore implements SessionStore {
     private final ConcurrentHashMap<String, Set<String>> byUser = new ConcurrentHashMap<>();
     /** Per node, the cancel requests for the replies it produces; one sink per node id, kept while the store is. */
     private final ConcurrentHashMap<String, Sinks.Many<CancelRequest>> cancels = new ConcurrentHashMap<>();
+    /** Per node, until when it is alive ({@link #heartbeatNode}); a dead node stays until forgotten. */
+    private final ConcurrentHashMap<String, Instant> nodes = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private InMemorySessionStore(Builder builder) {
@@ -297,8 +300,78 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
+    public Flux<ReplyLease> findReplyLeases(String sessionId) {
+        return locked(sessionId, (session, now) -> session.replyLeases()).flatMapIterable(leases -> leases);
+    }
+
+    @Override
+    public Flux<TakenReply> takeOverReplies(String sessionId, Set<String> fromNodes, String nodeId, Duration ttl) {
+        Objects.requireNonNull(fromNodes, "fromNodes");
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(ttl, "ttl");
+        return locked(sessionId, (session, now) -> session.takeOver(fromNodes, nodeId, ttl, now))
+                .flatMapIterable(taken -> taken);
+    }
+
+    // ---------------------------------------------------------------- node liveness
+
+    @Override
+    public Mono<Void> heartbeatNode(String nodeId, Duration ttl) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(ttl, "ttl");
+        return Mono.fromRunnable(() -> nodes.put(nodeId, clock.instant().plus(ttl)));
+    }
+
+    @Override
+    public Mono<Boolean> isNodeAlive(String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        return Mono.fromCallable(() -> {
+            Instant until = nodes.get(nodeId);
+            return until != null && until.isAfter(clock.instant());
+        });
+    }
+
+    @Override
+    public Flux<String> deadNodes() {
+        return Flux.defer(() -> {
+            Instant now = clock.instant();
+            List<String> dead = new ArrayList<>();
+            nodes.forEach((node, until) -> {
+                if (!until.isAfter(now)) {
+                    dead.add(node);
+                }
+            });
+            return Flux.fromIterable(dead);
+        });
+    }
+
+    @Override
+    public Flux<String> sessionsOfNode(String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        // One process, so the sessions themselves are the index: a scan under each session's lock.
+        return Flux.defer(() -> {
+            List<String> found = new ArrayList<>();
+            for (MemorySession session : sessions.values()) {
+                synchronized (session) {
+                    if (!session.isRemoved() && session.leasesTo(nodeId)) {
+                        found.add(session.id());
+                    }
+                }
+            }
+            return Flux.fromIterable(found);
+        });
+    }
+
+    @Override
+    public Mono<Void> forgetNode(String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        return Mono.fromRunnable(() -> nodes.computeIfPresent(nodeId,
+                (node, until) -> until.isAfter(clock.instant()) ? until : null));
+    }
+
+    @Override
     public Mono<Void> requestCancel(String sessionId, long replyTo) {
-        return findReplyLease(sessionId, replyTo)
+        return locked(sessionId, (session, now) -> session.markCancel(replyTo))
                 .doOnNext(lease -> cancelSink(lease.nodeId()).emitNext(new CancelRequest(sessionId, replyTo),
                         Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1))))
                 .then();

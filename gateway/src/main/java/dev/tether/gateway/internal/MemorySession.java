@@ -12,6 +12,7 @@ import dev.tether.protocol.session.Attachment;
 import dev.tether.protocol.session.ClientAppend;
 import dev.tether.protocol.session.OnceAppend;
 import dev.tether.protocol.session.ReplyLease;
+import dev.tether.protocol.session.TakenReply;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionRecord;
 import dev.tether.protocol.session.SessionState;
@@ -101,13 +102,18 @@ public final class MemorySession {
     }
 
     /**
-     * A reply's lease, and how far the reply got: parts stored, and the seq of the last one; or a client event's
-     * handling lease, which has neither (0 and 0).
+     * A reply's lease, and how far the reply got: parts stored, and the seq of the last one, times taken over, whether
+     * a cancel was requested; or a client event's handling lease, which has none of these (0, 0, 0, false).
      */
-    private record Lease(String nodeId, Instant expiresAt, long parts, long lastSeq) {
+    private record Lease(String nodeId, Instant expiresAt, long parts, long lastSeq, int continued,
+                         boolean cancelRequested) {
+
+        Lease(String nodeId, Instant expiresAt, long parts, long lastSeq) {
+            this(nodeId, expiresAt, parts, lastSeq, 0, false);
+        }
 
         Lease renewed(String node, Instant until) {
-            return new Lease(node, until, parts, lastSeq);
+            return new Lease(node, until, parts, lastSeq, continued, cancelRequested);
         }
     }
 
@@ -229,7 +235,7 @@ public final class MemorySession {
     /** Appends part {@code part} of a leased reply, renewing its lease, or ending it with the reply's done. */
     public Sequenced appendReply(long replyTo, long part, Sequenced frame, String nodeId, Duration ttl, Instant now) {
         Lease lease = leases.get(replyTo);
-        if (lease == null) {
+        if (lease == null || !lease.nodeId().equals(nodeId)) {
             throw SessionStoreException.replyEnded(id, replyTo);
         }
         if (part == lease.parts() - 1) {
@@ -242,7 +248,8 @@ public final class MemorySession {
         if (frame instanceof AssistantDone done && done.replyTo() == replyTo) {
             leases.remove(replyTo);
         } else {
-            leases.put(replyTo, new Lease(nodeId, now.plus(ttl), part + 1, stored.seq()));
+            leases.put(replyTo, new Lease(nodeId, now.plus(ttl), part + 1, stored.seq(), lease.continued(),
+                    lease.cancelRequested()));
         }
         return stored;
     }
@@ -318,10 +325,57 @@ public final class MemorySession {
     /** Moves the lease's expiry to {@code until} in {@code nodeId}'s name; fails with reply ended without a lease. */
     public void renewReply(long replyTo, String nodeId, Instant until) {
         Lease lease = leases.get(replyTo);
-        if (lease == null) {
+        if (lease == null || !lease.nodeId().equals(nodeId)) {
             throw SessionStoreException.replyEnded(id, replyTo);
         }
         leases.put(replyTo, lease.renewed(nodeId, until));
+    }
+
+    /** The leases of the replies in progress, in replyTo order. */
+    public List<ReplyLease> replyLeases() {
+        List<ReplyLease> found = new ArrayList<>();
+        leases.forEach((replyTo, lease) -> found.add(new ReplyLease(replyTo, lease.nodeId(), lease.expiresAt())));
+        found.sort(java.util.Comparator.comparingLong(ReplyLease::replyTo));
+        return found;
+    }
+
+    /** Whether {@code nodeId} holds the lease of a reply here. */
+    public boolean leasesTo(String nodeId) {
+        for (Lease lease : leases.values()) {
+            if (lease.nodeId().equals(nodeId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Moves the leases of {@code fromNodes} to {@code nodeId} for {@code ttl}, one continuation more each. */
+    public List<TakenReply> takeOver(Set<String> fromNodes, String nodeId, Duration ttl, Instant now) {
+        List<TakenReply> taken = new ArrayList<>();
+        leases.forEach((replyTo, lease) -> {
+            if (fromNodes.contains(lease.nodeId())) {
+                taken.add(new TakenReply(replyTo, lease.parts(), lease.lastSeq(), lease.continued() + 1,
+                        lease.cancelRequested()));
+            }
+        });
+        taken.sort(java.util.Comparator.comparingLong(TakenReply::replyTo));
+        for (TakenReply reply : taken) {
+            Lease lease = leases.get(reply.replyTo());
+            leases.put(reply.replyTo(), new Lease(nodeId, now.plus(ttl), lease.parts(), lease.lastSeq(),
+                    reply.continued(), lease.cancelRequested()));
+        }
+        return taken;
+    }
+
+    /** Marks a cancel requested on the reply's lease; the lease as it was, or null when there is none. */
+    public ReplyLease markCancel(long replyTo) {
+        Lease lease = leases.get(replyTo);
+        if (lease == null) {
+            return null;
+        }
+        leases.put(replyTo, new Lease(lease.nodeId(), lease.expiresAt(), lease.parts(), lease.lastSeq(),
+                lease.continued(), true));
+        return new ReplyLease(replyTo, lease.nodeId(), lease.expiresAt());
     }
 
     /** The lease of the reply to {@code replyTo}, or null when there is none. */

@@ -125,6 +125,41 @@ public abstract class ForwardingSessionStore implements SessionStore {
     }
 
     @Override
+    public Flux<ReplyLease> findReplyLeases(String sessionId) {
+        return forwardFlux("findReplyLeases", s -> s.findReplyLeases(sessionId));
+    }
+
+    @Override
+    public Flux<TakenReply> takeOverReplies(String sessionId, Set<String> fromNodes, String nodeId, Duration ttl) {
+        return forwardFlux("takeOverReplies", s -> s.takeOverReplies(sessionId, fromNodes, nodeId, ttl));
+    }
+
+    @Override
+    public Mono<Void> heartbeatNode(String nodeId, Duration ttl) {
+        return forwardMono("heartbeatNode", s -> s.heartbeatNode(nodeId, ttl));
+    }
+
+    @Override
+    public Mono<Boolean> isNodeAlive(String nodeId) {
+        return forwardMono("isNodeAlive", s -> s.isNodeAlive(nodeId));
+    }
+
+    @Override
+    public Flux<String> deadNodes() {
+        return forwardFlux("deadNodes", SessionStore::deadNodes);
+    }
+
+    @Override
+    public Flux<String> sessionsOfNode(String nodeId) {
+        return forwardFlux("sessionsOfNode", s -> s.sessionsOfNode(nodeId));
+    }
+
+    @Override
+    public Mono<Void> forgetNode(String nodeId) {
+        return forwardMono("forgetNode", s -> s.forgetNode(nodeId));
+    }
+
+    @Override
     public Mono<Void> renewEvent(String sessionId, long cseq, String nodeId, Duration ttl) {
         return forwardMono("renewEvent", s -> s.renewEvent(sessionId, cseq, nodeId, ttl));
     }

@@ -98,8 +98,8 @@ public interface SessionStore extends AutoCloseable {
 
     /**
      * Appends part {@code part} (0, 1, 2, ... in order) of the reply to user message {@code replyTo}, like
-     * {@link #append}, but only while that reply is leased (a lapsed lease that nobody has ended yet still counts). A
-     * producer that is writing is alive, so the append renews the lease for {@code ttl} in {@code nodeId}'s name;
+     * {@link #append}, but only while that reply is leased to {@code nodeId} (a lapsed lease that nobody has ended yet
+     * still counts). A producer that is writing is alive, so the append renews the lease for {@code ttl};
      * appending the reply's {@link dev.tether.protocol.AssistantDone} ends the lease instead, in the same step.
      *
      * <p>Idempotent per part: the part stored last, sent again (a retry after a failure whose outcome was unknown), is
@@ -110,7 +110,8 @@ public interface SessionStore extends AutoCloseable {
      * <p>This is also the fence that keeps a reply from ending twice: once the reply is finished, or ended
      * {@code interrupted} by {@link #endLapsedReplies} because its producer looked dead, the lease is gone and this
      * fails with {@link SessionStoreException#isReplyEnded()}, appending nothing, so a slow producer that was given
-     * up on stops instead of writing after the end.
+     * up on stops instead of writing after the end. A reply taken over by another node ({@link #takeOverReplies}) is
+     * ended for its former producer in the same way.
      */
     Mono<Sequenced> appendReply(String sessionId, long replyTo, long part, Sequenced frame, String nodeId,
                                 Duration ttl);
@@ -151,7 +152,8 @@ public interface SessionStore extends AutoCloseable {
      * Renews the lease of the reply to {@code replyTo}: {@code nodeId} is still producing it, until {@code ttl} from
      * now. Never creates a lease (storing the user message does): fails with
      * {@link SessionStoreException#isReplyEnded()} when the reply has ended, so a renewal that arrives after the
-     * reply's done cannot bring its lease back.
+     * reply's done cannot bring its lease back, and also when another node holds the lease now (it took the reply
+     * over), which is left alone.
      */
     Mono<Void> renewReply(String sessionId, long replyTo, String nodeId, Duration ttl);
 
@@ -174,6 +176,57 @@ public interface SessionStore extends AutoCloseable {
      * @return the done frames appended, in replyTo order
      */
     Flux<Sequenced> endLapsedReplies(String sessionId, Set<Long> producing, String nodeId, Duration ttl);
+
+    /**
+     * The leases of the session's replies in progress, in replyTo order: which node produces each. A node serving the
+     * session reads them to find replies leased to nodes that are no longer alive ({@link #isNodeAlive}).
+     */
+    Flux<ReplyLease> findReplyLeases(String sessionId);
+
+    /**
+     * Takes over the replies of the session leased to any of {@code fromNodes}, nodes the caller found dead: in one
+     * atomic step per session, each such lease moves to {@code nodeId} for {@code ttl}, keeping the reply's progress,
+     * and counts one more continuation. So each reply is taken over once, by one caller, even when several nodes look
+     * at once, and its former producer, if it was only slow, is fenced out: its appends and renewals fail with
+     * {@link SessionStoreException#isReplyEnded()} from then on, since only the lease's node may append to a reply.
+     * A liveness read that was already stale is therefore safe: a slow node loses its reply to the caller, no more.
+     * Leases of other nodes are left alone, lapsed or not.
+     *
+     * @return the replies taken over, in replyTo order
+     */
+    Flux<TakenReply> takeOverReplies(String sessionId, Set<String> fromNodes, String nodeId, Duration ttl);
+
+    // ---------------------------------------------------------------- node liveness
+
+    /**
+     * Records that node {@code nodeId} is alive until {@code ttl} from now; a node calls it about three times per
+     * ttl, and is registered by it, so that others can find it ({@link #deadNodes}) once its record lapses. Costs the
+     * store one command per call, however many replies the node produces.
+     */
+    Mono<Void> heartbeatNode(String nodeId, Duration ttl);
+
+    /** Whether node {@code nodeId}'s liveness record ({@link #heartbeatNode}) is current; false for a node never seen. */
+    Mono<Boolean> isNodeAlive(String nodeId);
+
+    /**
+     * The registered nodes whose liveness record lapsed and that are not yet forgotten ({@link #forgetNode}): the nodes
+     * whose replies are to be taken over.
+     */
+    Flux<String> deadNodes();
+
+    /**
+     * The sessions in which node {@code nodeId} may hold reply leases: every session in which it stored a user message
+     * or renewed a reply recently enough that the reply may still run, and possibly more. The index by which a dead
+     * node's replies are found when no client of theirs is connected.
+     */
+    Flux<String> sessionsOfNode(String nodeId);
+
+    /**
+     * Forgets a dead node: its registration and its index of sessions ({@link #sessionsOfNode}), once its replies were
+     * taken over. Does nothing when the node is alive again (it was only slow), so a node never loses its index to a
+     * stale look; completes either way.
+     */
+    Mono<Void> forgetNode(String nodeId);
 
     /**
      * Renews the lease on handling client event {@code cseq} for {@code ttl}, if {@code nodeId} holds it: the node's
@@ -207,7 +260,8 @@ public interface SessionStore extends AutoCloseable {
      * the node, which hears the request through {@link #cancelRequests} within a store round trip. Completes once the
      * request is sent, also when there is nothing to stop (no lease: the reply ended, or the message is not a user
      * message). Delivery is best effort, like the notices of {@link #follow}: a node that is not listening at that
-     * moment misses it, and the reply then runs to its end.
+     * moment misses it, and the reply then runs to its end. The request is also marked on the reply's lease, so that a
+     * node taking the reply over from a dead one learns of it ({@link TakenReply#cancelRequested()}).
      */
     Mono<Void> requestCancel(String sessionId, long replyTo);
 

@@ -196,6 +196,8 @@ public abstract class SessionStoreContract {
                 store.readClient(id, 0),
                 store.renewReply(id, 1, "node-a", LEASE).flux(),
                 store.findReplyLease(id, 1).flux(),
+                store.findReplyLeases(id),
+                store.takeOverReplies(id, Set.of("node-b"), "node-a", LEASE),
                 store.endLapsedReplies(id, Set.of(), "node-a", LEASE),
                 store.renewEvent(id, 1, "node-a", LEASE).flux(),
                 store.eventHandled(id, 1).flux(),
@@ -723,6 +725,133 @@ public abstract class SessionStoreContract {
         assertThat(appendReply(id, 2, 0, delta(2, "still here")).block(TIMEOUT).seq()).isEqualTo(2);
         elapse(Duration.ofMillis(200));
         assertThat(endLapsed(id)).as("renewed for LEASE").isEmpty();
+    }
+
+    // ---------------------------------------------------------------- node liveness and takeover
+
+    /** A node id no other test uses, for the stores whose node records outlive a test (a shared server). */
+    private String newNodeId(String name) {
+        return name + "-" + SessionTokens.newSessionId().substring(0, 12);
+    }
+
+    @Test
+    void aNodeIsAliveWhileItsHeartbeatsComeAndDeadUntilForgotten() throws InterruptedException {
+        String node = newNodeId("beating");
+        assertThat(store.isNodeAlive(node).block(TIMEOUT)).as("never seen").isFalse();
+        assertThat(store.deadNodes().collectList().block(TIMEOUT)).as("never registered").doesNotContain(node);
+
+        store.heartbeatNode(node, Duration.ofMillis(300)).block(TIMEOUT);
+        assertThat(store.isNodeAlive(node).block(TIMEOUT)).isTrue();
+        assertThat(store.deadNodes().collectList().block(TIMEOUT)).doesNotContain(node);
+        StepVerifier.create(store.forgetNode(node)).as("alive: kept").expectComplete().verify(TIMEOUT);
+
+        elapse(Duration.ofMillis(400));
+        assertThat(store.isNodeAlive(node).block(TIMEOUT)).as("its record lapsed").isFalse();
+        assertThat(store.deadNodes().collectList().block(TIMEOUT)).as("still registered").contains(node);
+
+        store.heartbeatNode(node, LEASE).block(TIMEOUT);
+        assertThat(store.isNodeAlive(node).block(TIMEOUT)).as("only slow: alive again").isTrue();
+        assertThat(store.deadNodes().collectList().block(TIMEOUT)).doesNotContain(node);
+
+        store.heartbeatNode(node, Duration.ofMillis(100)).block(TIMEOUT);
+        elapse(Duration.ofMillis(200));
+        store.forgetNode(node).block(TIMEOUT);
+        assertThat(store.deadNodes().collectList().block(TIMEOUT)).as("forgotten").doesNotContain(node);
+    }
+
+    @Test
+    void theReplyLeasesOfASessionAreFoundInReplyToOrder() {
+        String id = newSessionId();
+        create(id);
+        store.appendClient(id, new UserMessage(1, "one"), "node-a", LEASE).block(TIMEOUT);
+        store.appendClient(id, new ClientEvent(2, "typing", null), "node-a", LEASE).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(3, "three"), "node-b", LEASE).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(4, "four"), "node-c", LEASE).block(TIMEOUT);
+        store.appendReply(id, 4, 0, AssistantDone.of(4, DoneReason.COMPLETE), "node-c", LEASE).block(TIMEOUT);
+
+        assertThat(store.findReplyLeases(id).collectList().block(TIMEOUT))
+                .as("replies in progress only, no event")
+                .extracting(ReplyLease::replyTo, ReplyLease::nodeId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, "node-a"),
+                        org.assertj.core.groups.Tuple.tuple(3L, "node-b"));
+    }
+
+    @Test
+    void aTakeOverMovesTheRepliesOfDeadNodesOnceAndFencesTheirFormerProducer() {
+        String id = newSessionId();
+        create(id);
+        store.appendClient(id, new UserMessage(1, "one"), "node-a", LEASE).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(2, "two"), "node-b", LEASE).block(TIMEOUT);
+        Sequenced first = store.appendReply(id, 1, 0, delta(1, "Hel"), "node-a", LEASE).block(TIMEOUT);
+
+        List<TakenReply> taken = Flux.range(0, 8)
+                .flatMap(i -> store.takeOverReplies(id, Set.of("node-a", "node-x"), "node-" + (char) ('c' + i),
+                        LEASE).subscribeOn(Schedulers.parallel()))
+                .collectList()
+                .block(TIMEOUT);
+
+        assertThat(taken).as("one winner, with the reply's progress").containsExactly(
+                new TakenReply(1, 1, first.seq(), 1, false));
+        String winner = store.findReplyLease(id, 1).block(TIMEOUT).nodeId();
+        assertThat(winner).isNotEqualTo("node-a");
+        assertThat(store.findReplyLease(id, 2).block(TIMEOUT).nodeId()).as("other nodes' leases stay")
+                .isEqualTo("node-b");
+
+        StepVerifier.create(store.appendReply(id, 1, 1, delta(1, "lo"), "node-a", LEASE)).as("fenced out")
+                .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
+        StepVerifier.create(store.appendReply(id, 1, 0, delta(1, "Hel"), "node-a", LEASE))
+                .as("also its part sent again").expectErrorMatches(SessionStoreException::isReplyEnded)
+                .verify(TIMEOUT);
+        StepVerifier.create(store.renewReply(id, 1, "node-a", LEASE)).as("its renewal takes nothing back")
+                .expectErrorMatches(SessionStoreException::isReplyEnded).verify(TIMEOUT);
+        assertThat(store.appendReply(id, 1, 1, delta(1, "lo"), winner, LEASE).block(TIMEOUT).seq())
+                .as("the winner goes on with the next part").isEqualTo(first.seq() + 1);
+
+        assertThat(store.takeOverReplies(id, Set.of(winner), "node-z", LEASE).collectList().block(TIMEOUT))
+                .as("taken over again, counted again")
+                .containsExactly(new TakenReply(1, 2, first.seq() + 1, 2, false));
+        store.appendReply(id, 1, 2, AssistantDone.of(1, DoneReason.COMPLETE), "node-z", LEASE).block(TIMEOUT);
+        assertThat(store.takeOverReplies(id, Set.of("node-z", "node-b"), "node-y", LEASE).collectList()
+                .block(TIMEOUT)).as("an ended reply is not taken").containsExactly(new TakenReply(2, 0, 0, 1, false));
+    }
+
+    @Test
+    void aCancelRequestedOfADeadNodesReplyReachesTheNodeThatTakesItOver() {
+        String id = newSessionId();
+        create(id);
+        store.appendClient(id, new UserMessage(1, "one"), "node-a", LEASE).block(TIMEOUT);
+        store.appendClient(id, new UserMessage(2, "two"), "node-a", LEASE).block(TIMEOUT);
+
+        store.requestCancel(id, 1).block(TIMEOUT);
+
+        assertThat(store.takeOverReplies(id, Set.of("node-a"), "node-b", LEASE).collectList().block(TIMEOUT))
+                .containsExactly(new TakenReply(1, 0, 0, 1, true), new TakenReply(2, 0, 0, 1, false));
+        store.appendReply(id, 1, 0, AssistantDone.of(1, DoneReason.CANCELLED), "node-b", LEASE).block(TIMEOUT);
+    }
+
+    @Test
+    void aNodesSessionsAreFoundUntilItIsForgotten() {
+        String dead = newNodeId("dead");
+        String alive = newNodeId("alive");
+        String taker = newNodeId("taker");
+        String first = newSessionId();
+        String second = newSessionId();
+        create(first);
+        create(second);
+        store.appendClient(first, new UserMessage(1, "one"), dead, LEASE).block(TIMEOUT);
+        store.heartbeatNode(alive, LEASE).block(TIMEOUT);
+        store.appendClient(second, new UserMessage(1, "one"), alive, LEASE).block(TIMEOUT);
+
+        assertThat(store.sessionsOfNode(dead).collectList().block(TIMEOUT)).contains(first);
+        assertThat(store.sessionsOfNode(alive).collectList().block(TIMEOUT)).contains(second);
+
+        store.takeOverReplies(first, Set.of(dead), taker, LEASE).blockLast(TIMEOUT);
+        assertThat(store.sessionsOfNode(taker).collectList().block(TIMEOUT)).as("the taker's now").contains(first);
+        store.forgetNode(dead).block(TIMEOUT);
+        store.forgetNode(alive).block(TIMEOUT);
+        assertThat(store.sessionsOfNode(dead).collectList().block(TIMEOUT)).doesNotContain(first);
+        assertThat(store.sessionsOfNode(alive).collectList().block(TIMEOUT)).as("alive: not forgotten")
+                .contains(second);
     }
 
     /** Stores client events 1..count, named e1, e2, ..., each leasing its handling to node-a for {@code lease}. */

@@ -19,6 +19,7 @@ import dev.tether.protocol.session.SessionStats;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
 import dev.tether.protocol.session.StoreArguments;
+import dev.tether.protocol.session.TakenReply;
 import dev.tether.session.redis.internal.CancelChannels;
 import dev.tether.session.redis.internal.ClientCalls;
 import dev.tether.session.redis.internal.Follower;
@@ -26,6 +27,7 @@ import dev.tether.session.redis.internal.FrameTemplates;
 import dev.tether.session.redis.internal.Keys;
 import dev.tether.session.redis.internal.LogReader;
 import dev.tether.session.redis.internal.LuaScript;
+import dev.tether.session.redis.internal.NodeCalls;
 import dev.tether.session.redis.internal.Readiness;
 import dev.tether.session.redis.internal.RedisBackend;
 import dev.tether.session.redis.internal.ScriptCalls;
@@ -85,6 +87,7 @@ public final class RedisSessionStore implements SessionStore {
     private final LogReader reader;
     private final StateCalls state;
     private final ReplyCalls replies;
+    private final NodeCalls nodes;
     private final ClientCalls clients;
     private final SessionChannels channels;
     private final CancelChannels cancels;
@@ -111,8 +114,9 @@ public final class RedisSessionStore implements SessionStore {
         this.calls = new ScriptCalls(redis, this::checkReadinessNow);
         this.reader = new LogReader(calls, keys, codec, maxAgeMs);
         this.state = new StateCalls(calls, keys, limits.maxStateBytes(), limits.grace(), this::firstUse);
-        this.replies = new ReplyCalls(calls, keys, templates, redis.publishCommand(), limits);
-        this.clients = new ClientCalls(calls, keys, codec, limits, this::firstUse);
+        this.nodes = new NodeCalls(calls, keys);
+        this.replies = new ReplyCalls(calls, nodes, keys, templates, redis.publishCommand(), limits);
+        this.clients = new ClientCalls(calls, replies, keys, codec, limits, this::firstUse);
         this.channels = new SessionChannels(redis, keys, codec, options.commandTimeout());
         this.cancels = new CancelChannels(redis, keys, options.commandTimeout());
         this.refresher = new SessionRefresher(redis, keys, channels, limits.grace(), this::isReady);
@@ -402,8 +406,54 @@ public final class RedisSessionStore implements SessionStore {
     // ---------------------------------------------------------------- cancels
 
     @Override
+    public Flux<ReplyLease> findReplyLeases(String sessionId) {
+        return replies.findAll(sessionId);
+    }
+
+    @Override
+    public Flux<TakenReply> takeOverReplies(String sessionId, Set<String> fromNodes, String nodeId, Duration ttl) {
+        Objects.requireNonNull(fromNodes, "fromNodes");
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(ttl, "ttl");
+        return replies.takeOver(sessionId, fromNodes, nodeId, ttl);
+    }
+
+    // ---------------------------------------------------------------- node liveness
+
+    @Override
+    public Mono<Void> heartbeatNode(String nodeId, Duration ttl) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(ttl, "ttl");
+        return nodes.heartbeat(nodeId, ttl);
+    }
+
+    @Override
+    public Mono<Boolean> isNodeAlive(String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        return nodes.alive(nodeId);
+    }
+
+    @Override
+    public Flux<String> deadNodes() {
+        return nodes.dead();
+    }
+
+    @Override
+    public Flux<String> sessionsOfNode(String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        return nodes.sessions(nodeId);
+    }
+
+    @Override
+    public Mono<Void> forgetNode(String nodeId) {
+        Objects.requireNonNull(nodeId, "nodeId");
+        return nodes.forget(nodeId);
+    }
+
+    @Override
     public Mono<Void> requestCancel(String sessionId, long replyTo) {
-        return findReplyLease(sessionId, replyTo)
+        // Marked on the lease, in the session's slot, so that a node taking the reply over learns of it too.
+        return replies.markCancel(sessionId, replyTo)
                 .flatMap(lease -> cancels.send(lease.nodeId(), new CancelRequest(sessionId, replyTo)));
     }
 

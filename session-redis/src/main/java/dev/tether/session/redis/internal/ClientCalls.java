@@ -22,6 +22,7 @@ import reactor.core.publisher.Mono;
 public final class ClientCalls {
 
     private final ScriptCalls calls;
+    private final ReplyCalls replies;
     private final Keys keys;
     private final FrameCodec codec;
     private final StateCalls.FirstUse firstUse;
@@ -33,11 +34,13 @@ public final class ClientCalls {
     /**
      * Calls through {@code calls}, on the keys of {@code keys}; messages are encoded and decoded with {@code codec} and
      * kept to the history {@code limits}; a message stored in a disconnected session for the first time gives it the
-     * full grace and tells {@code firstUse}.
+     * full grace and tells {@code firstUse}; a user message's session is indexed under its node through
+     * {@code replies}.
      */
-    public ClientCalls(ScriptCalls calls, Keys keys, FrameCodec codec, SessionLimits limits,
+    public ClientCalls(ScriptCalls calls, ReplyCalls replies, Keys keys, FrameCodec codec, SessionLimits limits,
                        StateCalls.FirstUse firstUse) {
         this.calls = calls;
+        this.replies = replies;
         this.keys = keys;
         this.codec = codec;
         this.firstUse = firstUse;
@@ -53,10 +56,14 @@ public final class ClientCalls {
         boolean leased = message instanceof UserMessage || message instanceof ClientEvent;
         String leaseMillis = leased ? Long.toString(Math.max(1, lease.toMillis())) : "0";
         String leasePrefix = message instanceof ClientEvent ? "e" : "";
-        return SessionIds.require(sessionId).then(Mono.defer(() -> calls.run(Scripts.APPEND_CLIENT, "appendClient",
-                new String[] {keys.meta(sessionId), keys.in(sessionId), keys.leases(sessionId)},
-                Long.toString(message.cseq()), codec.encode(message), maxMessages, leaseMillis, nodeId, maxAgeMs,
-                graceMs, maxBytes, leasePrefix))
+        // The node's index of sessions, in the node's slot, goes beside the script, not in it (see ReplyCalls).
+        Mono<Boolean> indexed = message instanceof UserMessage ? replies.indexed(nodeId, sessionId, lease)
+                : Mono.just(true);
+        return SessionIds.require(sessionId).then(Mono.defer(() -> Mono.zip(calls.run(Scripts.APPEND_CLIENT,
+                        "appendClient",
+                        new String[] {keys.meta(sessionId), keys.in(sessionId), keys.leases(sessionId)},
+                        Long.toString(message.cseq()), codec.encode(message), maxMessages, leaseMillis, nodeId,
+                        maxAgeMs, graceMs, maxBytes, leasePrefix), indexed, (reply, done) -> reply))
                 .flatMap(reply -> firstUse.counted(sessionId, reply, 2))
                 .map(reply -> {
                     long acked = reply.size() > 1 ? (Long) reply.get(1) : 0;

@@ -16,7 +16,11 @@ import java.util.Arrays;
  *   <li>{@code <prefix>:{id}:state}: hash of the session's state, {@code v} its version and {@code j} its JSON
  *   (absent until the state is first written);</li>
  *   <li>{@code <prefix>:{id}:ch}: the (sharded) pub/sub channel of the session, not a key;</li>
- *   <li>{@code <prefix>:{node:<nodeId>}:cancel}: the (sharded) pub/sub channel of a node's cancel requests.</li>
+ *   <li>{@code <prefix>:{node:<nodeId>}:cancel}: the (sharded) pub/sub channel of a node's cancel requests;</li>
+ *   <li>{@code <prefix>:{node:<nodeId>}:alive}: a node's liveness record, a string with a short TTL;</li>
+ *   <li>{@code <prefix>:{node:<nodeId>}:replies}: sorted set of the sessions in which the node may hold reply
+ *   leases, scored by when the entry is due;</li>
+ *   <li>{@code <prefix>:{nodes}}: set of the registered nodes.</li>
  * </ul>
  * The sessions of each user ({@link dev.tether.protocol.session.SessionStore#sessionsOf}) are a set per user in a
  * slot of its own, {@code <prefix>:{user:<sub>}:sessions}, touched by separate calls, never inside a session's
@@ -70,6 +74,21 @@ public final class Keys {
      */
     public String cancelChannel(String nodeId) {
         return prefix + ":{node:" + nodeId + "}:cancel";
+    }
+
+    /** A node's liveness record, in the node's own slot. */
+    public String nodeAlive(String nodeId) {
+        return prefix + ":{node:" + nodeId + "}:alive";
+    }
+
+    /** A node's index of the sessions in which it may hold reply leases, in the node's own slot. */
+    public String nodeReplies(String nodeId) {
+        return prefix + ":{node:" + nodeId + "}:replies";
+    }
+
+    /** The registry of nodes, in a slot of its own. */
+    public String nodes() {
+        return prefix + ":{nodes}";
     }
 
     /** The session id of a channel name, or null when it is not one of ours. */

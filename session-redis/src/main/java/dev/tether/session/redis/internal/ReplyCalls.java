@@ -7,8 +7,10 @@ import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionIds;
 import dev.tether.protocol.session.SessionLimits;
 import dev.tether.protocol.session.SessionStoreException;
+import dev.tether.protocol.session.TakenReply;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import reactor.core.publisher.Flux;
@@ -18,6 +20,7 @@ import reactor.core.publisher.Mono;
 public final class ReplyCalls {
 
     private final ScriptCalls calls;
+    private final NodeCalls nodes;
     private final Keys keys;
     private final FrameTemplates templates;
     private final String publishCommand;
@@ -27,11 +30,13 @@ public final class ReplyCalls {
 
     /**
      * Calls through {@code calls}, on the keys of {@code keys}; the done frames that end lapsed replies are built from
-     * {@code templates}, published with {@code publishCommand} and trimmed to the history {@code limits}.
+     * {@code templates}, published with {@code publishCommand} and trimmed to the history {@code limits}; a renewed or
+     * taken lease indexes its session under its node in {@code nodes}.
      */
-    public ReplyCalls(ScriptCalls calls, Keys keys, FrameTemplates templates, String publishCommand,
+    public ReplyCalls(ScriptCalls calls, NodeCalls nodes, Keys keys, FrameTemplates templates, String publishCommand,
                       SessionLimits limits) {
         this.calls = calls;
+        this.nodes = nodes;
         this.keys = keys;
         this.templates = templates;
         this.publishCommand = publishCommand;
@@ -43,12 +48,82 @@ public final class ReplyCalls {
     /** See {@link dev.tether.protocol.session.SessionStore#renewReply}. */
     public Mono<Void> renew(String sessionId, long replyTo, String nodeId, Duration ttl) {
         return SessionIds.require(sessionId)
-                .then(calls.run(ReplyScripts.RENEW_REPLY, "renewReply", leaseKeys(sessionId), Long.toString(replyTo),
-                        Long.toString(Math.max(1, ttl.toMillis())), nodeId))
+                .then(Mono.zip(calls.run(ReplyScripts.RENEW_REPLY, "renewReply", leaseKeys(sessionId),
+                                Long.toString(replyTo), Long.toString(Math.max(1, ttl.toMillis())), nodeId),
+                        indexed(nodeId, sessionId, ttl), (reply, indexed) -> reply))
                 .flatMap(reply -> switch ((int) ScriptCalls.status(reply)) {
                     case 0 -> Mono.error(SessionStoreException.notFound(sessionId));
                     case 2 -> Mono.error(SessionStoreException.replyEnded(sessionId, replyTo));
                     default -> Mono.empty();
+                });
+    }
+
+    /**
+     * Indexes the session under the node, sent beside the lease's own script (another slot, so not in it): the index
+     * is a hint for finding a dead node's replies sooner than their leases lapse, and a failure to write it is left to
+     * the leases. True when done, false when it failed.
+     */
+    public Mono<Boolean> indexed(String nodeId, String sessionId, Duration lease) {
+        return nodes.index(nodeId, sessionId, lease).thenReturn(true).onErrorReturn(false);
+    }
+
+    /** See {@link dev.tether.protocol.session.SessionStore#findReplyLeases}. */
+    public Flux<ReplyLease> findAll(String sessionId) {
+        return SessionIds.require(sessionId)
+                .then(calls.run(ReplyScripts.FIND_LEASES, "findReplyLeases", leaseKeys(sessionId)))
+                .flatMapMany(reply -> {
+                    if (ScriptCalls.status(reply) == 0) {
+                        return Flux.error(SessionStoreException.notFound(sessionId));
+                    }
+                    List<?> found = (List<?>) reply.get(1);
+                    List<ReplyLease> leases = new ArrayList<>(found.size() / 2);
+                    for (int i = 0; i < found.size(); i += 2) {
+                        leases.add(Lease.parse((String) found.get(i + 1))
+                                .toReplyLease(Long.parseLong((String) found.get(i))));
+                    }
+                    leases.sort(Comparator.comparingLong(ReplyLease::replyTo));
+                    return Flux.fromIterable(leases);
+                });
+    }
+
+    /** See {@link dev.tether.protocol.session.SessionStore#takeOverReplies}. */
+    public Flux<TakenReply> takeOver(String sessionId, Set<String> fromNodes, String nodeId, Duration ttl) {
+        List<String> args = new ArrayList<>(List.of(Long.toString(Math.max(1, ttl.toMillis())), nodeId));
+        args.addAll(fromNodes);
+        return SessionIds.require(sessionId)
+                .then(calls.run(ReplyScripts.TAKE_OVER, "takeOverReplies", leaseKeys(sessionId),
+                        args.toArray(String[]::new)))
+                .flatMapMany(reply -> {
+                    if (ScriptCalls.status(reply) == 0) {
+                        return Flux.error(SessionStoreException.notFound(sessionId));
+                    }
+                    List<?> out = (List<?>) reply.get(1);
+                    List<TakenReply> taken = new ArrayList<>(out.size() / 5);
+                    for (int i = 0; i < out.size(); i += 5) {
+                        taken.add(new TakenReply((Long) out.get(i), (Long) out.get(i + 1), (Long) out.get(i + 2),
+                                ((Long) out.get(i + 3)).intValue(), (Long) out.get(i + 4) == 1));
+                    }
+                    Mono<Boolean> index = taken.isEmpty() ? Mono.just(true) : indexed(nodeId, sessionId, ttl);
+                    return index.thenMany(Flux.fromIterable(taken));
+                });
+    }
+
+    /**
+     * Marks a cancel requested on the lease of the reply to {@code replyTo}: the lease as it was, or empty when there
+     * is none.
+     */
+    public Mono<ReplyLease> markCancel(String sessionId, long replyTo) {
+        return SessionIds.require(sessionId)
+                .then(calls.run(ReplyScripts.MARK_CANCEL, "requestCancel", leaseKeys(sessionId),
+                        Long.toString(replyTo)))
+                .flatMap(reply -> {
+                    if (ScriptCalls.status(reply) == 0) {
+                        return Mono.error(SessionStoreException.notFound(sessionId));
+                    }
+                    if (reply.size() < 2) {
+                        return Mono.empty();
+                    }
+                    return Mono.just(Lease.parse((String) reply.get(1)).toReplyLease(replyTo));
                 });
     }
 

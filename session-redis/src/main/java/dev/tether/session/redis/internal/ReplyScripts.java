@@ -12,8 +12,8 @@ final class ReplyScripts {
 
     /**
      * Renews a reply's lease: KEYS meta, leases; ARGV replyTo, ttlMs, node. Moves an existing lease's expiry to ttl
-     * from the server's now, in node's name, keeping its progress; {2} when there is no lease (the reply ended),
-     * which is never created here.
+     * from the server's now, keeping its progress; {2} when there is no lease (the reply ended), which is never created
+     * here, or when another node holds it (it took the reply over), which is left alone.
      */
     static final LuaScript RENEW_REPLY = LuaScript.of("renew_reply", Scripts.CLOCK + Scripts.LEASES + """
             local meta, leases = KEYS[1], KEYS[2]
@@ -22,7 +22,8 @@ final class ReplyScripts {
             local stored = redis.call('HGET', leases, reply)
             if not stored then return {2} end
             local lease = lease_parse(stored)
-            redis.call('HSET', leases, reply, lease_format(now_ms() + ttl, lease.parts, lease.last_seq, node))
+            if lease.node ~= node then return {2} end
+            redis.call('HSET', leases, reply, lease_format(now_ms() + ttl, lease.parts, lease.last_seq, node, lease))
             return {1}
             """);
 
@@ -59,7 +60,7 @@ final class ReplyScripts {
               -- An event's lease (field e<cseq>) is claimed by its own script, never ended here.
               if lease and lease.expiry <= now and tonumber(reply) then
                 if producing[reply] then
-                  redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts, lease.last_seq, node))
+                  redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts, lease.last_seq, node, lease))
                 else
                   lapsed[#lapsed + 1] = reply
                 end
@@ -74,5 +75,76 @@ final class ReplyScripts {
               out[#out + 1] = tonumber(reply)
             end
             return {1, out}
+            """);
+
+    /**
+     * Reads the leases of the replies in progress: KEYS meta, leases. {1, [replyTo, lease, ...]} in the hash's order;
+     * event leases are left out.
+     */
+    static final LuaScript FIND_LEASES = LuaScript.of("find_leases", """
+            local meta, leases = KEYS[1], KEYS[2]
+            if redis.call('EXISTS', meta) == 0 then return {0} end
+            local all = redis.call('HGETALL', leases)
+            local out = {}
+            for i = 1, #all, 2 do
+              if tonumber(all[i]) then
+                out[#out + 1] = all[i]
+                out[#out + 1] = all[i + 1]
+              end
+            end
+            return {1, out}
+            """);
+
+    /**
+     * Takes over the replies of dead nodes: KEYS meta, leases; ARGV ttlMs, node, then the dead nodes. Every reply lease
+     * naming one of them, lapsed or not, moves to node for ttl from the server's now, keeping the reply's progress and
+     * its cancel mark, with one continuation more. {1, [replyTo, parts, lastSeq, continued, cancel, ...]} of the
+     * leases taken, in replyTo order.
+     */
+    static final LuaScript TAKE_OVER = LuaScript.of("take_over", Scripts.CLOCK + Scripts.LEASES + """
+            local meta, leases = KEYS[1], KEYS[2]
+            local ttl, node = tonumber(ARGV[1]), ARGV[2]
+            local dead = {}
+            for i = 3, #ARGV do dead[ARGV[i]] = true end
+            if redis.call('EXISTS', meta) == 0 then return {0} end
+            local now = now_ms()
+            local all = redis.call('HGETALL', leases)
+            local taken = {}
+            for i = 1, #all, 2 do
+              local lease = tonumber(all[i]) and lease_parse(all[i + 1])
+              if lease and dead[lease.node] then
+                taken[#taken + 1] = {tonumber(all[i]), lease}
+              end
+            end
+            table.sort(taken, function(a, b) return a[1] < b[1] end)
+            local out = {}
+            for _, t in ipairs(taken) do
+              local reply, lease = t[1], t[2]
+              lease.continued = lease.continued + 1
+              redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts, lease.last_seq, node, lease))
+              out[#out + 1] = reply
+              out[#out + 1] = lease.parts
+              out[#out + 1] = lease.last_seq
+              out[#out + 1] = lease.continued
+              out[#out + 1] = lease.cancel
+            end
+            return {1, out}
+            """);
+
+    /**
+     * Marks a cancel requested on a reply's lease: KEYS meta, leases; ARGV replyTo. {1, lease} as it was before the
+     * mark, or {1} when the reply has no lease.
+     */
+    static final LuaScript MARK_CANCEL = LuaScript.of("mark_cancel", Scripts.LEASES + """
+            local meta, leases = KEYS[1], KEYS[2]
+            local reply = ARGV[1]
+            if redis.call('EXISTS', meta) == 0 then return {0} end
+            local stored = redis.call('HGET', leases, reply)
+            if not stored then return {1} end
+            local lease = lease_parse(stored)
+            lease.cancel = 1
+            redis.call('HSET', leases, reply, lease_format(lease.expiry, lease.parts, lease.last_seq, lease.node,
+              lease))
+            return {1, stored}
             """);
 }

@@ -25,7 +25,10 @@ public final class Scripts {
     public static List<LuaScript> all() {
         return List.of(SessionScripts.CREATE, SessionScripts.FIND, SessionScripts.ATTACH, SessionScripts.DETACH,
                 SessionScripts.REFRESH, APPEND, APPEND_ONCE, READ, APPEND_CLIENT, READ_CLIENT, ReplyScripts.RENEW_REPLY,
-                ReplyScripts.FIND_LEASE, ReplyScripts.END_LAPSED, EventScripts.RENEW_EVENT, EventScripts.EVENT_HANDLED,
+                ReplyScripts.FIND_LEASE, ReplyScripts.END_LAPSED, ReplyScripts.FIND_LEASES, ReplyScripts.TAKE_OVER,
+                ReplyScripts.MARK_CANCEL, NodeScripts.HEARTBEAT, NodeScripts.ALIVE, NodeScripts.INDEX,
+                NodeScripts.FORGET, NodeScripts.REGISTER, NodeScripts.MEMBERS, NodeScripts.UNREGISTER, NodeScripts.SESSIONS,
+                EventScripts.RENEW_EVENT, EventScripts.EVENT_HANDLED,
                 EventScripts.CLAIM_EVENTS, SessionScripts.REMOVE, SessionScripts.REGISTRY,
                 SessionScripts.STATS, StateScripts.READ, StateScripts.WRITE, SessionScripts.USER_ADD,
                 SessionScripts.USER_OF, SessionScripts.USER_MEMBERS, SessionScripts.USER_PRUNE);
@@ -172,15 +175,28 @@ public final class Scripts {
             end
             """;
 
-    /** The one reading and writing of a lease, {@code <expiryMs>:<parts>:<lastSeq>:<node>} (see {@link Lease}). */
+    /**
+     * The one reading and writing of a lease, {@code <expiryMs>:<parts>:<lastSeq>:<continued>:<cancel>:<node>} (see
+     * {@link Lease}); a lease in the earlier form, {@code <expiryMs>:<parts>:<lastSeq>:<node>}, reads as never
+     * continued nor cancelled.
+     */
     static final String LEASES = """
             local function lease_parse(s)
-              local expiry, parts, last_seq, node = string.match(s, '^(%d+):(%d+):(%d+):(.*)$')
+              local expiry, parts, last_seq, continued, cancel, node =
+                string.match(s, '^(%d+):(%d+):(%d+):(%d+):([01]):(.*)$')
+              if not expiry then
+                expiry, parts, last_seq, node = string.match(s, '^(%d+):(%d+):(%d+):(.*)$')
+                continued, cancel = 0, 0
+              end
               if not expiry then return nil end
-              return {expiry = tonumber(expiry), parts = tonumber(parts), last_seq = tonumber(last_seq), node = node}
+              return {expiry = tonumber(expiry), parts = tonumber(parts), last_seq = tonumber(last_seq),
+                      continued = tonumber(continued), cancel = tonumber(cancel), node = node}
             end
-            local function lease_format(expiry, parts, last_seq, node)
-              return expiry .. ':' .. parts .. ':' .. last_seq .. ':' .. node
+            -- of: the lease this one replaces, whose continuations and cancel mark it keeps; nil for a new one.
+            local function lease_format(expiry, parts, last_seq, node, of)
+              local continued, cancel = 0, 0
+              if of then continued, cancel = of.continued, of.cancel end
+              return expiry .. ':' .. parts .. ':' .. last_seq .. ':' .. continued .. ':' .. cancel .. ':' .. node
             end
             """;
 
@@ -190,8 +206,8 @@ public final class Scripts {
      * ttlMs (0 when the frame ends the reply), node, the frame's part number in the reply, graceMs, maxBytes. {1, seq}
      * appended; {2}
      * the fencing reply has ended, nothing appended; {3, seq} the part is the one stored last, not appended again;
-     * {4, parts} the part is not the next one. The append renews the lease in node's name, or deletes it when the
-     * frame ends the reply, in the same step.
+     * {4, parts} the part is not the next one. Only the lease's node appends: for any other, the reply has ended
+     * ({2}). The append renews the lease, or deletes it when the frame ends the reply, in the same step.
      */
     public static final LuaScript APPEND = LuaScript.of("append", APPEND_FRAME + LEASES + """
             local meta, log, channel, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -207,6 +223,7 @@ public final class Scripts {
               local stored = redis.call('HGET', leases, reply)
               if not stored then return {2} end
               lease = lease_parse(stored)
+              if lease.node ~= node then return {2} end
               if part == lease.parts - 1 then return {3, lease.last_seq} end
               if part ~= lease.parts then return {4, lease.parts} end
             end
@@ -216,7 +233,7 @@ public final class Scripts {
               if ttl == 0 then
                 redis.call('HDEL', leases, reply)
               else
-                redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts + 1, seq, node))
+                redis.call('HSET', leases, reply, lease_format(now + ttl, lease.parts + 1, seq, node, lease))
               end
             end
             return {1, seq, ttl_given}
