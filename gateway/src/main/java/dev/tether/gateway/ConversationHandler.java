@@ -30,6 +30,24 @@ public interface ConversationHandler {
     Flux<ReplyPart> reply(ConversationContext context, UserMessage message);
 
     /**
+     * The rest of a reply whose node died while producing it, on the node that took it over: the parts after
+     * {@code partialText}, appended to the same reply (its deltas so far are the partial text, its next ones come
+     * from here), which then ends once, as {@link #reply} would end it, with {@code assistant_done.continued} counting
+     * the takeovers. Called at most {@code --max-continuations} times per reply; beyond, the reply ends
+     * {@code interrupted}.
+     *
+     * <p>By default a reply is not continued: the flux fails with {@link ReplyInterrupted#notContinued()}, and the
+     * reply ends {@code interrupted}.
+     *
+     * @param context     the session, with its history
+     * @param message     the user message being answered
+     * @param partialText the reply's text as stored so far: its deltas, concatenated; may be empty
+     */
+    default Flux<ReplyPart> continueReply(ConversationContext context, UserMessage message, String partialText) {
+        return Flux.error(ReplyInterrupted.notContinued());
+    }
+
+    /**
      * Called for every stored client {@code event}, at least once; by default ignores it.
      *
      * <p>The node that stored the event holds a lease on its handling until the returned Mono ends (renewed while it

@@ -239,6 +239,9 @@ public final class FrameCodec {
                         json.writeNumberField("completionTokens", done.usage().completionTokens());
                         json.writeEndObject();
                     }
+                    if (done.continued() > 0) {
+                        json.writeNumberField("continued", done.continued());
+                    }
                 }
                 case ServerEvent event -> {
                     json.writeNumberField("seq", event.seq());
@@ -439,7 +442,17 @@ public final class FrameCodec {
             usage = new TokenUsage(nonNegative(usageNode, type + ".usage", "promptTokens"),
                     nonNegative(usageNode, type + ".usage", "completionTokens"));
         }
-        return new AssistantDone(seq, replyTo, reason, error, usage);
+        int continued = 0;
+        JsonNode continuedNode = node.get("continued");
+        if (continuedNode != null && !continuedNode.isNull()) {
+            long value = nonNegative(node, type, "continued");
+            if (value > Integer.MAX_VALUE) {
+                throw FrameException.invalidField(type, "continued", "an integer from 0 to " + Integer.MAX_VALUE,
+                        value);
+            }
+            continued = (int) value;
+        }
+        return new AssistantDone(seq, replyTo, reason, error, usage, continued);
     }
 
     private static DoneReason doneReason(JsonNode node) {

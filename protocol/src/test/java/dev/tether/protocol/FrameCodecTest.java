@@ -275,6 +275,9 @@ class FrameCodecTest {
                             "{\"type\":\"assistant_done\",\"seq\":12,\"replyTo\":1,\"reason\":\"failed\","
                                     + "\"error\":{\"code\":\"upstream_timeout\",\"message\":\"no token in 60s\"},"
                                     + "\"usage\":{\"promptTokens\":7,\"completionTokens\":0}}"),
+                    arguments(new AssistantDone(12, 1, DoneReason.COMPLETE, null, null, 1),
+                            "{\"type\":\"assistant_done\",\"seq\":12,\"replyTo\":1,\"reason\":\"complete\","
+                                    + "\"continued\":1}"),
                     arguments(new ServerEvent(13, "e", NODES.arrayNode().add(1)),
                             "{\"type\":\"event\",\"seq\":13,\"name\":\"e\",\"data\":[1]}"),
                     arguments(new ServerAck(4), "{\"type\":\"ack\",\"cseq\":4}"),
@@ -614,6 +617,9 @@ class FrameCodecTest {
                     bad(FAILED, "usage.completionTokens", null, "assistant_done.usage.completionTokens is required"),
                     bad(FAILED, "usage.completionTokens", "1.5",
                             "assistant_done.usage.completionTokens must be an integer"),
+                    bad(DONE, "continued", "-1", "assistant_done.continued must be an integer >= 0"),
+                    bad(DONE, "continued", "\"1\"", "assistant_done.continued must be an integer"),
+                    bad(DONE, "continued", "4294967296", "assistant_done.continued must be an integer from 0 to"),
                     // event
                     bad(SERVER_EVENT, "seq", null, "event.seq is required"),
                     bad(SERVER_EVENT, "seq", "0", "event.seq must be an integer >= 1"),

@@ -342,7 +342,9 @@ final class Connection {
             LOG.debug("session {} created{}", id, start.reason() == null ? ""
                     : " (resume failed: " + start.reason().wireName() + ")");
         }
-        return replies.recoverLapsed(id)
+        // A reply whose node is dead is taken over and continued at once, without waiting for its lease.
+        return replies.takeOverFromDead(id)
+                .then(replies.recoverLapsed(id))
                 .onErrorResume(e -> {
                     StoreHealth.log(LOG, e, "could not look after the lapsed replies and events of session {}", id);
                     if (e instanceof SessionStoreException failure && failure.isRetryable()) {

@@ -145,6 +145,12 @@ final class GatewayFlags {
                     ReplyOptions.DEFAULT_LEASE, (b, v) -> b.replies(o -> o.lease(v))),
             Flag.duration("max-reply-pause", "how long a reply waits for an unreachable store before it ends failed",
                     ReplyOptions.DEFAULT_MAX_PAUSE, (b, v) -> b.replies(o -> o.maxPause(v))),
+            Flag.duration("node-ttl", "how long a node's liveness record lasts unless refreshed (a third of it); "
+                    + "the replies of a node whose record lapsed are taken over by another node and continued",
+                    ReplyOptions.DEFAULT_NODE_TTL, (b, v) -> b.replies(o -> o.nodeTtl(v))),
+            Flag.integer("max-continuations", "COUNT", "times a reply may be taken over from a dead node and "
+                    + "continued; once more, it ends interrupted", ReplyOptions.DEFAULT_MAX_CONTINUATIONS,
+                    (b, v) -> b.replies(o -> o.maxContinuations(v))),
             Flag.text("handler", "NAME", "conversation handler", HandlerOptions.DEFAULT_NAME,
                     (b, v) -> b.handler(o -> o.name(v))),
             Flag.duration("echo-delay", "pause before each word of the echo handler",

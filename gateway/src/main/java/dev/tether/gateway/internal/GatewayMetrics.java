@@ -49,6 +49,7 @@ final class GatewayMetrics implements AutoCloseable {
     private final Counter storeCallsFailed;
     private final Counter eventsFailed;
     private final Counter eventsRehandled;
+    private final Counter repliesTakenOver;
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> pushes = new ConcurrentHashMap<>();
     private final Map<String, Counter> drainCloses = new ConcurrentHashMap<>();
@@ -130,6 +131,9 @@ final class GatewayMetrics implements AutoCloseable {
         eventsRehandled = Counter.builder("tether.handler.events.rehandled")
                 .description("client events this node claimed after their handling lease lapsed (the node that "
                         + "stored them died or stalled) and handed to its handler again")
+                .register(registry);
+        repliesTakenOver = Counter.builder("tether.replies.taken.over")
+                .description("replies this node took over from a node found dead, to continue them")
                 .register(registry);
     }
 
@@ -226,6 +230,11 @@ final class GatewayMetrics implements AutoCloseable {
     /** A client event whose handling lease lapsed was claimed here, to be handled again. */
     void eventRehandled() {
         eventsRehandled.increment();
+    }
+
+    /** A reply of a node found dead was taken over here. */
+    void replyTakenOver() {
+        repliesTakenOver.increment();
     }
 
     void frameSent() {

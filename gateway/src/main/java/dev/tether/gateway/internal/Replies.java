@@ -3,8 +3,10 @@ package dev.tether.gateway.internal;
 import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.ConversationHandler;
 import dev.tether.gateway.ReplyFailure;
+import dev.tether.gateway.ReplyInterrupted;
 import dev.tether.gateway.ReplyOptions;
 import dev.tether.gateway.ReplyPart;
+import dev.tether.protocol.AssistantDelta;
 import dev.tether.protocol.AssistantDone;
 import dev.tether.protocol.ClientEvent;
 import dev.tether.protocol.DoneReason;
@@ -14,17 +16,21 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.TokenUsage;
 import dev.tether.protocol.UserMessage;
+import dev.tether.protocol.session.ReplyLease;
 import dev.tether.protocol.session.SessionStore;
 import dev.tether.protocol.session.SessionStoreException;
+import dev.tether.protocol.session.TakenReply;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -60,6 +66,7 @@ final class Replies {
     private final String nodeId;
     private final Duration lease;
     private final Duration maxPause;
+    private final int maxContinuations;
     private final Scheduler scheduler;
     private final GatewayMetrics metrics;
     private final StoreRetries retries;
@@ -82,13 +89,21 @@ final class Replies {
 
     Replies(SessionStore store, ConversationHandler handler, FrameCodec codec, String nodeId, Duration lease,
             Duration maxPause, Scheduler scheduler, GatewayMetrics metrics) {
+        this(store, handler, codec, nodeId, ReplyOptions.builder().lease(lease).maxPause(maxPause).build(), scheduler,
+                metrics);
+    }
+
+    Replies(SessionStore store, ConversationHandler handler, FrameCodec codec, String nodeId, ReplyOptions options,
+            Scheduler scheduler, GatewayMetrics metrics) {
+        Duration lease = options.lease();
+        this.maxContinuations = options.maxContinuations();
         this.codec = codec;
         this.metrics = metrics;
         this.store = store;
         this.handler = handler;
         this.nodeId = nodeId;
         this.lease = lease;
-        this.maxPause = maxPause;
+        this.maxPause = options.maxPause();
         this.scheduler = scheduler;
         this.retries = new StoreRetries(scheduler);
         this.ends = new StoredEnds(store, retries, lease, metrics);
@@ -116,6 +131,10 @@ final class Replies {
         volatile TokenUsage usage;
         /** The seq of the part stored last, 0 before the first: the reply's end, when stored, comes after it. */
         volatile long lastSeq;
+        /** How many times the reply was taken over from a dead node, this node's takeover included. */
+        volatile int continued;
+        /** The handler declined to continue the reply: it ends {@code interrupted}. */
+        volatile boolean interrupted;
 
         boolean live() {
             return unfinishedSince == LIVE;
@@ -136,8 +155,16 @@ final class Replies {
         if (starts.incrementAndGet() % PRUNE_EVERY == 0) {
             pruneUnfinished();
         }
-        long replyTo = message.cseq();
         ConversationContext context = context(sessionId);
+        produce(sessionId, key, reply, Flux.defer(() -> handler.reply(context, message)));
+    }
+
+    /**
+     * Produces a reply from {@code source}, from its part {@link Running#parts} on: its parts, then its end, each
+     * appended to the log under the reply's lease, which this node holds.
+     */
+    private void produce(String sessionId, Key key, Running reply, Flux<ReplyPart> source) {
+        long replyTo = key.replyTo();
         // The store leased this reply when it stored the message; the producer only renews the lease. A renewal
         // that finds the lease gone means another node ended the reply (`interrupted`): stop producing it.
         Mono<Void> work = Mono.fromRunnable(() -> reply.renewal = Flux.interval(lease.dividedBy(3), scheduler)
@@ -149,7 +176,7 @@ final class Replies {
                                     return Mono.empty();
                                 }))
                         .subscribe())
-                .thenMany(Flux.defer(() -> handler.reply(context, message)))
+                .thenMany(source)
                 // One handler part at a time, so that the handler stays backpressured by the store.
                 .concatMapIterable(part -> frames(replyTo, reply, part), 1)
                 // Stops the parts; concatMap still finishes the append in flight, so `cancelled` comes last.
@@ -157,9 +184,16 @@ final class Replies {
                 // A handler that fails waits for the append in flight too, so the parts stored are counted right
                 // before `failed` is stored after them.
                 .concatMapDelayError(frame -> append(sessionId, replyTo, reply, frame), false, 1)
+                // A handler that does not continue a reply taken over ends it as a dead node's reply ended before.
+                .onErrorResume(ReplyInterrupted.class::isInstance, e -> {
+                    reply.interrupted = true;
+                    return Mono.empty();
+                })
                 .then(Mono.defer(() -> {
-                    DoneReason reason = reply.cancelled.get() ? DoneReason.CANCELLED : DoneReason.COMPLETE;
-                    return append(sessionId, replyTo, reply, AssistantDone.of(replyTo, reason, null, reply.usage))
+                    DoneReason reason = reply.cancelled.get() ? DoneReason.CANCELLED
+                            : reply.interrupted ? DoneReason.INTERRUPTED : DoneReason.COMPLETE;
+                    return append(sessionId, replyTo, reply, AssistantDone.of(replyTo, reason, null, reply.usage)
+                            .withContinued(reply.continued))
                             .doOnNext(done -> {
                                 reply.settled = true;
                                 metrics.replyEnded(reason);
@@ -182,7 +216,7 @@ final class Replies {
                     long part = reply.parts.get() + (e instanceof SessionStoreException
                             && !SessionStoreException.isNotApplied(e) ? 1 : 0);
                     return done(sessionId, replyTo, part, AssistantDone.of(replyTo, DoneReason.FAILED, told(e),
-                            reply.usage))
+                            reply.usage).withContinued(reply.continued))
                             .doOnSuccess(ignored -> reply.settled = true);
                 })
                 // No release: the store ends the lease with the append of the done frame, in the same step.
@@ -241,7 +275,99 @@ final class Replies {
     }
 
     /**
-     * Stops the reply to {@code replyTo} for a client's {@code cancel}, wherever it is produced: here at once, else
+     * Takes over the session's replies leased to nodes that are no longer alive, and goes on with them here
+     * ({@link #takeOver}): a node serving a session looks at once, rather than waiting for the leases to lapse. A
+     * liveness read may be stale by the time the takeover runs; that is safe, since the takeover is atomic on each
+     * lease: a node that was only slow loses the reply and is fenced out.
+     */
+    Mono<Void> takeOverFromDead(String sessionId) {
+        return Flux.defer(() -> store.findReplyLeases(sessionId))
+                .map(ReplyLease::nodeId)
+                .filter(node -> !node.equals(nodeId))
+                .distinct()
+                .concatMap(node -> store.isNodeAlive(node).filter(alive -> !alive).map(alive -> node))
+                .collect(Collectors.toSet())
+                .flatMap(dead -> dead.isEmpty() ? Mono.empty() : takeOver(sessionId, dead));
+    }
+
+    /**
+     * Takes over the session's replies leased to {@code deadNodes} and goes on with each here, from where it stopped:
+     * the handler continues it ({@link ConversationHandler#continueReply}) unless it was continued
+     * {@link #maxContinuations} times already, or a cancel was requested for it, which end it {@code interrupted} or
+     * {@code cancelled} at once. The store moves each lease atomically, so exactly one node takes each reply.
+     */
+    Mono<Void> takeOver(String sessionId, Set<String> deadNodes) {
+        return Flux.defer(() -> store.takeOverReplies(sessionId, deadNodes, nodeId, lease))
+                .doOnNext(taken -> {
+                    metrics.replyTakenOver();
+                    LOG.info("took over the reply to cseq {} in session {} (continuation {}) from a dead node",
+                            taken.replyTo(), sessionId, taken.continued());
+                    goOn(sessionId, taken);
+                })
+                .then();
+    }
+
+    /** Produces the rest of a reply taken over, under its lease, now this node's. */
+    private void goOn(String sessionId, TakenReply taken) {
+        Key key = new Key(sessionId, taken.replyTo());
+        Running reply = new Running();
+        reply.parts.set(taken.parts());
+        reply.lastSeq = taken.lastSeq();
+        reply.continued = taken.continued();
+        Running previous = running.put(key, reply);
+        if (previous != null) {
+            // Produced here before and stopped without its end (a restart under the same id, say): the lease moved.
+            halt(previous);
+        }
+        Flux<ReplyPart> source;
+        if (taken.cancelRequested()) {
+            reply.cancelled.set(true);
+            source = Flux.empty();
+        } else if (taken.continued() > maxContinuations) {
+            source = Flux.error(ReplyInterrupted.notContinued());
+        } else {
+            source = continuation(sessionId, taken);
+        }
+        produce(sessionId, key, reply, source);
+    }
+
+    /**
+     * The handler's continuation of a reply taken over, from its user message and its text so far as the log holds
+     * them; a reply whose message or beginning is no longer retained cannot be continued and ends
+     * {@code interrupted}.
+     */
+    private Flux<ReplyPart> continuation(String sessionId, TakenReply taken) {
+        long replyTo = taken.replyTo();
+        ConversationContext context = context(sessionId);
+        Mono<UserMessage> message = context.clientMessages()
+                .filter(m -> m.cseq() == replyTo && m instanceof UserMessage)
+                .cast(UserMessage.class)
+                .next();
+        Mono<String> partial = context.frames()
+                .takeWhile(frame -> frame.seq() <= taken.lastSeq())
+                .collectList()
+                .flatMap(frames -> {
+                    // A trimmed log whose first frame is this reply's may have lost the reply's beginning.
+                    if (!frames.isEmpty() && frames.get(0).seq() != 1
+                            && frames.get(0) instanceof AssistantDelta first && first.replyTo() == replyTo) {
+                        return Mono.empty();
+                    }
+                    StringBuilder text = new StringBuilder();
+                    for (Sequenced frame : frames) {
+                        if (frame instanceof AssistantDelta delta && delta.replyTo() == replyTo) {
+                            text.append(delta.text());
+                        }
+                    }
+                    return Mono.just(text.toString());
+                });
+        return Mono.zip(message.map(Optional::of).defaultIfEmpty(Optional.empty()),
+                        partial.map(Optional::of).defaultIfEmpty(Optional.empty()))
+                .flatMapMany(both -> both.getT1().isPresent() && both.getT2().isPresent()
+                        ? handler.continueReply(context, both.getT1().get(), both.getT2().get())
+                        : Flux.error(ReplyInterrupted.notContinued()));
+    }
+
+    /** Stops the reply to {@code replyTo} for a client's {@code cancel}, wherever it is produced: here at once, else
      * through the store, which tells the node the reply's lease names ({@link #listenForCancels} there). The reply
      * ends with {@code cancelled}; nothing happens if it has ended.
      */
@@ -361,6 +487,10 @@ final class Replies {
 
     private void stop(Key key, Running reply) {
         running.remove(key, reply);
+        halt(reply);
+    }
+
+    private static void halt(Running reply) {
         Disposable subscription = reply.subscription;
         if (subscription != null) {
             subscription.dispose();

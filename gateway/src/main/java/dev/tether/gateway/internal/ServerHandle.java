@@ -47,6 +47,7 @@ final class ServerHandle implements GatewayHandle {
     private final FrameCodec codec;
     private final Scheduler scheduler;
     private final Replies replies;
+    private final NodeLiveness liveness;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Admission admission;
     private final AddressFailures failedResumes;
@@ -85,9 +86,12 @@ final class ServerHandle implements GatewayHandle {
         this.addressLimits = new AddressLimits(config.limits(), config.resumes().trackedAddresses(), scheduler);
         this.awaitingHello = new AwaitingHello(admissionOptions.maxAwaitingHello(),
                 config.connections().helloTimeout(), scheduler);
-        this.replies = new Replies(this.store, handler, codec, config.server().nodeId(), config.replies().lease(),
-                config.replies().maxPause(), scheduler, metrics);
+        this.replies = new Replies(this.store, handler, codec, config.server().nodeId(), config.replies(), scheduler,
+                metrics);
         replies.listenForCancels();
+        this.liveness = new NodeLiveness(this.store, replies, config.server().nodeId(), config.replies().nodeTtl(),
+                scheduler);
+        liveness.start();
         if (handler instanceof MeterBinder meters) {
             metrics.bind(meters);
         }
@@ -334,6 +338,7 @@ final class ServerHandle implements GatewayHandle {
         if (released.compareAndSet(false, true)) {
             disposeManagement();
             awaitingHello.dispose();
+            liveness.dispose();
             replies.dispose();
             metrics.close();
             if (ownsStore) {
