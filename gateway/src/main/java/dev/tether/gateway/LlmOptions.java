@@ -31,9 +31,46 @@ import java.util.Set;
  * @param maxConnections    connections to the server at most, the pool's bound; default
  *                          {@link #DEFAULT_MAX_CONNECTIONS}
  * @param params            more request fields, such as {@code temperature}, in order
+ * @param continueMode      how a reply taken over from a dead node is continued; default {@link #DEFAULT_CONTINUE}
  */
 public record LlmOptions(URI url, String model, String apiKey, String system, int maxHistory, int maxHistoryChars,
-                         Duration firstTokenTimeout, int retries, int maxConnections, Map<String, JsonNode> params) {
+                         Duration firstTokenTimeout, int retries, int maxConnections, Map<String, JsonNode> params,
+                         Continue continueMode) {
+
+    /**
+     * How the {@code openai} handler continues a reply whose node died: by sending the conversation with the reply's
+     * text so far as the last, assistant message, for the model to complete it.
+     */
+    public enum Continue {
+        /**
+         * The partial reply as the final assistant message, which servers such as vLLM and llama.cpp's complete as a
+         * prefilled answer.
+         */
+        PREFILL,
+        /** The same, followed by a short user message asking the model to go on without repeating itself. */
+        INSTRUCT,
+        /** Not continued: the reply ends {@code interrupted}. */
+        OFF;
+
+        /** The value as a flag writes it: {@code prefill}, {@code instruct} or {@code off}. */
+        public String flagName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The value of a flag, case-insensitive. */
+        public static Continue fromFlag(String text) {
+            for (Continue value : values()) {
+                if (value.flagName().equalsIgnoreCase(text.trim())) {
+                    return value;
+                }
+            }
+            throw new IllegalArgumentException("continue must be one of prefill, instruct, off, got \"" + text
+                    + "\"");
+        }
+    }
+
+    /** Default way of continuing a reply taken over: {@link Continue#PREFILL}. */
+    public static final Continue DEFAULT_CONTINUE = Continue.PREFILL;
 
     /** Default longest wait for the first token: 60 seconds. */
     public static final Duration DEFAULT_FIRST_TOKEN_TIMEOUT = Duration.ofSeconds(60);
@@ -66,6 +103,7 @@ public record LlmOptions(URI url, String model, String apiKey, String system, in
         Checks.between("firstTokenTimeout", firstTokenTimeout, Duration.ofMillis(1), Duration.ofHours(1));
         Checks.between("retries", retries, 0, 10);
         Checks.between("maxConnections", maxConnections, 1, 100_000);
+        Objects.requireNonNull(continueMode, "continueMode");
         params = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(params, "params")));
     }
 
@@ -73,7 +111,7 @@ public record LlmOptions(URI url, String model, String apiKey, String system, in
     public static LlmOptions defaults() {
         return new LlmOptions(null, null, null, "", HistoryLimits.DEFAULT_MAX_MESSAGES,
                 HistoryLimits.DEFAULT_MAX_CHARS, DEFAULT_FIRST_TOKEN_TIMEOUT, DEFAULT_RETRIES, DEFAULT_MAX_CONNECTIONS,
-                Map.of());
+                Map.of(), DEFAULT_CONTINUE);
     }
 
     public static Builder builder() {
@@ -113,7 +151,8 @@ public record LlmOptions(URI url, String model, String apiKey, String system, in
         return "LlmOptions[url=" + url + ", model=" + model + ", apiKey=" + (apiKey == null ? "none" : "***")
                 + ", system=" + system.length() + " chars, maxHistory=" + maxHistory + ", maxHistoryChars="
                 + maxHistoryChars + ", firstTokenTimeout=" + firstTokenTimeout + ", retries=" + retries
-                + ", maxConnections=" + maxConnections + ", params=" + params.keySet() + "]";
+                + ", maxConnections=" + maxConnections + ", params=" + params.keySet() + ", continueMode="
+                + continueMode.flagName() + "]";
     }
 
     /** Builds {@link LlmOptions}; each setter validates its argument. */
@@ -134,63 +173,63 @@ public record LlmOptions(URI url, String model, String apiKey, String system, in
                 throw new IllegalArgumentException("url must be an http or https URL, got \"" + url + "\"", e);
             }
             o = new LlmOptions(uri, o.model, o.apiKey, o.system, o.maxHistory, o.maxHistoryChars,
-                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params);
+                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params, o.continueMode);
             return this;
         }
 
         /** The model's name, non-blank. */
         public Builder model(String model) {
             o = new LlmOptions(o.url, Objects.requireNonNull(model, "model"), o.apiKey, o.system, o.maxHistory,
-                    o.maxHistoryChars, o.firstTokenTimeout, o.retries, o.maxConnections, o.params);
+                    o.maxHistoryChars, o.firstTokenTimeout, o.retries, o.maxConnections, o.params, o.continueMode);
             return this;
         }
 
         /** The API key, non-blank. */
         public Builder apiKey(String apiKey) {
             o = new LlmOptions(o.url, o.model, Objects.requireNonNull(apiKey, "apiKey"), o.system, o.maxHistory,
-                    o.maxHistoryChars, o.firstTokenTimeout, o.retries, o.maxConnections, o.params);
+                    o.maxHistoryChars, o.firstTokenTimeout, o.retries, o.maxConnections, o.params, o.continueMode);
             return this;
         }
 
         /** The system prompt; empty for none. */
         public Builder system(String system) {
             o = new LlmOptions(o.url, o.model, o.apiKey, system, o.maxHistory, o.maxHistoryChars,
-                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params);
+                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params, o.continueMode);
             return this;
         }
 
         /** Turns of history sent at most, 0 to {@link HistoryLimits#MAX_MESSAGES}. */
         public Builder maxHistory(int maxHistory) {
             o = new LlmOptions(o.url, o.model, o.apiKey, o.system, maxHistory, o.maxHistoryChars,
-                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params);
+                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params, o.continueMode);
             return this;
         }
 
         /** Characters of history sent at most, 0 to {@link HistoryLimits#MAX_CHARS}. */
         public Builder maxHistoryChars(int maxHistoryChars) {
             o = new LlmOptions(o.url, o.model, o.apiKey, o.system, o.maxHistory, maxHistoryChars,
-                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params);
+                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params, o.continueMode);
             return this;
         }
 
         /** Longest wait for the first token, retries included, 1 ms to 1 hour. */
         public Builder firstTokenTimeout(Duration firstTokenTimeout) {
             o = new LlmOptions(o.url, o.model, o.apiKey, o.system, o.maxHistory, o.maxHistoryChars,
-                    firstTokenTimeout, o.retries, o.maxConnections, o.params);
+                    firstTokenTimeout, o.retries, o.maxConnections, o.params, o.continueMode);
             return this;
         }
 
         /** Retries before the first token, 0 to 10. */
         public Builder retries(int retries) {
             o = new LlmOptions(o.url, o.model, o.apiKey, o.system, o.maxHistory, o.maxHistoryChars,
-                    o.firstTokenTimeout, retries, o.maxConnections, o.params);
+                    o.firstTokenTimeout, retries, o.maxConnections, o.params, o.continueMode);
             return this;
         }
 
         /** Connections to the server at most, 1 to 100,000. */
         public Builder maxConnections(int maxConnections) {
             o = new LlmOptions(o.url, o.model, o.apiKey, o.system, o.maxHistory, o.maxHistoryChars,
-                    o.firstTokenTimeout, o.retries, maxConnections, o.params);
+                    o.firstTokenTimeout, o.retries, maxConnections, o.params, o.continueMode);
             return this;
         }
 
@@ -204,7 +243,7 @@ public record LlmOptions(URI url, String model, String apiKey, String system, in
             Map<String, JsonNode> params = new LinkedHashMap<>(o.params);
             params.put(name, value);
             o = new LlmOptions(o.url, o.model, o.apiKey, o.system, o.maxHistory, o.maxHistoryChars,
-                    o.firstTokenTimeout, o.retries, o.maxConnections, params);
+                    o.firstTokenTimeout, o.retries, o.maxConnections, params, o.continueMode);
             return this;
         }
 
@@ -216,6 +255,14 @@ public record LlmOptions(URI url, String model, String apiKey, String system, in
                 throw new IllegalArgumentException("param must be name=value, got \"" + assignment + "\"");
             }
             return param(assignment.substring(0, equals).trim(), paramValue(assignment.substring(equals + 1).trim()));
+        }
+
+        /** How a reply taken over from a dead node is continued. */
+        public Builder continueMode(Continue continueMode) {
+            o = new LlmOptions(o.url, o.model, o.apiKey, o.system, o.maxHistory, o.maxHistoryChars,
+                    o.firstTokenTimeout, o.retries, o.maxConnections, o.params,
+                    Objects.requireNonNull(continueMode, "continueMode"));
+            return this;
         }
 
         public LlmOptions build() {

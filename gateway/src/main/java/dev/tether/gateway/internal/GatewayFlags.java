@@ -187,6 +187,11 @@ final class GatewayFlags {
                     + "5xx (honouring Retry-After)", LlmOptions.DEFAULT_RETRIES, (b, v) -> b.llm(o -> o.retries(v))),
             Flag.integer("llm-max-connections", "COUNT", "connections to the server at most; more requests wait",
                     LlmOptions.DEFAULT_MAX_CONNECTIONS, (b, v) -> b.llm(o -> o.maxConnections(v))),
+            Flag.text("llm-continue", "MODE", "how a reply taken over from a dead node is continued: prefill (the "
+                    + "partial reply as the last assistant message, for the model to complete), instruct (the same "
+                    + "and a user message asking to go on without repeating), off (ends interrupted)",
+                    LlmOptions.DEFAULT_CONTINUE.flagName(),
+                    (b, v) -> b.llm(o -> o.continueMode(LlmOptions.Continue.fromFlag(v)))),
             Flag.repeated("llm-param", "NAME=VALUE", "request field, repeatable, such as temperature=0.2 or "
                     + "max_tokens=512; numbers, booleans and JSON are sent typed", (b, v) -> b.llm(o -> o.param(v))),
             new Flag<>("store", "memory|redis", "session store", StoreOptions.Kind.class, GatewayFlags::storeKind,

@@ -72,9 +72,64 @@ public final class OpenAiUpstream implements AutoCloseable {
      * @param delay      wait between tokens
      * @param cutAfter   tokens after which the connection is closed mid-stream, or -1 to finish
      * @param usage      prompt and completion tokens of the usage chunk, or null for none
+     * @param completes  the answer a {@link #completing} model gives, continuations included, or null
      */
     public record Answer(int status, Integer retryAfter, List<String> tokens, Duration firstDelay, Duration delay,
-                         int cutAfter, int[] usage) {
+                         int cutAfter, int[] usage, String completes) {
+
+        public Answer(int status, Integer retryAfter, List<String> tokens, Duration firstDelay, Duration delay,
+                      int cutAfter, int[] usage) {
+            this(status, retryAfter, tokens, firstDelay, delay, cutAfter, usage, null);
+        }
+
+        /**
+         * A model that answers {@code text}, word by word, {@code delay} apart, and completes it: a request whose
+         * messages end with the assistant's partial answer (prefilled, perhaps followed by a user's instruction to
+         * continue) gets the rest of {@code text} after it. A partial answer that is not the start of {@code text} is
+         * refused with 400, so a test sees a continuation request that is wrong.
+         */
+        public static Answer completing(String text, Duration delay) {
+            return new Answer(200, null, words(text), delay, delay, -1, new int[] {10, words(text).size()}, text);
+        }
+
+        /** This answer for {@code request}: the rest after a partial answer, for a {@link #completing} model. */
+        Answer forRequest(JsonNode body) {
+            if (completes == null) {
+                return this;
+            }
+            String partial = partialAnswer(body);
+            if (partial == null) {
+                return this;
+            }
+            if (!completes.startsWith(partial)) {
+                return status(400, null);
+            }
+            List<String> rest = words(completes.substring(partial.length()));
+            return new Answer(200, null, rest, firstDelay, delay, cutAfter, new int[] {10, rest.size()}, completes);
+        }
+
+        /** The assistant's partial answer a request ends with, or null when it asks for a new answer. */
+        static String partialAnswer(JsonNode body) {
+            JsonNode messages = body.path("messages");
+            int last = messages.size() - 1;
+            if (last >= 0 && messages.get(last).path("role").asText().equals("user")
+                    && messages.get(last).path("content").asText().startsWith("Continue your previous answer")) {
+                last--;
+            }
+            if (last < 0 || !messages.get(last).path("role").asText().equals("assistant")) {
+                return null;
+            }
+            return messages.get(last).path("content").asText();
+        }
+
+        private static List<String> words(String text) {
+            List<String> words = new ArrayList<>();
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\\s*\\S+|\\s+$").matcher(text);
+            while (matcher.find()) {
+                words.add(matcher.group());
+            }
+            return words;
+        }
 
         /** Streams these tokens at once, then the usage chunk (10 prompt tokens, one per token) and [DONE]. */
         public static Answer tokens(String... tokens) {
@@ -134,7 +189,7 @@ public final class OpenAiUpstream implements AutoCloseable {
     private Publisher<Void> answer(HttpServerRequest request, HttpServerResponse response) {
         return request.receive().aggregate().asString(StandardCharsets.UTF_8).flatMap(text -> {
             Answer polled = script.poll();
-            Answer answer = polled != null ? polled : last;
+            Answer scripted = polled != null ? polled : last;
             if (polled != null && script.isEmpty()) {
                 last = polled;
             }
@@ -146,6 +201,7 @@ public final class OpenAiUpstream implements AutoCloseable {
             } catch (Exception e) {
                 return response.status(400).sendString(Mono.just("not JSON")).then();
             }
+            Answer answer = scripted.forRequest(received.body());
             requests.add(received);
             AtomicBoolean finished = new AtomicBoolean();
             request.withConnection(connection -> connection.onDispose(() -> {

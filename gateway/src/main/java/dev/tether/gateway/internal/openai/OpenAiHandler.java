@@ -7,6 +7,7 @@ import dev.tether.gateway.ConversationContext;
 import dev.tether.gateway.ConversationHandler;
 import dev.tether.gateway.LlmOptions;
 import dev.tether.gateway.ReplyFailure;
+import dev.tether.gateway.ReplyInterrupted;
 import dev.tether.gateway.ReplyPart;
 import dev.tether.gateway.Turn;
 import dev.tether.gateway.internal.RetryAfter;
@@ -100,8 +101,33 @@ final class OpenAiHandler implements ConversationHandler, MeterBinder, AutoClose
                 .flatMapMany(history -> stream(context.sessionId(), message.cseq(), body(history, message.text())));
     }
 
+    /**
+     * The rest of a reply taken over from a dead node: the same request, with the reply's text so far as the final
+     * assistant message for the model to complete ({@code prefill}), followed by a short instruction to go on
+     * ({@code instruct}); {@code off} ends the reply {@code interrupted}. A reply that had no text yet is asked for
+     * again from the start.
+     */
+    @Override
+    public Flux<ReplyPart> continueReply(ConversationContext context, UserMessage message, String partialText) {
+        if (options.continueMode() == LlmOptions.Continue.OFF) {
+            return Flux.error(ReplyInterrupted.notContinued());
+        }
+        return context.history(message.cseq(), options.historyLimits())
+                .flatMapMany(history -> stream(context.sessionId(), message.cseq(),
+                        body(history, message.text(), partialText)));
+    }
+
+    /** The instruction {@code --llm-continue instruct} sends after the partial reply. */
+    static final String CONTINUE_INSTRUCTION = "Continue your previous answer exactly where it stopped, without "
+            + "repeating any of it.";
+
     /** The request: the model, the system prompt, the history, the new message, streaming with usage, the params. */
     String body(List<Turn> history, String text) {
+        return body(history, text, "");
+    }
+
+    /** The request, ending with the reply's text so far ({@code partial}, empty for none) to be continued. */
+    String body(List<Turn> history, String text, String partial) {
         ObjectNode body = json.createObjectNode();
         body.put("model", options.model());
         ArrayNode messages = body.putArray("messages");
@@ -113,6 +139,12 @@ final class OpenAiHandler implements ConversationHandler, MeterBinder, AutoClose
                     .put("content", turn.text());
         }
         messages.addObject().put("role", "user").put("content", text);
+        if (!partial.isEmpty()) {
+            messages.addObject().put("role", "assistant").put("content", partial);
+            if (options.continueMode() == LlmOptions.Continue.INSTRUCT) {
+                messages.addObject().put("role", "user").put("content", CONTINUE_INSTRUCTION);
+            }
+        }
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
         options.params().forEach(body::set);
