@@ -5,7 +5,8 @@
 // It checks each call's signature, answers a call it has already answered (same Idempotency-Key) with the same
 // lines, streams its replies word by word as newline-delimited JSON, and keeps a little state per session: the
 // language of its replies ("/lang fr") and the digits typed on a keypad (client events {"name": "key",
-// "data": {"key": "4"}}) until "#", when it sends the whole number back as an event.
+// "data": {"key": "4"}}) until "#", when it sends the whole number back as an event. A reply whose gateway node died
+// is continued: the call comes again with "continueFrom", the reply's text so far, and it sends the rest.
 
 import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -52,7 +53,11 @@ function answer(call) {
       state.lang = lang[1];
       lines.push({ text: `OK: ${lang[1]}.` });
     } else {
-      const words = `${GREETINGS[state.lang]}: ${call.text} (turn ${call.history.length / 2 + 1})`.split(/(?= )/);
+      const full = `${GREETINGS[state.lang]}: ${call.text} (turn ${call.history.length / 2 + 1})`;
+      // A continuation sends what is missing after the text so far, which is the start of the same answer.
+      const from = typeof call.continueFrom === 'string' && full.startsWith(call.continueFrom)
+        ? call.continueFrom.length : 0;
+      const words = full.slice(from).split(/(?= )/).filter((word) => word.length > 0);
       for (const word of words) {
         lines.push({ text: word });
       }

@@ -24,7 +24,8 @@ import reactor.core.scheduler.Scheduler;
  * the parts of its streamed answer become the reply (for a message) or events in the log (for an event).
  *
  * <p>A message is posted as {@code {sessionId, replyTo, text, history, state}} with
- * {@code Idempotency-Key: <sessionId>:<replyTo>}; an event as {@code {sessionId, cseq, event: {name, data}, state}}
+ * {@code Idempotency-Key: <sessionId>:<replyTo>} (a reply taken over from a dead node posts the same with
+ * {@code continueFrom}, its text so far); an event as {@code {sessionId, cseq, event: {name, data}, state}}
  * with {@code Idempotency-Key: <sessionId>:e<cseq>}. The parts of an event's answer are appended to the log in the
  * order the backend sent them, each at most once (keyed by the event's cseq and the part's number), so an answer
  * read again after a retry does not repeat them.
@@ -44,6 +45,22 @@ final class BackendHandler implements ConversationHandler, AutoCloseable {
 
     @Override
     public Flux<ReplyPart> reply(ConversationContext context, UserMessage message) {
+        return call(context, message, null, context.sessionId() + ":" + message.cseq());
+    }
+
+    /**
+     * The rest of a reply taken over from a dead node: the message's call again, with {@code continueFrom} the reply's
+     * text so far; the backend decides how to go on (a backend that ignores the field answers from the start, and the
+     * text repeats). Its {@code Idempotency-Key} is {@code <sessionId>:<replyTo>:from<chars>}, the length of that
+     * text, so that a backend keeping answers by key does not answer it with the first call's answer.
+     */
+    @Override
+    public Flux<ReplyPart> continueReply(ConversationContext context, UserMessage message, String partialText) {
+        return call(context, message, partialText,
+                context.sessionId() + ":" + message.cseq() + ":from" + partialText.length());
+    }
+
+    private Flux<ReplyPart> call(ConversationContext context, UserMessage message, String continueFrom, String key) {
         return Mono.zip(context.history(message.cseq(), history), context.state())
                 .map(both -> {
                     ObjectNode body = mapper.createObjectNode()
@@ -56,9 +73,12 @@ final class BackendHandler implements ConversationHandler, AutoCloseable {
                                 .put("content", turn.text());
                     }
                     body.set("state", both.getT2().value());
+                    if (continueFrom != null) {
+                        body.put("continueFrom", continueFrom);
+                    }
                     return bytes(body);
                 })
-                .flatMapMany(body -> client.call(context.sessionId() + ":" + message.cseq(), body))
+                .flatMapMany(body -> client.call(key, body))
                 // One part at a time: a state line is stored before the parts after it are read.
                 .concatMap(part -> switch (part) {
                     case BackendPart.Text text -> Mono.just(ReplyPart.text(text.text()));
