@@ -12,7 +12,8 @@ export interface Conversation {
  */
 export type Entry =
   | { kind: 'user'; cseq: number; text: string; status: UserStatus }
-  | { kind: 'reply'; replyTo: number; text: string; done?: string; error?: ReplyError; usage?: TokenUsage }
+  | { kind: 'reply'; replyTo: number; text: string; done?: string; error?: ReplyError; usage?: TokenUsage;
+      continued?: number }
   | { kind: 'event'; name: string; data: unknown; seq: number };
 
 export type UserStatus = 'queued' | 'sent' | 'acked' | 'failed';
@@ -109,6 +110,9 @@ export class ConversationLog {
         }
         if (frame.usage) {
           done.usage = frame.usage;
+        }
+        if (frame.continued) {
+          done.continued = frame.continued;
         }
         if (i < 0) {
           this.push(done);

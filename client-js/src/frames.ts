@@ -123,6 +123,8 @@ export interface AssistantDone {
   reason: string;
   error?: ReplyError;
   usage?: TokenUsage;
+  /** How many times the reply was taken over from a gateway node that died and continued by another; absent if 0. */
+  continued?: number;
 }
 
 export interface ServerEvent {
@@ -359,6 +361,12 @@ export function decodeServerFrame(text: string): ServerFrame {
         const u = object(usage, `${type}.usage`);
         frame.usage = { promptTokens: integer(u, `${type}.usage`, 'promptTokens', 0),
           completionTokens: integer(u, `${type}.usage`, 'completionTokens', 0) };
+      }
+      if (o.continued !== undefined && o.continued !== null) {
+        const continued = integer(o, type, 'continued', 0);
+        if (continued > 0) {
+          frame.continued = continued;
+        }
       }
       return frame;
     }

@@ -18,6 +18,16 @@ describe('ConversationLog', () => {
     ]);
   });
 
+  it('keeps how many times a reply was continued after a gateway node died', () => {
+    const log = new ConversationLog();
+    log.fold({ type: 'assistant_delta', seq: 1, replyTo: 1, text: 'one' });
+    log.fold({ type: 'assistant_delta', seq: 2, replyTo: 1, text: ' two' });
+    log.fold({ type: 'assistant_done', seq: 3, replyTo: 1, reason: 'complete', continued: 1 });
+    assert.deepEqual(log.snapshot.entries, [
+      { kind: 'reply', replyTo: 1, text: 'one two', done: 'complete', continued: 1 },
+    ]);
+  });
+
   it('interleaves replies by replyTo', () => {
     const log = new ConversationLog();
     log.fold({ type: 'assistant_delta', seq: 1, replyTo: 1, text: 'a' });

@@ -29,6 +29,10 @@ describe('frames', () => {
       + '"usage":{"promptTokens":812,"completionTokens":57}}'),
     { type: 'assistant_done', seq: 14, replyTo: 3, reason: 'complete',
       usage: { promptTokens: 812, completionTokens: 57 } });
+    assert.deepEqual(decodeServerFrame('{"type":"assistant_done","seq":14,"replyTo":3,"reason":"complete",'
+      + '"continued":1}'), { type: 'assistant_done', seq: 14, replyTo: 3, reason: 'complete', continued: 1 });
+    assert.deepEqual(decodeServerFrame('{"type":"assistant_done","seq":14,"replyTo":3,"reason":"complete",'
+      + '"continued":0}'), { type: 'assistant_done', seq: 14, replyTo: 3, reason: 'complete' });
     assert.deepEqual(decodeServerFrame('{"type":"event","seq":15,"name":"tool_result"}'),
       { type: 'event', seq: 15, name: 'tool_result', data: null });
     assert.deepEqual(decodeServerFrame('{"type":"ack","cseq":9}'), { type: 'ack', cseq: 9 });
@@ -46,6 +50,7 @@ describe('frames', () => {
       ['{"type":"assistant_delta","seq":0,"replyTo":1,"text":""}', 'validation_error'],
       ['{"type":"assistant_delta","seq":1.5,"replyTo":1,"text":""}', 'validation_error'],
       ['{"type":"ack","cseq":"1"}', 'validation_error'],
+      ['{"type":"assistant_done","seq":1,"replyTo":1,"reason":"complete","continued":-1}', 'validation_error'],
       ['{"type":"welcome","v":1,"sessionId":"","token":"t","epoch":1,"resumed":false,"lastSeq":0,"ackedCseq":0,'
         + '"heartbeatMs":1}', 'validation_error'],
     ];

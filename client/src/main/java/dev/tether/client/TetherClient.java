@@ -67,7 +67,9 @@ public interface TetherClient {
      * closed. A subscriber that falls more than a buffer behind makes the client reconnect and replay from the
      * session log rather than drop a frame. A reply ends with an {@link dev.tether.protocol.AssistantDone}, whose
      * {@link dev.tether.protocol.AssistantDone#error() error()} tells why a failed reply failed and whose
-     * {@link dev.tether.protocol.AssistantDone#usage() usage()} what it cost, when the gateway knows.
+     * {@link dev.tether.protocol.AssistantDone#usage() usage()} what it cost, when the gateway knows, and whose
+     * {@link dev.tether.protocol.AssistantDone#continued() continued()} how many times it was taken over from a gateway
+     * node that died while producing it and continued by another (0 for none).
      */
     Flux<Sequenced> messages();
 
