@@ -205,7 +205,7 @@ final class Replies {
                         reply.settled = true;
                         if (SessionStoreException.isReplyEnded(e)) {
                             // Ended elsewhere, or by a call of ours whose answer was lost: see which, to count it.
-                            ends.learn(sessionId, replyTo, reply.lastSeq, false);
+                            ends.learn(sessionId, replyTo, reply.lastSeq, false, reply.continued);
                         }
                         return Mono.empty();
                     }
@@ -230,7 +230,8 @@ final class Replies {
                     }
                     if (!SessionStoreException.isNotFound(e)) {
                         // The `failed` may have been stored after all, or an earlier end of ours: count what was.
-                        ends.learn(sessionId, replyTo, reply.lastSeq, !SessionStoreException.isReplyEnded(e));
+                        ends.learn(sessionId, replyTo, reply.lastSeq, !SessionStoreException.isReplyEnded(e),
+                                reply.continued);
                     }
                     return Mono.empty();
                 })

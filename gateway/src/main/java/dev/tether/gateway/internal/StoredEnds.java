@@ -38,8 +38,10 @@ final class StoredEnds {
      * @param leaseFirst whether the end may not be stored at all: then the lease is looked at first, and while it is
      *                   there the reply has no end yet; it lapses and the node serving the session ends it
      *                   {@code interrupted}, counting it there
+     * @param continued  how many times the reply had been taken over when this node produced it: an end with more
+     *                   was stored by a node that took it over from this one, and counted there
      */
-    void learn(String sessionId, long replyTo, long afterSeq, boolean leaseFirst) {
+    void learn(String sessionId, long replyTo, long afterSeq, boolean leaseFirst, int continued) {
         Mono<Boolean> ended = leaseFirst
                 ? retries.retried(Mono.defer(() -> store.findReplyLease(sessionId, replyTo)), lease)
                         .map(found -> false)
@@ -49,9 +51,10 @@ final class StoredEnds {
                         ? retries.retried(Mono.defer(() -> storedEnd(sessionId, replyTo, afterSeq)), lease)
                         : Mono.empty())
                 .subscribe(done -> {
-                    if (done.reason() == DoneReason.INTERRUPTED) {
-                        // Ended by whichever node found its lease lapsed, and counted there.
-                        LOG.debug("reply to cseq {} in session {} was ended interrupted", replyTo, sessionId);
+                    if (done.reason() == DoneReason.INTERRUPTED || done.continued() > continued) {
+                        // Ended by whichever node found its lease lapsed, or took it over, and counted there.
+                        LOG.debug("reply to cseq {} in session {} was ended {} elsewhere", replyTo, sessionId,
+                                done.reason().wireName());
                         return;
                     }
                     metrics.replyEnded(done.reason());
