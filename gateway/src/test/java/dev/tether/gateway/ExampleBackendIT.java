@@ -14,11 +14,14 @@ import dev.tether.protocol.Sequenced;
 import dev.tether.protocol.ServerEvent;
 import dev.tether.protocol.UserMessage;
 import dev.tether.protocol.Welcome;
+import dev.tether.protocol.session.SessionTokens;
+import dev.tether.testkit.Eventually;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -101,5 +104,31 @@ class ExampleBackendIT {
         }
         ServerEvent number = socket.nextMatching(ServerEvent.class, event -> event.name().equals("number"));
         assertThat(number.data().get("digits").asText()).isEqualTo("042");
+    }
+
+    @Test
+    void aReplyWhoseNodeDiedIsContinuedFromItsTextSoFar() throws Exception {
+        String url = startBackend();
+        gateway.start(c -> c.handler(h -> h.name("http")).backend(b -> b.url(url).secret(SECRET)));
+        InMemorySessionStore store = gateway.store();
+        String id = SessionTokens.newSessionId();
+        // Another node stored the message and sent the first words of the answer, then died.
+        store.create(id, SessionTokens.digest(SessionTokens.newToken()), "gone").block(TestSocket.TIMEOUT);
+        store.heartbeatNode("gone", Duration.ofSeconds(1)).block(TestSocket.TIMEOUT);
+        store.appendClient(id, new UserMessage(1, "hello"), "gone", ReplyOptions.DEFAULT_LEASE)
+                .block(TestSocket.TIMEOUT);
+        store.appendReply(id, 1, 0, AssistantDelta.of(1, "You"), "gone", ReplyOptions.DEFAULT_LEASE)
+                .block(TestSocket.TIMEOUT);
+        store.appendReply(id, 1, 1, AssistantDelta.of(1, " said:"), "gone", ReplyOptions.DEFAULT_LEASE)
+                .block(TestSocket.TIMEOUT);
+        gateway.clock().advance(Duration.ofSeconds(2));
+
+        // The gateway's sweep finds the node dead and asks the backend for the rest, with continueFrom.
+        Eventually.await("the reply continued", TestSocket.TIMEOUT, () -> store.read(id, 0)
+                .any(AssistantDone.class::isInstance).block(TestSocket.TIMEOUT));
+        List<Sequenced> log = store.read(id, 0).collectList().block(TestSocket.TIMEOUT);
+        assertThat(log.stream().filter(AssistantDelta.class::isInstance).map(f -> ((AssistantDelta) f).text())
+                .collect(Collectors.joining())).isEqualTo("You said: hello (turn 1)");
+        assertThat(log.getLast()).isEqualTo(new AssistantDone(log.size(), 1, DoneReason.COMPLETE, null, null, 1));
     }
 }
