@@ -26,7 +26,8 @@ final class NodeScripts {
 
     /** Whether a node is alive: KEYS alive. {1, 1 or 0}. */
     static final LuaScript ALIVE = LuaScript.of("node_alive", """
-            return {1, redis.call('EXISTS', KEYS[1])}
+            local alive = KEYS[1]
+            return {1, redis.call('EXISTS', alive)}
             """);
 
     /**
@@ -51,23 +52,27 @@ final class NodeScripts {
 
     /** Registers a node: KEYS nodes; ARGV node. {1}. */
     static final LuaScript REGISTER = LuaScript.of("node_register", """
-            redis.call('SADD', KEYS[1], ARGV[1])
+            local nodes, node = KEYS[1], ARGV[1]
+            redis.call('SADD', nodes, node)
             return {1}
             """);
 
     /** The registered nodes: KEYS nodes. {1, [node...]}. */
     static final LuaScript MEMBERS = LuaScript.of("node_members", """
-            return {1, redis.call('SMEMBERS', KEYS[1])}
+            local nodes = KEYS[1]
+            return {1, redis.call('SMEMBERS', nodes)}
             """);
 
     /** Unregisters a node: KEYS nodes; ARGV node. {1}. */
     static final LuaScript UNREGISTER = LuaScript.of("node_unregister", """
-            redis.call('SREM', KEYS[1], ARGV[1])
+            local nodes, node = KEYS[1], ARGV[1]
+            redis.call('SREM', nodes, node)
             return {1}
             """);
 
     /** The sessions a node indexed: KEYS replies. {1, [sessionId...]}. */
     static final LuaScript SESSIONS = LuaScript.of("node_sessions", """
-            return {1, redis.call('ZRANGE', KEYS[1], 0, -1)}
+            local replies = KEYS[1]
+            return {1, redis.call('ZRANGE', replies, 0, -1)}
             """);
 }
