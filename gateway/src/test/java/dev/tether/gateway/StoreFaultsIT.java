@@ -117,7 +117,9 @@ class StoreFaultsIT {
         TestSocket first = gateway.connect();
         first.send(Hello.fresh());
         Welcome welcome = first.next(Welcome.class);
-        // A reply some other node started and then died: its lease is there, nobody renews it.
+        // A reply some other node started and then stopped renewing, while that node still looks alive (a dead
+        // node's reply would be taken over and continued at once): its lease is there, nobody renews it.
+        gateway.store().heartbeatNode("dead-node", Duration.ofMinutes(5)).block(TIMEOUT);
         gateway.store().appendClient(welcome.sessionId(), new UserMessage(1, "hi"), "dead-node", Duration.ofSeconds(30))
                 .block(TIMEOUT);
         first.abort();
