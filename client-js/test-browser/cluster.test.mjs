@@ -68,7 +68,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('the node serving the page is killed mid-reply: the page resumes on the other, every word once', async () => {
+test('the node serving the page is killed mid-reply: the page resumes on the other, every word once', async (t) => {
   const page = await openChat(browser.context, cluster.CLUSTER_LB_URL, 'cluster');
   await waitForStatus(page, 'connected');
   const text = words('cluster', 60);
@@ -80,6 +80,7 @@ test('the node serving the page is killed mid-reply: the page resumes on the oth
 
   await waitForStatus(page, 'resumed');
   const [answer] = await waitForAnswers(page, [text]);
+  t.diagnostic(`${node} killed; the reply ended ${answer.done} with ${answer.reply.split(' ').length} of 60 words`);
   assert.ok(['interrupted', 'complete'].includes(answer.done), `ended ${answer.done}`);
   assert.equal(answer.replies, 1);
   assert.ok(text.startsWith(answer.reply), `every word once, in order: "${answer.reply}"`);
