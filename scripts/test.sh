@@ -14,7 +14,9 @@ require_node 20
 
 ./mvnw -B -ntp verify "$@"
 (cd client-js && npm ci --no-audit --no-fund && npm test)
-# The chat page in Chromium against the gateway jar that Maven just built.
-(cd client-js && TETHER_GATEWAY_JAR="$PWD/../gateway/target/tether-gateway.jar" npm run test:browser)
+# The client in Node against the gateway jar that Maven just built, then the chat page in Chromium against it.
+export TETHER_GATEWAY_JAR="$PWD/gateway/target/tether-gateway.jar"
+(cd client-js && npm run test:gateway)
+(cd client-js && npm run test:browser)
 scripts/check-deploy.sh
 scripts/storm-ci.sh
