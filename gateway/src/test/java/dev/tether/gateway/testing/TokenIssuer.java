@@ -99,9 +99,13 @@ public final class TokenIssuer implements AutoCloseable {
 
     /** A token for {@code sub} valid for {@code ttl}, signed with the current EC key (ES256). */
     public String es256(String sub, Duration ttl) {
+        return es256(claims(sub, ttl));
+    }
+
+    public String es256(JWTClaimsSet claims) {
         try {
             return sign(new ECDSASigner(ec), new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(ec.getKeyID()).build(),
-                    claims(sub, ttl));
+                    claims);
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }
