@@ -8,6 +8,9 @@
 export const TOKEN_REFRESH_MARGIN_MS = 30_000;
 /** Closes with 4001 in a row, each after a new token from the provider, after which the client stops. */
 export const MAX_UNAUTHORIZED_IN_A_ROW = 3;
+/** The shortest wait before a refresh, in ms: a provider that keeps handing out an expired token is asked once a
+ *  second, not in a loop. */
+export const MIN_REFRESH_DELAY_MS = 1_000;
 /** Wait before a token provider that failed a refresh is asked again, in ms. */
 export const TOKEN_RETRY_MS = 5_000;
 
@@ -32,15 +35,13 @@ export function tokenExpiresAt(token: string): number | undefined {
   }
 }
 
-/** Ms from `nowMs` until `token` should be replaced; undefined when it does not say, 0 when it has expired. */
+/** Ms from `nowMs` until `token` should be replaced, at least a second; undefined when it does not say. */
 export function refreshDelay(token: string, nowMs: number): number | undefined {
   const exp = tokenExpiresAt(token);
   if (exp === undefined) {
     return undefined;
   }
   const lifetime = exp - nowMs;
-  if (lifetime <= 0) {
-    return 0;
-  }
-  return lifetime - Math.min(TOKEN_REFRESH_MARGIN_MS, Math.floor(lifetime / 10));
+  const margin = Math.max(0, Math.min(TOKEN_REFRESH_MARGIN_MS, Math.floor(lifetime / 10)));
+  return Math.max(MIN_REFRESH_DELAY_MS, lifetime - margin);
 }

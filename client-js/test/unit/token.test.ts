@@ -26,7 +26,8 @@ describe('reading a token for its expiry', () => {
   it('refreshes 30 s before exp, or at 90% of a short lifetime, at once when expired', () => {
     assert.equal(refreshDelay(token('a', 600_000), NOW), 570_000);
     assert.equal(refreshDelay(token('a', 100_000), NOW), 90_000);
-    assert.equal(refreshDelay(token('a', -1_000), NOW), 0);
+    assert.equal(refreshDelay(token('a', -1_000), NOW), 1_000, 'expired: soon, but not in a loop');
+    assert.equal(refreshDelay(token('a', 500), NOW), 1_000);
     assert.equal(refreshDelay(jwt({ sub: 'a' }), NOW), undefined);
   });
 });

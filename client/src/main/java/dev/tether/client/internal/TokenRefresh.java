@@ -17,6 +17,12 @@ import java.util.OptionalLong;
  */
 final class TokenRefresh {
 
+    /**
+     * The shortest wait before a refresh: a provider that keeps handing out a token already (nearly) expired is asked
+     * once a second, not in a loop.
+     */
+    static final Duration MIN_DELAY = Duration.ofSeconds(1);
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TokenRefresh() {
@@ -45,8 +51,8 @@ final class TokenRefresh {
     }
 
     /**
-     * How long from {@code nowMillis} until {@code token} should be replaced; empty when it does not say when it
-     * expires, zero when it has expired already.
+     * How long from {@code nowMillis} until {@code token} should be replaced, at least {@link #MIN_DELAY}; empty
+     * when it does not say when it expires.
      */
     static Optional<Duration> delay(String token, long nowMillis) {
         OptionalLong exp = expiresAtMillis(token);
@@ -54,10 +60,7 @@ final class TokenRefresh {
             return Optional.empty();
         }
         long lifetime = exp.getAsLong() - nowMillis;
-        if (lifetime <= 0) {
-            return Optional.of(Duration.ZERO);
-        }
         long margin = Math.min(TetherClientOptions.TOKEN_REFRESH_MARGIN.toMillis(), lifetime / 10);
-        return Optional.of(Duration.ofMillis(lifetime - margin));
+        return Optional.of(Duration.ofMillis(Math.max(MIN_DELAY.toMillis(), lifetime - Math.max(0, margin))));
     }
 }

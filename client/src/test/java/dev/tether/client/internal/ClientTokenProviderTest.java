@@ -168,7 +168,9 @@ class ClientTokenProviderTest {
         long now = 1_767_225_600_000L;
         assertThat(TokenRefresh.delay(jwt("a", (now + 600_000) / 1000), now)).contains(Duration.ofSeconds(570));
         assertThat(TokenRefresh.delay(jwt("a", (now + 100_000) / 1000), now)).contains(Duration.ofSeconds(90));
-        assertThat(TokenRefresh.delay(jwt("a", (now - 1_000) / 1000), now)).contains(Duration.ZERO);
+        assertThat(TokenRefresh.delay(jwt("a", (now - 1_000) / 1000), now)).as("expired: soon, but not in a loop")
+                .contains(TokenRefresh.MIN_DELAY);
+        assertThat(TokenRefresh.delay(jwt("a", (now + 500) / 1000), now)).contains(TokenRefresh.MIN_DELAY);
         assertThat(TokenRefresh.delay("not-a-jwt", now)).isEmpty();
         assertThat(TokenRefresh.delay("a.%%%.c", now)).isEmpty();
     }
