@@ -67,6 +67,30 @@ public final class GatewayNode {
         await(Duration.ofSeconds(20));
     }
 
+    /** SIGSTOP: the process freezes (as in a long GC pause), holding its sockets open and answering nothing. */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** SIGCONT: a frozen process goes on where it stopped, unaware of the time that passed. */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot signal the gateway process", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** SIGTERM: the gateway's graceful shutdown (1012 to its clients). Waits until the process is gone. */
     public void terminate() {
         process.destroy();
