@@ -38,6 +38,10 @@ final class DeliveryChecker {
     private BitSet published = new BitSet();
     private long eventsPending;
     private final Map<Long, StringBuilder> partial = new HashMap<>(2);
+    // Per reply in progress: when its last part arrived, and the longest pause between two of its parts so far.
+    private final Map<Long, long[]> pauses = new HashMap<>(2);
+    // The longest pause of the reply that just ended continued after its node died, or -1.
+    private long continuePause = -1;
     // Every event's `n` (the producer numbers each client's pushes), across sessions: a retried push stored twice
     // shows up as the same n under two seqs.
     private final BitSet eventNumbers = new BitSet();
@@ -211,6 +215,13 @@ final class DeliveryChecker {
         return switch (frame) {
             case AssistantDelta delta -> {
                 partial.computeIfAbsent(delta.replyTo(), r -> new StringBuilder(32)).append(delta.text());
+                long[] pause = pauses.get(delta.replyTo());
+                if (pause == null) {
+                    pauses.put(delta.replyTo(), new long[] {now, 0});
+                } else {
+                    pause[1] = Math.max(pause[1], now - pause[0]);
+                    pause[0] = now;
+                }
                 yield -1;
             }
             case AssistantDone done -> done(done, now);
@@ -222,7 +233,22 @@ final class DeliveryChecker {
         };
     }
 
+    /**
+     * The longest pause between two parts of the reply whose end was the frame just checked, if it was continued on
+     * another node after its own died (the time the person waited for it to go on); else -1. Read once.
+     */
+    synchronized long takeContinuePause() {
+        long pause = continuePause;
+        continuePause = -1;
+        return pause;
+    }
+
     private long done(AssistantDone done, long now) {
+        long[] pause = pauses.remove(done.replyTo());
+        if (done.continued() > 0) {
+            tally.repliesContinued++;
+            continuePause = pause == null ? 0 : Math.max(pause[1], now - pause[0]);
+        }
         StringBuilder builder = partial.remove(done.replyTo());
         String text = builder == null ? "" : builder.toString();
         if (done.replyTo() >= 1 && done.replyTo() <= Integer.MAX_VALUE) {

@@ -105,6 +105,9 @@ public final class LoadRuns {
         line(s, runs, "frames lost", run -> get(run, "counts", "framesLost"));
         line(s, runs, "events lost", run -> get(run, "counts", "eventsLost"));
         line(s, runs, "round trip p99 (ms)", run -> get(run, "latencyMs", "roundTrip", "p99"));
+        line(s, runs, "replies continued", run -> get(run, "counts", "repliesContinued"));
+        line(s, runs, "continue pause p50 (ms)", run -> get(run, "latencyMs", "continuePause", "p50"));
+        line(s, runs, "continue pause p99 (ms)", run -> get(run, "latencyMs", "continuePause", "p99"));
         Path folder = results.resolve(FOLDER_TIME.format(Instant.now()) + "-compare");
         try {
             Files.createDirectories(folder);

@@ -39,6 +39,8 @@ final class Metrics {
     final Histogram resume = histogram();
     final Histogram roundTrip = histogram();
     final Histogram publish = histogram();
+    /** Per reply continued after its node died: the longest pause between two of its parts as the client saw them. */
+    final Histogram continuePause = histogram();
 
     final AtomicLong connectedNow = new AtomicLong();
     final AtomicLong everConnected = new AtomicLong();

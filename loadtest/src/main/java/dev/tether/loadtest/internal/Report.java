@@ -124,6 +124,7 @@ final class Report {
         row(s, "user messages sent", tally.messagesSent);
         row(s, "user messages acknowledged", tally.messagesAcked);
         row(s, "replies complete", tally.repliesComplete);
+        row(s, "replies continued after their node died", tally.repliesContinued);
         tally.repliesEnded.forEach((reason, count) -> row(s, "  replies ended " + reason.wireName(), count));
         row(s, "events published (seq returned)", tally.eventsPublished);
         row(s, "events received", tally.eventsReceived);
@@ -142,6 +143,7 @@ final class Report {
         latency(s, "connect (connect() to welcome)", metrics.connect);
         latency(s, "resume (loss to caught up)", metrics.resume);
         latency(s, "round trip (send to done)", metrics.roundTrip);
+        latency(s, "continue (pause of a continued reply)", metrics.continuePause);
         if (producer) {
             latency(s, "publish (POST to seq)", metrics.publish);
         }
@@ -261,6 +263,7 @@ final class Report {
         latency.put("connect", latency(metrics.connect));
         latency.put("resume", latency(metrics.resume));
         latency.put("roundTrip", latency(metrics.roundTrip));
+        latency.put("continuePause", latency(metrics.continuePause));
         latency.put("publish", latency(metrics.publish));
         root.put("latencyMs", latency);
         Map<String, Object> series = new LinkedHashMap<>();

@@ -175,6 +175,10 @@ final class SimClient {
         long now = System.nanoTime();
         metrics.count(Metrics.Series.FRAMES, now);
         long roundTrip = checker.frame(frame, now);
+        long continuePause = checker.takeContinuePause();
+        if (continuePause >= 0) {
+            Metrics.record(metrics.continuePause, continuePause);
+        }
         if (roundTrip >= 0) {
             Metrics.record(metrics.roundTrip, roundTrip);
             metrics.count(Metrics.Series.REPLIES, now);

@@ -20,6 +20,7 @@ final class Tally {
     long messagesFailed;
     long cseqsReused;
     long repliesComplete;
+    long repliesContinued;
     long repliesMissing;
     long repliesDuplicated;
     long repliesEndedTwice;
@@ -51,6 +52,7 @@ final class Tally {
         messagesFailed += other.messagesFailed;
         cseqsReused += other.cseqsReused;
         repliesComplete += other.repliesComplete;
+        repliesContinued += other.repliesContinued;
         repliesMissing += other.repliesMissing;
         repliesDuplicated += other.repliesDuplicated;
         repliesEndedTwice += other.repliesEndedTwice;
@@ -114,6 +116,7 @@ final class Tally {
         map.put("messagesFailed", messagesFailed);
         map.put("cseqsReused", cseqsReused);
         map.put("repliesComplete", repliesComplete);
+        map.put("repliesContinued", repliesContinued);
         map.put("repliesMissing", repliesMissing);
         map.put("repliesDuplicated", repliesDuplicated);
         map.put("repliesEndedTwice", repliesEndedTwice);

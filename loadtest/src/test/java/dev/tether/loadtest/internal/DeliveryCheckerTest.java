@@ -59,6 +59,26 @@ class DeliveryCheckerTest {
     }
 
     @Test
+    void aReplyContinuedAfterItsNodeDiedIsCountedWithItsLongestPause() {
+        int k = checker.nextMessage(0);
+        checker.acked(k, 1);
+        checker.frame(new AssistantDelta(1, 1, "c7"), 100);
+        checker.frame(new AssistantDelta(2, 1, " m0"), 120);
+        // The node died here; the rest came from another node 3.5 s later.
+        checker.frame(new AssistantDelta(3, 1, " hello"), 3_620);
+        checker.frame(new AssistantDelta(4, 1, " tether"), 3_640);
+        assertThat(checker.takeContinuePause()).as("not ended yet").isEqualTo(-1);
+        checker.frame(new AssistantDone(5, 1, DoneReason.COMPLETE, null, null, 1), 3_650);
+
+        assertThat(checker.takeContinuePause()).isEqualTo(3_500);
+        assertThat(checker.takeContinuePause()).as("read once").isEqualTo(-1);
+        Tally tally = checker.finish();
+        assertThat(tally.repliesContinued).isEqualTo(1);
+        assertThat(tally.repliesComplete).isEqualTo(1);
+        assertThat(tally.losses().values()).allMatch(v -> v == 0);
+    }
+
+    @Test
     void aLostFrameIsReported() {
         checker.frame(event(1), 0);
         checker.frame(event(2), 0);
