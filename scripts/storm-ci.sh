@@ -2,7 +2,9 @@
 # A short reconnection storm against the local multi-node setup (Redis, 2 gateway nodes, HAProxy, all on
 # 127.0.0.1): 500 clients chat through HAProxy while a producer pushes events to every session through the publish
 # API; then node-1 is killed with SIGKILL and every client on it reconnects and resumes on node-2. Any frame,
-# event or message lost or duplicated fails the run. Usage: scripts/storm-ci.sh [extra load-test options]
+# event or message lost or duplicated fails the run, and so does a reply ended `interrupted`: node-2 finds node-1
+# dead within the node ttl (3 s) and continues the replies it was producing. Usage: scripts/storm-ci.sh [extra
+# load-test options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/jdk.sh
@@ -12,9 +14,9 @@ results=target/storm-ci
 scripts/cluster.sh stop --dir "$dir" >/dev/null 2>&1 || true
 trap 'scripts/cluster.sh stop --dir "$dir" >/dev/null 2>&1 || true' EXIT
 
-# The heartbeat is short so that the nodes notice dead peers quickly; the reply lease is short so that replies cut
-# by the kill end `interrupted` within the run.
-scripts/cluster.sh start --nodes 2 --dir "$dir" -- --heartbeat 5s --reply-lease 3s --echo-delay 20ms
+# The heartbeat is short so that the clients notice a dead connection quickly. The reply lease is the default (30 s):
+# replies cut by the kill are continued after the node ttl, long before their lease would lapse.
+scripts/cluster.sh start --nodes 2 --dir "$dir" -- --heartbeat 5s --echo-delay 20ms
 # shellcheck disable=SC1091
 source "$dir/cluster.env"
 
@@ -25,3 +27,13 @@ mkdir -p "$results"
   --duration 15s --cut-after 5s --kill-cmd "scripts/cluster.sh kill-node node-1 --dir $dir" \
   --reconnect-base 200ms --reconnect-max 5s --reconnect-attempts unlimited \
   --drain-timeout 60s --results "$results" --quiet "$@"
+
+report="$(ls -td "$results"/*/ | head -1)report.json"
+interrupted=$(jq '.counts.repliesEndedBy.interrupted // 0' "$report")
+continued=$(jq '.counts.repliesContinued // 0' "$report")
+pause=$(jq -r '.latencyMs.continuePause | "p50 \(.p50 // "-") ms, p99 \(.p99 // "-") ms, max \(.max // "-") ms"' "$report")
+echo "replies continued after the kill: $continued (pause $pause); replies interrupted: $interrupted"
+if [ "$interrupted" -ne 0 ]; then
+  echo "FAIL: $interrupted replies ended interrupted instead of being continued" >&2
+  exit 1
+fi
