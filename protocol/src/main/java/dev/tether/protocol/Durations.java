@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * Durations as operators write them, in flags, environment variables and config files: a whole number and a unit,
- * {@code 250ms}, {@code 3s}, {@code 5m} or {@code 1h}. Fractions are refused, so that one value has one spelling
+ * {@code 250ms}, {@code 3s}, {@code 5m} or {@code 1h}; zero may also be written {@code 0}, as in
+ * {@code --drain-time 0}, since it is zero in any unit. Fractions are refused, so that one value has one spelling
  * ({@code 1500ms}, not {@code 1.5s}).
  */
 public final class Durations {
@@ -27,6 +28,9 @@ public final class Durations {
      */
     public static Duration parse(String text) {
         Objects.requireNonNull(text, "text");
+        if (text.trim().equals("0")) {
+            return Duration.ZERO;
+        }
         Matcher matcher = DURATION.matcher(text.trim());
         if (!matcher.matches()) {
             throw new IllegalArgumentException("expected " + FORM + ", got \"" + text + "\"");

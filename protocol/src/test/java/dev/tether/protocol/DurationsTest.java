@@ -17,10 +17,11 @@ class DurationsTest {
         assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
         assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
         assertThat(Durations.parse("0ms")).isZero();
+        assertThat(Durations.parse("0")).as("zero needs no unit").isZero();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"1.5s", "5", "", "s", "-3s", "3 s", "3d", "PT3S", "1234567890123ms"})
+    @ValueSource(strings = {"1.5s", "5", "00", "", "s", "-3s", "3 s", "3d", "PT3S", "1234567890123ms"})
     void refusesAnythingElseSayingTheForm(String text) {
         assertThatThrownBy(() -> Durations.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)
