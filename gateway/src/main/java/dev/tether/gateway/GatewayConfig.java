@@ -34,6 +34,7 @@ public final class GatewayConfig {
     private final AuthOptions auth;
     private final ProxyOptions proxy;
     private final LimitsOptions limits;
+    private final LogOptions logs;
 
     private GatewayConfig(Builder b) {
         this.server = b.server;
@@ -52,6 +53,7 @@ public final class GatewayConfig {
         this.auth = b.auth;
         this.proxy = b.proxy;
         this.limits = b.limits;
+        this.logs = b.logs;
     }
 
     /** The defaults, with a random node id. */
@@ -69,7 +71,7 @@ public final class GatewayConfig {
         return new Builder().server(server).connections(connections).sessionLimits(sessionLimits)
                 .admission(admission).resumes(resumes).replies(replies).handler(handler).llm(llm).pushApi(pushApi).store(store)
                 .backend(backend).ui(ui).drain(drain).auth(auth).proxy(proxy)
-                .limits(limits);
+                .limits(limits).logs(logs);
     }
 
     /** Where the node listens and who it is; default {@link ServerOptions#defaults()}. */
@@ -152,12 +154,17 @@ public final class GatewayConfig {
         return limits;
     }
 
+    /** How the command-line gateway logs; default {@link LogOptions#defaults()}. */
+    public LogOptions logs() {
+        return logs;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig[" + server + ", " + connections + ", " + sessionLimits + ", " + admission + ", "
                 + resumes + ", " + replies + ", " + handler + ", " + llm + ", " + pushApi + ", " + store + ", " + backend
                 + ", " + ui + ", " + drain + ", " + auth + ", " + proxy + ", "
-                + limits + "]";
+                + limits + ", " + logs + "]";
     }
 
     /** Builds a {@link GatewayConfig}; each part is validated when it is built. */
@@ -178,6 +185,7 @@ public final class GatewayConfig {
         private AuthOptions auth = AuthOptions.defaults();
         private ProxyOptions proxy = ProxyOptions.defaults();
         private LimitsOptions limits = LimitsOptions.defaults();
+        private LogOptions logs = LogOptions.defaults();
 
         private Builder() {
         }
@@ -351,6 +359,17 @@ public final class GatewayConfig {
         /** Changes the limits set so far. */
         public Builder limits(UnaryOperator<LimitsOptions.Builder> change) {
             return limits(change.apply(limits.toBuilder()).build());
+        }
+
+        /** How the command-line gateway logs. */
+        public Builder logs(LogOptions logs) {
+            this.logs = Objects.requireNonNull(logs, "logs");
+            return this;
+        }
+
+        /** Changes the log options set so far. */
+        public Builder logs(UnaryOperator<LogOptions.Builder> change) {
+            return logs(change.apply(logs.toBuilder()).build());
         }
 
         public GatewayConfig build() {

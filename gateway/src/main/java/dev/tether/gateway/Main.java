@@ -1,6 +1,7 @@
 package dev.tether.gateway;
 
 import dev.tether.gateway.internal.GatewayCommand;
+import dev.tether.gateway.internal.Logs;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +44,7 @@ public final class Main {
             return;
         }
 
+        Logs.apply(config.logs(), config.server().nodeId());
         Logger log = LoggerFactory.getLogger(Main.class);
         GatewayHandle gateway;
         try {

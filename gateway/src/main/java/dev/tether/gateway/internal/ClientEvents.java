@@ -72,8 +72,8 @@ final class ClientEvents {
                     metrics.eventFailed();
                     // A client names its events, up to the frame's size: the log says a long name by its length.
                     LOG.warn("handler failed on event {} (cseq {}) in session {}: {}",
-                            FrameException.describe(TextNode.valueOf(event.name())), event.cseq(), sessionId,
-                            e.toString());
+                            FrameException.describe(TextNode.valueOf(event.name())), event.cseq(),
+                            LogFields.session(sessionId), e.toString());
                     return Mono.empty();
                 })
                 // Failed for good or done, the event is not to be handled again. A release that cannot be stored
@@ -86,7 +86,7 @@ final class ClientEvents {
                 .subscribe(null, e -> {
                     if (!SessionStoreException.isNotFound(e)) {
                         StoreHealth.log(LOG, e, "could not end the lease on event cseq {} in session {}",
-                                event.cseq(), sessionId);
+                                event.cseq(), LogFields.session(sessionId));
                     }
                 }));
     }
@@ -102,7 +102,7 @@ final class ClientEvents {
                 .doOnNext(event -> {
                     metrics.eventRehandled();
                     LOG.info("event cseq {} in session {} was left unhandled by its node; handling it here",
-                            event.cseq(), sessionId);
+                            event.cseq(), LogFields.session(sessionId));
                     handle(sessionId, event);
                 })
                 .then();

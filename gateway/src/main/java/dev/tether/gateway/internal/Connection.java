@@ -336,17 +336,19 @@ final class Connection {
         // stays, for a client that does not reconnect.
         resources.add(replies.recoverLapsedPeriodically(id));
         if (start.resumed()) {
-            LOG.debug("session {} resumed after seq {} (generation {})", id, start.afterSeq(),
-                    attachment.generation());
+            LOG.debug("session {} resumed after seq {} (generation {}) on connection {}", LogFields.session(id),
+                    start.afterSeq(), attachment.generation(), LogFields.connection(connectionId()));
         } else {
-            LOG.debug("session {} created{}", id, start.reason() == null ? ""
-                    : " (resume failed: " + start.reason().wireName() + ")");
+            LOG.debug("session {} created on connection {}{}", LogFields.session(id),
+                    LogFields.connection(connectionId()), start.reason() == null ? ""
+                            : " (resume failed: " + start.reason().wireName() + ")");
         }
         // A reply whose node is dead is taken over and continued at once, without waiting for its lease.
         return replies.takeOverFromDead(id)
                 .then(replies.recoverLapsed(id))
                 .onErrorResume(e -> {
-                    StoreHealth.log(LOG, e, "could not look after the lapsed replies and events of session {}", id);
+                    StoreHealth.log(LOG, e, "could not look after the lapsed replies and events of session {}",
+                            LogFields.session(id));
                     if (e instanceof SessionStoreException failure && failure.isRetryable()) {
                         // The store is unavailable: the client comes back after the hint, and is looked after then.
                         close(GatewayException.storeNotReady(Closes.STORE_RETRY_AFTER));
@@ -380,7 +382,8 @@ final class Connection {
                     } else {
                         // Nothing is acknowledged that was not stored; the client sends it again.
                         metrics.clientMessageNotStored();
-                        StoreHealth.log(LOG, error, "could not store cseq {} of session {}", message.cseq(), session);
+                        StoreHealth.log(LOG, error, "could not store cseq {} of session {}", message.cseq(),
+                                LogFields.session(session));
                         boolean ambiguous = !SessionStoreException.isNotApplied(error);
                         send(new ErrorFrame(ErrorCode.STORE_UNAVAILABLE, "cseq " + message.cseq()
                                 + (ambiguous ? " may not have been stored" : " was not stored") + "; send it again"));
@@ -415,7 +418,7 @@ final class Connection {
                     synchronized (this) {
                         sessionRemoved = true;
                     }
-                    LOG.debug("session {} ended by the client", session);
+                    LOG.debug("session {} ended by the client", LogFields.session(session));
                     close(GatewayException.bye());
                 });
     }
@@ -474,8 +477,8 @@ final class Connection {
             }
         }));
         if (reason != null && reason.code().code() != 1000) {
-            LOG.debug("closing connection of session {} with {}: {}", sessionId(), reason.code().code(),
-                    reason.reason());
+            LOG.debug("closing connection {} of session {} with {}: {}", LogFields.connection(connectionId()),
+                    LogFields.session(sessionId()), reason.code().code(), reason.reason());
         }
     }
 
@@ -485,6 +488,12 @@ final class Connection {
 
     private synchronized Closes.Close closeReason() {
         return close;
+    }
+
+    /** This connection's id in the logs: its channel's short id. */
+    String connectionId() {
+        reactor.netty.Connection connection = channel;
+        return connection == null ? "-" : connection.channel().id().asShortText();
     }
 
     /** The session this connection serves, or null before welcome. */
@@ -512,7 +521,8 @@ final class Connection {
                             .filter(e -> e instanceof SessionStoreException s && s.isRetryable()
                                     && !server.isShuttingDown()))
                     .timeout(config.sessionLimits().grace(), scheduler)
-                    .subscribe(null, e -> LOG.warn("could not detach session {}: {}", id, e.toString()));
+                    .subscribe(null, e -> LOG.warn("could not detach session {}: {}", LogFields.session(id),
+                            e.toString()));
         }
         server.connectionEnded(this);
         finished.tryEmitEmpty();

@@ -9,6 +9,7 @@ import dev.tether.gateway.HandlerOptions;
 import dev.tether.gateway.HistoryLimits;
 import dev.tether.gateway.LimitsOptions;
 import dev.tether.gateway.LlmOptions;
+import dev.tether.gateway.LogOptions;
 import dev.tether.gateway.ProxyOptions;
 import dev.tether.gateway.PushApiOptions;
 import dev.tether.gateway.ReplyOptions;
@@ -52,6 +53,12 @@ final class GatewayFlags {
             Flag.duration("shutdown-timeout", "how long a graceful shutdown waits, after its last close, for "
                     + "connections to go and replies in progress to end",
                     ServerOptions.DEFAULT_SHUTDOWN_TIMEOUT, (b, v) -> b.server(o -> o.shutdownTimeout(v))),
+            new Flag<>("log-format", "text|json", "log lines as text, or one JSON object each (with node, session "
+                    + "and connection ids as fields) for log collectors", LogOptions.Format.class,
+                    GatewayFlags::logFormat, LogOptions.DEFAULT_FORMAT.name().toLowerCase(Locale.ROOT),
+                    (b, v) -> b.logs(o -> o.format(v))),
+            Flag.text("log-level", "LEVEL", "level of the gateway's own log lines: error, warn, info, debug or trace",
+                    LogOptions.DEFAULT_LEVEL, (b, v) -> b.logs(o -> o.level(v))),
             Flag.duration("request-timeout", "time a TCP connection has to send a complete HTTP request (headers "
                     + "and body, or the WebSocket upgrade); beyond it, the connection is closed",
                     ServerOptions.DEFAULT_REQUEST_TIMEOUT, (b, v) -> b.server(o -> o.requestTimeout(v))),
@@ -239,6 +246,14 @@ final class GatewayFlags {
             case "none" -> AuthOptions.Mode.NONE;
             case "jwt" -> AuthOptions.Mode.JWT;
             default -> throw new IllegalArgumentException("expected none or jwt, got \"" + text + "\"");
+        };
+    }
+
+    private static LogOptions.Format logFormat(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "text" -> LogOptions.Format.TEXT;
+            case "json" -> LogOptions.Format.JSON;
+            default -> throw new IllegalArgumentException("expected text or json, got \"" + text + "\"");
         };
     }
 

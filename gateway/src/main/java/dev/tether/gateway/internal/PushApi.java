@@ -119,7 +119,7 @@ final class PushApi {
                                                     + " different event; use a new key for a new event");
                                 }
                                 if (e instanceof SessionStoreException store && store.isRetryable()) {
-                                    StoreHealth.log(LOG, e, "push to session {} failed", sessionId);
+                                    StoreHealth.log(LOG, e, "push to session {} failed", LogFields.session(sessionId));
                                     response.header(HttpHeaderNames.RETRY_AFTER,
                                             Long.toString(seconds(Closes.STORE_RETRY_AFTER)));
                                     // Unknown: the event may or may not have been stored (a timed-out append).
@@ -136,7 +136,7 @@ final class PushApi {
                         HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
                         "the body is larger than the frame limit of " + limit + " bytes"))
                 .onErrorResume(e -> !(e instanceof BodyTooLarge), e -> {
-                    LOG.warn("push to session {} failed", sessionId, e);
+                    LOG.warn("push to session {} failed", LogFields.session(sessionId), e);
                     return respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
                             "internal error");
                 });

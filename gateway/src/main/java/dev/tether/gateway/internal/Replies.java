@@ -209,7 +209,8 @@ final class Replies {
                         }
                         return Mono.empty();
                     }
-                    StoreHealth.log(LOG, e, "reply to cseq {} in session {} failed", replyTo, sessionId);
+                    StoreHealth.log(LOG, e, "reply to cseq {} in session {} failed", replyTo,
+                            LogFields.session(sessionId));
                     // A store call that kept failing may have stored its part after all: then `failed` is the part
                     // after it, else the store refuses it as not the next one and the lease lapses instead. Fenced
                     // like every part: if the done itself was stored, the lease is gone and this appends nothing.
@@ -226,7 +227,7 @@ final class Replies {
                     } else {
                         // The lease stays; whoever serves the session next marks the reply interrupted.
                         StoreHealth.log(LOG, e, "reply to cseq {} in session {} could not be finished", replyTo,
-                                sessionId);
+                                LogFields.session(sessionId));
                     }
                     if (!SessionStoreException.isNotFound(e)) {
                         // The `failed` may have been stored after all, or an earlier end of ours: count what was.
@@ -263,14 +264,14 @@ final class Replies {
                 .filter(found -> found.nodeId().equals(nodeId))
                 .subscribe(found -> {
                     LOG.info("cseq {} of session {} was stored after all; starting its reply", message.cseq(),
-                            sessionId);
+                            LogFields.session(sessionId));
                     // Does nothing if this node has produced the reply already, finished or not: running after the
                     // client's resend was stored here, or stopped after some of it was stored.
                     start(sessionId, message);
                 }, error -> {
                     if (!SessionStoreException.isNotFound(error)) {
                         StoreHealth.log(LOG, error, "could not learn whether cseq {} of session {} was stored",
-                                message.cseq(), sessionId);
+                                message.cseq(), LogFields.session(sessionId));
                     }
                 });
     }
@@ -376,7 +377,7 @@ final class Replies {
         if (!cancelHere(sessionId, replyTo)) {
             store.requestCancel(sessionId, replyTo)
                     .subscribe(null, e -> LOG.warn("could not pass on the cancel of the reply to cseq {} in session "
-                            + "{}: {}", replyTo, sessionId, e.toString()));
+                            + "{}: {}", replyTo, LogFields.session(sessionId), e.toString()));
         }
     }
 
@@ -522,7 +523,8 @@ final class Replies {
         return store.appendReply(sessionId, replyTo, part, done, nodeId, lease)
                 .doOnNext(stored -> {
                     metrics.replyEnded(done.reason());
-                    LOG.info("reply to cseq {} in session {} ended {}", replyTo, sessionId, done.reason().wireName());
+                    LOG.info("reply to cseq {} in session {} ended {}", replyTo, LogFields.session(sessionId),
+                            done.reason().wireName());
                 })
                 .then();
     }

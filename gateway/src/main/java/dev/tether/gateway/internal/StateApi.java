@@ -161,13 +161,13 @@ final class StateApi {
             return guard.respond(response, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", e.getMessage());
         }
         if (e instanceof SessionStoreException failure && failure.isRetryable()) {
-            StoreHealth.log(LOG, e, "state of session {} not served", sessionId);
+            StoreHealth.log(LOG, e, "state of session {} not served", LogFields.session(sessionId));
             response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(ApiGuard.seconds(Closes.STORE_RETRY_AFTER)));
             return guard.respond(response, HttpResponseStatus.SERVICE_UNAVAILABLE, "store_unavailable",
                     SessionStoreException.isNotApplied(e) ? "the session store is unavailable; nothing was written"
                             : "the session store did not answer; a write may or may not have been stored");
         }
-        LOG.warn("state of session {} not served", sessionId, e);
+        LOG.warn("state of session {} not served", LogFields.session(sessionId), e);
         return guard.respond(response, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal", "internal error");
     }
 }

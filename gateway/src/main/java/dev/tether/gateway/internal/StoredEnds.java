@@ -53,17 +53,17 @@ final class StoredEnds {
                 .subscribe(done -> {
                     if (done.reason() == DoneReason.INTERRUPTED || done.continued() > continued) {
                         // Ended by whichever node found its lease lapsed, or took it over, and counted there.
-                        LOG.debug("reply to cseq {} in session {} was ended {} elsewhere", replyTo, sessionId,
-                                done.reason().wireName());
+                        LOG.debug("reply to cseq {} in session {} was ended {} elsewhere", replyTo,
+                                LogFields.session(sessionId), done.reason().wireName());
                         return;
                     }
                     metrics.replyEnded(done.reason());
                     LOG.info("reply to cseq {} in session {} ended {}: stored although its call seemed to fail",
-                            replyTo, sessionId, done.reason().wireName());
+                            replyTo, LogFields.session(sessionId), done.reason().wireName());
                 }, error -> {
                     if (!SessionStoreException.isNotFound(error)) {
                         StoreHealth.log(LOG, error, "could not learn how the reply to cseq {} in session {} ended",
-                                replyTo, sessionId);
+                                replyTo, LogFields.session(sessionId));
                     }
                 });
     }
