@@ -34,6 +34,18 @@ done
 grep -q 'TETHER_STORE: redis' "$tmp/compose.yml" || fail "docker-compose.yml: gateways must use TETHER_STORE=redis"
 grep -q 'deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg' "$tmp/compose.yml" ||
   fail "docker-compose.yml: haproxy must mount deploy/haproxy.cfg"
+# The monitoring profile: Prometheus and Grafana, with Grafana's provisioning and dashboards mounted.
+env -u TETHER_API_KEY -u TETHER_IMAGE -u TETHER_LB_PORT -u TETHER_STATS_PORT -u TETHER_JAVA_OPTS \
+  "${compose[@]}" -f docker-compose.yml --profile monitoring config >"$tmp/monitoring.yml" 2>/dev/null ||
+  fail "docker-compose.yml is invalid with --profile monitoring"
+for service in prometheus grafana; do
+  grep -q "^  $service:" "$tmp/monitoring.yml" || fail "the monitoring profile has no service $service"
+done
+grep -q 'deploy/grafana/provisioning:/etc/grafana/provisioning' "$tmp/monitoring.yml" ||
+  fail "docker-compose.yml: grafana must mount deploy/grafana/provisioning"
+# The stop grace period must outlast a drain: --drain-delay + --drain-time + --shutdown-timeout, 45 s by default.
+grace=$(sed -n 's/^ *stop_grace_period: *\([0-9]*\)s$/\1/p' docker-compose.yml | head -1)
+[ -n "$grace" ] && [ "$grace" -gt 45 ] || fail "docker-compose.yml: stop_grace_period must exceed 45s (a full drain)"
 ok "docker-compose.yml (${compose[*]} config)"
 
 # --- Dockerfile ---------------------------------------------------------------------------------------------------
@@ -97,13 +109,25 @@ for t in client server tunnel; do
 done
 ok "deploy/haproxy.cfg and the generated loopback config (haproxy -c, same defaults, no affinity, timeouts)"
 
+# --- Grafana ------------------------------------------------------------------------------------------------------
+# The dashboard's queries are checked against the metrics a live node exports by DashboardMetricsIT (gateway module);
+# here, that the files parse and refer to the provisioned data source.
+for file in deploy/grafana/dashboards/*.json; do
+  python3 -m json.tool "$file" >/dev/null || fail "$file is not valid JSON"
+  grep -q '"uid": "tether-prometheus"' "$file" || fail "$file does not use the provisioned data source tether-prometheus"
+done
+grep -q 'uid: tether-prometheus' deploy/grafana/provisioning/datasources/prometheus.yml ||
+  fail "deploy/grafana/provisioning/datasources/prometheus.yml lost the data source uid tether-prometheus"
+ok "deploy/grafana (dashboards parse, provisioned data source)"
+
 # --- scripts ------------------------------------------------------------------------------------------------------
 if command -v shellcheck >/dev/null; then
-  shellcheck -x scripts/cluster.sh scripts/check-deploy.sh || fail "shellcheck"
-  ok "shellcheck scripts/cluster.sh scripts/check-deploy.sh"
+  shellcheck -x scripts/cluster.sh scripts/check-deploy.sh scripts/rolling-restart.sh || fail "shellcheck"
+  ok "shellcheck scripts/cluster.sh scripts/check-deploy.sh scripts/rolling-restart.sh"
 else
   echo "check-deploy: skipped: shellcheck not installed (apt-get install shellcheck)"
 fi
 bash -n scripts/cluster.sh || fail "scripts/cluster.sh has a syntax error"
+bash -n scripts/rolling-restart.sh || fail "scripts/rolling-restart.sh has a syntax error"
 
 echo "check-deploy: all deployment files are valid"

@@ -53,6 +53,7 @@ final class GatewayMetrics implements AutoCloseable {
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> pushes = new ConcurrentHashMap<>();
     private final Map<String, Counter> drainCloses = new ConcurrentHashMap<>();
+    private final Map<String, Timer> storeCalls = new ConcurrentHashMap<>();
 
     /** Why a handshake was refused before it started. */
     enum Refusal {
@@ -239,6 +240,17 @@ final class GatewayMetrics implements AutoCloseable {
 
     void frameSent() {
         framesSent.increment();
+    }
+
+    /** A store call of {@code operation} (such as {@code appendClient}) answered, or failed, after {@code nanos}. */
+    void storeCall(String operation, long nanos) {
+        storeCalls.computeIfAbsent(operation, op -> Timer.builder("tether.store.call")
+                .description("session store calls that answer once (not the streams), call to answer or failure, by "
+                        + "operation")
+                .tag("operation", op)
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25),
+                        Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5))
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void storeCallFailed() {

@@ -53,8 +53,15 @@ final class StoreHealth extends ForwardingSessionStore {
     protected <T> Mono<T> forwardMono(String operation, Function<SessionStore, Mono<T>> call) {
         return Mono.defer(() -> {
             long started = tickets.incrementAndGet();
+            long startedAt = scheduler.now(TimeUnit.NANOSECONDS);
+            // A Mono's signals are serial: no lock needed for this one subscription's flag.
+            boolean[] timed = new boolean[1];
             return call.apply(delegate)
                     .doOnEach(signal -> {
+                        if (!timed[0] && (signal.isOnNext() || signal.isOnComplete() || signal.isOnError())) {
+                            timed[0] = true;
+                            metrics.storeCall(operation, scheduler.now(TimeUnit.NANOSECONDS) - startedAt);
+                        }
                         if (signal.isOnError()) {
                             failed(operation, signal.getThrowable(), started);
                         } else if (signal.isOnNext() || signal.isOnComplete()) {
