@@ -44,9 +44,9 @@ public interface GatewayHandle extends Disposable {
 
     /**
      * Shuts down at once: reports not ready, closes every connection with 1012 (service restart) and a retry-after
-     * hint, waits up to {@code timeout} for them to go (not for replies in progress, whose leases lapse), then stops
-     * the server. Called while a drain runs, it hurries it: every connection left is closed now. Completes when the
-     * server is stopped.
+     * hint, waits up to {@code timeout} for them to go (not for replies in progress, which another node takes over),
+     * then stops the server. Called while a drain runs, it hurries it: every connection left is closed now. Completes
+     * when the server is stopped.
      */
     Mono<Void> shutdown(Duration timeout);
 

@@ -181,7 +181,7 @@ final class Drain<C> {
                 .then()
                 .timeout(timeout, Mono.<Void>fromRunnable(() -> LOG.warn(
                         "gateway {} stopping with {} connection(s) still open and {} repl(ies) in progress after {}; "
-                                + "their leases lapse and the node serving each session ends them",
+                                + "another node takes them over",
                         nodeId, node.open().size(), node.repliesRunning(), Durations.format(timeout))), scheduler);
     }
 
