@@ -15,8 +15,9 @@ scripts/cluster.sh stop --dir "$dir" >/dev/null 2>&1 || true
 trap 'scripts/cluster.sh stop --dir "$dir" >/dev/null 2>&1 || true' EXIT
 
 # The heartbeat is short so that the clients notice a dead connection quickly. The reply lease is the default (30 s):
-# replies cut by the kill are continued after the node ttl, long before their lease would lapse.
-scripts/cluster.sh start --nodes 2 --dir "$dir" -- --heartbeat 5s --echo-delay 20ms
+# replies cut by the kill are continued after the node ttl, long before their lease would lapse. The echo takes about
+# a second per reply, so that node-1 is producing some when it is killed.
+scripts/cluster.sh start --nodes 2 --dir "$dir" -- --heartbeat 5s --echo-delay 250ms
 # shellcheck disable=SC1091
 source "$dir/cluster.env"
 
