@@ -143,6 +143,8 @@ export interface ErrorFrame {
   type: 'error';
   code: string;
   message: string;
+  /** With `rate_limited`: how long to wait, in ms, before sending the refused message and what follows again. */
+  retryAfterMs?: number;
 }
 
 /** The server's sequenced frames: numbered by seq, delivered once and in order. */
@@ -160,7 +162,7 @@ export type ServerFrame = Welcome | SequencedFrame | ServerAck | AuthOk | ErrorF
 /** The error codes of §6; a code this client does not know reads as `other`. */
 export const ERROR_CODES = [
   'invalid_json', 'validation_error', 'unknown_type', 'unsupported_frame', 'handshake_required',
-  'unsupported_version', 'out_of_order', 'store_unavailable', 'internal',
+  'unsupported_version', 'out_of_order', 'store_unavailable', 'rate_limited', 'internal',
 ] as const;
 
 /** Whether a server frame is one of the sequenced ones. */
@@ -376,8 +378,13 @@ export function decodeServerFrame(text: string): ServerFrame {
       return { type, cseq: integer(o, type, 'cseq', 0) };
     case 'auth_ok':
       return { type, expiresAt: integer(o, type, 'expiresAt', 0) };
-    case 'error':
-      return { type, code: string(o, type, 'code', true), message: string(o, type, 'message') };
+    case 'error': {
+      const error: ErrorFrame = { type, code: string(o, type, 'code', true), message: string(o, type, 'message') };
+      if (o.retryAfterMs !== undefined && o.retryAfterMs !== null) {
+        error.retryAfterMs = integer(o, type, 'retryAfterMs', 0);
+      }
+      return error;
+    }
     case 'ping':
     case 'pong':
       return { type, t: integer(o, type, 't') };

@@ -37,6 +37,8 @@ export class Link {
   private readonly timers = new Set<TimerHandle>();
   private idleTimer?: TimerHandle;
   private resendTimer?: TimerHandle;
+  /** Told to wait by `rate_limited`: new messages stay in the outbox until the resend after the hint. */
+  private paused = false;
 
   /** @param current whether this link is still its client's current one */
   constructor(private readonly settings: Settings, private readonly handler: LinkHandler,
@@ -52,6 +54,11 @@ export class Link {
     });
     this.armIdle(this.settings.handshakeTimeoutMs,
       () => `no welcome within the handshake timeout of ${this.settings.handshakeTimeoutMs} ms`);
+  }
+
+  /** Whether a new message goes out now: welcomed, and not told to wait by the gateway. */
+  get sendsNow(): boolean {
+    return this.welcomed && !this.paused;
   }
 
   /** The welcome came: from now on, a ping every heartbeat and nothing heard for heartbeat plus margin drops it. */
@@ -141,6 +148,17 @@ export class Link {
         if (this.welcomed && frame.code === 'out_of_order') {
           // The gateway missed a message before the one it refused: send everything it has not stored.
           this.handler.resend(this);
+        } else if (this.welcomed && frame.code === 'rate_limited' && !this.paused) {
+          // Neither stored nor acknowledged, nor what followed it: wait the hint, then send it all again. Later
+          // hints of the same pause answer messages already on their way, and do not push the resend back.
+          this.paused = true;
+          this.settings.clock.clearTimeout(this.resendTimer);
+          this.timers.delete(this.resendTimer!);
+          this.resendTimer = this.schedule(() => {
+            this.resendTimer = undefined;
+            this.paused = false;
+            this.handler.resend(this);
+          }, frame.retryAfterMs ?? this.settings.reconnect.baseDelayMs);
         } else if (this.welcomed && frame.code === 'store_unavailable' && this.resendTimer === undefined) {
           // Neither stored nor acknowledged; the gateway drops duplicates, so a resend is safe.
           this.resendTimer = this.schedule(() => {

@@ -53,7 +53,7 @@ export class ClientSession implements LinkHandler {
         return;
       }
       const link = this.host.link();
-      const writeNow = link?.welcomed === true;
+      const writeNow = link?.sendsNow === true;
       if (numbered.type === 'user_message') {
         this.store.log.userSent(numbered.cseq, numbered.text, writeNow ? 'sent' : 'queued');
       }

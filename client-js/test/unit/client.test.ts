@@ -230,6 +230,28 @@ describe('TetherClient state machine', () => {
     assert.deepEqual(t.of('error'), [{ code: 'out_of_order', message: 'user_message.cseq 2 skips ahead' }]);
   });
 
+  it('on rate_limited holds new messages and resends from the refused one after the hint', () => {
+    const t = setup();
+    t.client.connect();
+    t.welcomeWith();
+    t.client.send('a');
+    t.client.send('b');
+    t.net.last.receive({ type: 'ack', cseq: 1 });
+    t.net.last.receive({ type: 'error', code: 'rate_limited', message: 'cseq 2 was not stored', retryAfterMs: 2000 });
+    t.clock.advance(500);
+    // The answer to a message already on its way: the resend stays where the first hint put it.
+    t.net.last.receive({ type: 'error', code: 'rate_limited', message: 'cseq 3 was not stored', retryAfterMs: 1500 });
+    t.client.send('c');
+    t.clock.advance(1499);
+    assert.deepEqual(t.net.last.framesOf('user_message').map((f) => f.cseq), [1, 2]);
+    t.clock.advance(1);
+    assert.deepEqual(t.net.last.framesOf('user_message').map((f) => f.cseq), [1, 2, 2, 3]);
+    t.client.send('d');
+    assert.deepEqual(t.net.last.framesOf('user_message').map((f) => f.cseq), [1, 2, 2, 3, 4]);
+    assert.equal(t.client.state, 'connected');
+    assert.deepEqual(t.of('error')[0], { code: 'rate_limited', message: 'cseq 2 was not stored' });
+  });
+
   it('completes messages a resumed welcome says were stored, and resends the rest', async () => {
     const t = setup();
     t.client.connect();

@@ -38,6 +38,8 @@ describe('frames', () => {
     assert.deepEqual(decodeServerFrame('{"type":"ack","cseq":9}'), { type: 'ack', cseq: 9 });
     assert.deepEqual(decodeServerFrame('{"type":"error","code":"x","message":"m"}'),
       { type: 'error', code: 'x', message: 'm' });
+    assert.deepEqual(decodeServerFrame('{"type":"error","code":"rate_limited","message":"m","retryAfterMs":1500}'),
+      { type: 'error', code: 'rate_limited', message: 'm', retryAfterMs: 1500 });
     assert.deepEqual(decodeServerFrame('{"type":"ping","t":1767225600000}'), { type: 'ping', t: 1767225600000 });
   });
 

@@ -21,6 +21,11 @@ public enum ErrorCode {
      * when the store did not answer in time. Send it again; a stored one is acknowledged as a duplicate.
      */
     STORE_UNAVAILABLE("store_unavailable"),
+    /**
+     * The client sends more user messages than its user may: the message was not stored nor acknowledged. Send it
+     * again, and everything after it, once {@link ErrorFrame#retryAfterMs()} has passed.
+     */
+    RATE_LIMITED("rate_limited"),
     /** Something failed inside the gateway. */
     INTERNAL("internal"),
     /** A code this side does not know, sent by a newer peer. */

@@ -252,6 +252,9 @@ public final class FrameCodec {
                 case ErrorFrame error -> {
                     json.writeStringField("code", error.code().wireName());
                     json.writeStringField("message", error.message());
+                    if (error.retryAfterMs() > 0) {
+                        json.writeNumberField("retryAfterMs", error.retryAfterMs());
+                    }
                 }
             }
             json.writeEndObject();
@@ -321,7 +324,8 @@ public final class FrameCodec {
             case ServerAck.TYPE -> new ServerAck(nonNegative(node, type, "cseq"));
             case AuthOk.TYPE -> new AuthOk(nonNegative(node, type, "expiresAt"));
             case ErrorFrame.TYPE -> new ErrorFrame(
-                    ErrorCode.fromWire(string(node, type, "code", true)), string(node, type, "message", false));
+                    ErrorCode.fromWire(string(node, type, "code", true)), string(node, type, "message", false),
+                    node.hasNonNull("retryAfterMs") ? nonNegative(node, type, "retryAfterMs") : 0);
             case Ping.TYPE -> new Ping(integer(node, type, "t"));
             case Pong.TYPE -> new Pong(integer(node, type, "t"));
             default -> throw FrameException.unknownType(type);

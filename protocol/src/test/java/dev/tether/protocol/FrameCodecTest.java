@@ -326,7 +326,8 @@ class FrameCodecTest {
 
         @Test
         void unknownWireNamesAreNotGuessed() {
-            assertThat(ErrorCode.fromWire("rate_limited")).isEqualTo(ErrorCode.OTHER);
+            assertThat(ErrorCode.fromWire("quota_exceeded")).isEqualTo(ErrorCode.OTHER);
+            assertThat(ErrorCode.fromWire("RATE_LIMITED")).isEqualTo(ErrorCode.OTHER);
             assertThat(ErrorCode.fromWire(null)).isEqualTo(ErrorCode.OTHER);
             assertThat(DoneReason.fromWire("COMPLETE")).isNull();
             assertThat(ResumeFailure.fromWire("expired")).isNull();
@@ -334,8 +335,20 @@ class FrameCodecTest {
 
         @Test
         void anUnknownErrorCodeFromANewerPeerIsKeptAsOther() {
-            assertThat(CODEC.decodeServer("{\"type\":\"error\",\"code\":\"rate_limited\",\"message\":\"slow\"}"))
+            assertThat(CODEC.decodeServer("{\"type\":\"error\",\"code\":\"quota_exceeded\",\"message\":\"slow\"}"))
                     .isEqualTo(new ErrorFrame(ErrorCode.OTHER, "slow"));
+        }
+
+        @Test
+        void rateLimitedCarriesItsRetryAfterAndOtherErrorsNone() {
+            ErrorFrame limited = new ErrorFrame(ErrorCode.RATE_LIMITED, "cseq 4 was not stored", 1500);
+            String wire = CODEC.encode(limited);
+            assertThat(wire).isEqualTo("{\"type\":\"error\",\"code\":\"rate_limited\",\"message\":"
+                    + "\"cseq 4 was not stored\",\"retryAfterMs\":1500}");
+            assertThat(CODEC.decodeServer(wire)).isEqualTo(limited);
+            assertThat(CODEC.encode(new ErrorFrame(ErrorCode.INTERNAL, "x"))).doesNotContain("retryAfterMs");
+            assertThat(CODEC.decodeServer("{\"type\":\"error\",\"code\":\"internal\",\"message\":\"x\","
+                    + "\"retryAfterMs\":null}")).isEqualTo(new ErrorFrame(ErrorCode.INTERNAL, "x"));
         }
 
         @Test

@@ -228,7 +228,7 @@ final class DefaultTetherClient implements TetherClient, Link.Owner {
                 } catch (OutboxFullException full) {
                     return Mono.error(full);
                 }
-                if (link != null && link.isWelcomed()) {
+                if (link != null && link.sendsNow()) {
                     link.write(message);
                 }
             }

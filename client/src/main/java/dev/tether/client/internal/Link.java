@@ -101,6 +101,8 @@ final class Link {
     private boolean retired;
     private Disposable ackTimer;
     private Disposable resendTimer;
+    // Told to wait by rate_limited: new messages stay in the outbox until the resend after the hint.
+    private boolean paused;
 
     Link(TetherClientOptions options, Object lock, Outbox outbox, InboundTracker tracker, Owner owner) {
         this.options = options;
@@ -179,6 +181,14 @@ final class Link {
     /** Whether the handshake is done, so that messages may be written. */
     boolean isWelcomed() {
         return welcomed;
+    }
+
+    /**
+     * Whether a new message goes out now: the link is welcomed and the gateway has not asked it to wait
+     * ({@code rate_limited}); otherwise it waits in the outbox for the next resend. Holds the lock.
+     */
+    boolean sendsNow() {
+        return welcomed && !paused;
     }
 
     /** Whether the link has ended: its frames and timers no longer count. Holds the lock. */
@@ -374,6 +384,8 @@ final class Link {
                 resendUnacked();
             } else if (error.code() == ErrorCode.STORE_UNAVAILABLE && welcomed) {
                 scheduleResend();
+            } else if (error.code() == ErrorCode.RATE_LIMITED && welcomed) {
+                pauseForHint(error.retryAfterMs());
             }
         }
     }
@@ -391,6 +403,28 @@ final class Link {
             resendTimer = null;
             resendUnacked();
         }, options.reconnectBaseDelay());
+    }
+
+    /**
+     * Stops sending for the gateway's hint, then resends everything it has not stored: the refused message and all
+     * after it, which it refused too. Messages sent meanwhile wait in the outbox. A later hint in the same pause
+     * (answers to messages already on their way) does not push the resend back. Holds the lock.
+     */
+    private void pauseForHint(long retryAfterMs) {
+        if (paused) {
+            return;
+        }
+        paused = true;
+        if (resendTimer != null) {
+            timers.remove(resendTimer);
+            resendTimer.dispose();
+        }
+        Duration hint = retryAfterMs > 0 ? Duration.ofMillis(retryAfterMs) : options.reconnectBaseDelay();
+        resendTimer = schedule(() -> {
+            resendTimer = null;
+            paused = false;
+            resendUnacked();
+        }, hint);
     }
 
     /** Acknowledges now if a batch is full, else within the ack delay. Holds the lock. */

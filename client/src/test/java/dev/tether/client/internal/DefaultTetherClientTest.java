@@ -689,6 +689,33 @@ class DefaultTetherClientTest {
     }
 
     @Test
+    void rateLimitedHoldsNewMessagesAndResendsFromTheRefusedOneAfterTheHint() {
+        client(options().reconnectBaseDelay(Duration.ofMillis(500)).build());
+        FakeConnection connection = connect(fresh());
+        client.send("a").subscribe();
+        client.send("b").subscribe();
+        connection.push(new ServerAck(1));
+
+        // b was refused, and so is what was on its way; the second hint does not push the resend back.
+        connection.push(new ErrorFrame(ErrorCode.RATE_LIMITED, "cseq 2 was not stored", 2_000));
+        time.advanceTimeBy(Duration.ofMillis(500));
+        connection.push(new ErrorFrame(ErrorCode.RATE_LIMITED, "cseq 3 was not stored", 1_500));
+        client.send("c").subscribe();
+        time.advanceTimeBy(Duration.ofMillis(1_499));
+        assertThat(connection.received(UserMessage.class)).as("nothing sent while told to wait")
+                .containsExactly(new UserMessage(1, "a"), new UserMessage(2, "b"));
+
+        time.advanceTimeBy(Duration.ofMillis(1));
+        assertThat(connection.received(UserMessage.class)).containsExactly(new UserMessage(1, "a"),
+                new UserMessage(2, "b"), new UserMessage(2, "b"), new UserMessage(3, "c"));
+        client.send("d").subscribe();
+        assertThat(connection.received(UserMessage.class)).as("sending again after the pause")
+                .endsWith(new UserMessage(4, "d"));
+        assertThat(events).contains(new ConnectionEvent.ServerError(ErrorCode.RATE_LIMITED, "cseq 2 was not stored"));
+        assertThat(connection.open).isTrue();
+    }
+
+    @Test
     void storeUnavailableThenA1013CloseResumesAfterTheHintAndResendsOnce() {
         client(options().reconnectBaseDelay(Duration.ofMillis(500)).build());
         FakeConnection first = connect(fresh());
