@@ -92,6 +92,33 @@ public final class GatewayException extends TetherException {
                 "more than " + limit + " connections open from this address", retryAfter));
     }
 
+    /**
+     * The client's address sent more refused tokens than the limit within the window: its connections are closed
+     * for {@code coolingDown} without their token being read; 1008, as for failed resumes.
+     */
+    public static GatewayException tooManyFailedAuthentications(int limit, Duration window, Duration coolingDown) {
+        return new GatewayException(CloseCode.POLICY_VIOLATION, CloseCode.retryAfterReason("more than " + limit
+                + " failed authentications within " + window.toMillis() + "ms from this address", coolingDown));
+    }
+
+    /** The user has its limit of connections open on this node already. */
+    public static GatewayException tooManyConnectionsOfUser(int limit, Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
+                "more than " + limit + " connections open for this user", retryAfter));
+    }
+
+    /** The user started more new sessions than its rate allows. */
+    public static GatewayException tooManyNewSessions(int perMinute, Duration retryAfter) {
+        return new GatewayException(CloseCode.TRY_AGAIN_LATER, CloseCode.retryAfterReason(
+                "more than " + perMinute + " new sessions per minute for this user", retryAfter));
+    }
+
+    /** The client kept sending messages while told to wait ({@code rate_limited}). */
+    public static GatewayException ignoredRateLimits(int count) {
+        return new GatewayException(CloseCode.POLICY_VIOLATION, count
+                + " messages sent while told to wait (rate_limited)");
+    }
+
     public static GatewayException idle(Duration timeout) {
         return new GatewayException(CloseCode.GOING_AWAY, "nothing heard for " + timeout.toMillis() + "ms");
     }

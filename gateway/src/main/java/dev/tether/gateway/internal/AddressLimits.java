@@ -7,7 +7,8 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * The limits per client address ({@link ClientAddress}) on one node: WebSocket upgrades per second, a token bucket
- * per address, and connections open at once. Either is off at 0. Thread-safe.
+ * per address, connections open at once (either off at 0), and refused tokens per minute before a cool-down.
+ * Thread-safe.
  */
 final class AddressLimits {
 
@@ -15,8 +16,11 @@ final class AddressLimits {
     private final TokenBuckets handshakes;
     /** Null while connections are not limited. */
     private final Counts connections;
+    private final AddressFailures failedAuth;
 
     AddressLimits(LimitsOptions options, int trackedAddresses, Scheduler scheduler) {
+        this.failedAuth = new AddressFailures(options.failedAuthLimit(), LimitsOptions.FAILED_AUTH_WINDOW,
+                options.failedAuthCooldown(), trackedAddresses, scheduler);
         this.handshakes = options.addressHandshakeRate() == 0 ? null
                 : TokenBuckets.perSecond(options.addressHandshakeRate(), options.addressHandshakeBurst(),
                         trackedAddresses, scheduler);
@@ -51,6 +55,11 @@ final class AddressLimits {
         if (connections != null) {
             connections.release(address);
         }
+    }
+
+    /** Connections whose token was refused, per address: guessing tokens costs the guesser. */
+    AddressFailures failedAuth() {
+        return failedAuth;
     }
 
     /** Connections open at once per address, 0 for no limit. */

@@ -83,6 +83,7 @@ final class Connection {
     private final TokenVerifier tokens;
     private final TokenExpiry tokenExpiry;
     private final String clientAddress;
+    private final MessageRate messageRate;
 
     // Guarded by this.
     private boolean over;
@@ -105,6 +106,7 @@ final class Connection {
     Connection(ServerHandle server, Replies replies, Scheduler scheduler, String clientAddress) {
         this.server = server;
         this.clientAddress = clientAddress;
+        this.messageRate = new MessageRate(server.userLimits(), scheduler);
         this.config = server.config();
         this.store = server.store();
         this.replies = replies;
@@ -113,7 +115,7 @@ final class Connection {
         this.scheduler = scheduler;
         this.metrics = server.metrics();
         this.handshake = new Handshake(config, store, server.admission(), server.awaitingHello(),
-                server.failedResumes(), server.addressLimits(), metrics,
+                server.failedResumes(), server.addressLimits(), server.userLimits(), metrics,
                 server::isShuttingDown, scheduler, this::close);
         ConnectionOptions options = config.connections();
         this.keepAlive = new KeepAlive(options.heartbeat(), options.idleTimeout(), scheduler, clock, this::send,
@@ -309,6 +311,7 @@ final class Connection {
                 highestSeqSent = attachment.session().lastSeq();
             }
         }
+        messageRate.stored(attachment.session().ackedCseq());
         if (gone) {
             // The client went away during the handshake: give the session its grace period.
             return store.detach(id, attachment.generation());
@@ -360,11 +363,26 @@ final class Connection {
     // ---------------------------------------------------------------- session traffic
 
     private Mono<Void> onClientMessage(String session, ClientMessage message) {
+        Principal owner = principal;
+        MessageRate.Refusal refusal = messageRate.check(message, owner != null ? "user " + owner.sub()
+                : "session " + session);
+        if (refusal != null) {
+            // Not stored, not acknowledged: the client keeps it and sends it again after the hint.
+            metrics.clientMessageRateLimited();
+            send(new ErrorFrame(ErrorCode.RATE_LIMITED, "cseq " + message.cseq() + " was not stored: more than "
+                    + config.limits().userMessagesPerMinute() + " user messages per minute; send it and what "
+                    + "follows again after retryAfterMs", Math.max(1, refusal.retryAfter().toMillis())));
+            if (refusal.ignored() >= config.limits().maxIgnoredRateLimits()) {
+                close(GatewayException.ignoredRateLimits(refusal.ignored()));
+            }
+            return Mono.empty();
+        }
         // A user message's reply is leased as it is stored: if this node dies before the reply starts, the
         // lease lapses and the node serving the session next ends the reply `interrupted`.
         return store.appendClient(session, message, config.server().nodeId(), config.replies().lease())
                 .doOnNext(result -> {
                     metrics.clientMessage(result.outcome());
+                    messageRate.stored(result.ackedCseq());
                     switch (result.outcome()) {
                         case STORED -> {
                             send(new ServerAck(result.ackedCseq()));

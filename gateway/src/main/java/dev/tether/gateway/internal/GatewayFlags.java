@@ -147,6 +147,23 @@ final class GatewayFlags {
             Flag.integer("max-connections-per-address", "COUNT", "connections open at once from one client address "
                     + "on a node; more are closed with 1013 and a retry-after hint; 0 for no limit", 0,
                     (b, v) -> b.limits(o -> o.maxConnectionsPerAddress(v))),
+            Flag.integer("failed-auth-limit", "COUNT", "connections from one client address per minute whose token is "
+                    + "refused (4001) before its connections are closed with 1008 for the cool-down",
+                    LimitsOptions.DEFAULT_FAILED_AUTH_LIMIT, (b, v) -> b.limits(o -> o.failedAuthLimit(v))),
+            Flag.duration("failed-auth-cooldown", "how long an address over the failed-auth limit is refused",
+                    LimitsOptions.DEFAULT_FAILED_AUTH_COOLDOWN, (b, v) -> b.limits(o -> o.failedAuthCooldown(v))),
+            Flag.integer("max-connections-per-user", "COUNT", "connections of one authenticated user open at once "
+                    + "on a node; more are closed with 1013 and a retry-after hint; 0 for no limit", 0,
+                    (b, v) -> b.limits(o -> o.maxConnectionsPerUser(v))),
+            Flag.integer("user-sessions-per-minute", "COUNT", "new sessions one authenticated user may start per "
+                    + "minute on a node; more are closed with 1013 and a retry-after hint; 0 for no limit", 0,
+                    (b, v) -> b.limits(o -> o.userSessionsPerMinute(v))),
+            Flag.integer("user-messages-per-minute", "COUNT", "user messages one user (or, without --auth, one "
+                    + "session) may send per minute on a node; more are answered rate_limited with a retry-after, "
+                    + "not stored; 0 for no limit", 0, (b, v) -> b.limits(o -> o.userMessagesPerMinute(v))),
+            Flag.integer("max-ignored-rate-limits", "COUNT", "messages a connection may send while told to wait "
+                    + "(rate_limited) before it is closed with 1008", LimitsOptions.DEFAULT_MAX_IGNORED_RATE_LIMITS,
+                    (b, v) -> b.limits(o -> o.maxIgnoredRateLimits(v))),
             Flag.duration("reply-lease", "lease on a reply being produced or a client event being handled; a reply "
                     + "whose node died is ended interrupted after it, an event is handled by another node",
                     ReplyOptions.DEFAULT_LEASE, (b, v) -> b.replies(o -> o.lease(v))),

@@ -44,6 +44,7 @@ final class GatewayMetrics implements AutoCloseable {
     private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
     private final Map<ClientAppend.Outcome, Counter> clientMessages = new EnumMap<>(ClientAppend.Outcome.class);
     private final Counter clientMessagesFailed;
+    private final Counter clientMessagesRateLimited;
     private final Map<DoneReason, Counter> repliesEnded = new EnumMap<>(DoneReason.class);
     private final Counter framesSent;
     private final Counter storeCallsFailed;
@@ -78,7 +79,13 @@ final class GatewayMetrics implements AutoCloseable {
         /** An upgrade from an address with its limit of connections open (1013). */
         ADDRESS_CONNECTIONS,
         /** An upgrade from a page whose origin is not allowed (403, before the upgrade). */
-        ORIGIN
+        ORIGIN,
+        /** A hello from an address over the failed-authentication limit (1008). */
+        FAILED_AUTH,
+        /** A hello of a user with its limit of connections open (1013). */
+        USER_CONNECTIONS,
+        /** A new session of a user over its rate of new sessions (1013). */
+        USER_SESSIONS
     }
 
     /** Registers the meters of a handler that has its own, such as the model server's. */
@@ -113,6 +120,7 @@ final class GatewayMetrics implements AutoCloseable {
             clientMessages.put(outcome, clientMessages(outcome.name().toLowerCase()));
         }
         clientMessagesFailed = clientMessages("store_unavailable");
+        clientMessagesRateLimited = clientMessages("rate_limited");
         for (DoneReason reason : DoneReason.values()) {
             repliesEnded.put(reason, Counter.builder("tether.replies.ended")
                     .description("replies this node ended, by reason")
@@ -217,6 +225,11 @@ final class GatewayMetrics implements AutoCloseable {
 
     void clientMessageNotStored() {
         clientMessagesFailed.increment();
+    }
+
+    /** A client message was answered {@code rate_limited}, not stored. */
+    void clientMessageRateLimited() {
+        clientMessagesRateLimited.increment();
     }
 
     void replyEnded(DoneReason reason) {

@@ -2,6 +2,7 @@ package dev.tether.gateway.internal;
 
 import dev.tether.gateway.GatewayConfig;
 import dev.tether.gateway.GatewayException;
+import dev.tether.gateway.LimitsOptions;
 import dev.tether.gateway.Principal;
 import dev.tether.protocol.Hello;
 import dev.tether.protocol.ResumeFailure;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import reactor.core.Disposable;
@@ -39,6 +41,7 @@ final class Handshake {
     private final AwaitingHello awaitingHello;
     private final AddressFailures failedResumes;
     private final AddressLimits addressLimits;
+    private final UserLimits userLimits;
     private final GatewayMetrics metrics;
     private final BooleanSupplier shuttingDown;
     private final Scheduler scheduler;
@@ -46,6 +49,8 @@ final class Handshake {
     private final AtomicBoolean admitted = new AtomicBoolean();
     /** Whether this connection is counted against its address's limit of open connections. */
     private final AtomicBoolean addressCounted = new AtomicBoolean();
+    /** The user this connection is counted against, once counted; null before and after. */
+    private final AtomicReference<String> userCounted = new AtomicReference<>();
     private final Disposable.Composite resources = Disposables.composite();
     /** This connection's place among those awaiting hello; null when it was refused one. */
     private volatile AwaitingHello.Waiter waiter;
@@ -65,7 +70,7 @@ final class Handshake {
 
     /** A handshake that closes its connection through {@code close} when it is refused or takes too long. */
     Handshake(GatewayConfig config, SessionStore store, Admission admission, AwaitingHello awaitingHello,
-              AddressFailures failedResumes, AddressLimits addressLimits,
+              AddressFailures failedResumes, AddressLimits addressLimits, UserLimits userLimits,
               GatewayMetrics metrics, BooleanSupplier shuttingDown, Scheduler scheduler,
               Consumer<GatewayException> close) {
         this.config = config;
@@ -74,6 +79,7 @@ final class Handshake {
         this.awaitingHello = awaitingHello;
         this.failedResumes = failedResumes;
         this.addressLimits = addressLimits;
+        this.userLimits = userLimits;
         this.metrics = metrics;
         this.shuttingDown = shuttingDown;
         this.scheduler = scheduler;
@@ -161,17 +167,51 @@ final class Handshake {
                 return Mono.empty();
             }
         }
+        AddressFailures failedAuth = addressLimits.failedAuth();
+        Duration authCoolingDown = failedAuth.coolingDown(clientAddress);
+        if (!authCoolingDown.isZero()) {
+            // The token is not even read: a guesser learns nothing during the cool-down, right guesses included.
+            refuseAuth(authCoolingDown);
+            return Mono.empty();
+        }
         resources.add(scheduler.schedule(this::handshakeTimedOut, config.connections().handshakeTimeout().toNanos(),
                 TimeUnit.NANOSECONDS));
         // Checked before a handshake place is taken: a bad token must not hold one (a fetch of the keys is covered
         // by the handshake timeout).
         return identity
                 .onErrorResume(GatewayException.class, refused -> {
-                    metrics.refused(GatewayMetrics.Refusal.UNAUTHORIZED);
-                    close.accept(refused);
+                    Duration cooldown = failedAuth.failed(clientAddress);
+                    if (cooldown.isZero()) {
+                        metrics.refused(GatewayMetrics.Refusal.UNAUTHORIZED);
+                        close.accept(refused);
+                    } else {
+                        refuseAuth(cooldown);
+                    }
                     return Mono.empty();
                 })
+                .filter(principal -> principal.isEmpty() || countUser(principal.get().sub()))
                 .flatMap(principal -> admitted(hello, principal.orElse(null)));
+    }
+
+    /** Counts the connection against its user's limit, or closes it when the user has the limit open already. */
+    private boolean countUser(String sub) {
+        if (!userLimits.connect(sub)) {
+            metrics.refused(GatewayMetrics.Refusal.USER_CONNECTIONS);
+            close.accept(GatewayException.tooManyConnectionsOfUser(config.limits().maxConnectionsPerUser(),
+                    userLimits.connectionsRetryAfter()));
+            return false;
+        }
+        userCounted.set(sub);
+        if (ended) {
+            releaseUser();
+        }
+        return true;
+    }
+
+    private void refuseAuth(Duration coolingDown) {
+        metrics.refused(GatewayMetrics.Refusal.FAILED_AUTH);
+        close.accept(GatewayException.tooManyFailedAuthentications(config.limits().failedAuthLimit(),
+                LimitsOptions.FAILED_AUTH_WINDOW, coolingDown));
     }
 
     private Mono<Start> admitted(Hello hello, Principal principal) {
@@ -209,11 +249,20 @@ final class Handshake {
     void end() {
         ended = true;
         releaseAddress();
+        releaseUser();
         AwaitingHello.Waiter waiting = waiter;
         if (waiting != null) {
             awaitingHello.leave(waiting);
         }
         release();
+    }
+
+    /** Counts this connection out of its user's open connections, once. */
+    private void releaseUser() {
+        String sub = userCounted.getAndSet(null);
+        if (sub != null) {
+            userLimits.disconnect(sub);
+        }
     }
 
     /** Counts this connection out of its address's open connections, once. */
@@ -282,6 +331,14 @@ final class Handshake {
 
     private Mono<Start> fresh(ResumeFailure reason, Principal principal) {
         return Mono.defer(() -> {
+            if (principal != null) {
+                Duration wait = userLimits.newSession(principal.sub());
+                if (!wait.isZero()) {
+                    metrics.refused(GatewayMetrics.Refusal.USER_SESSIONS);
+                    close.accept(GatewayException.tooManyNewSessions(config.limits().userSessionsPerMinute(), wait));
+                    return Mono.empty();
+                }
+            }
             String id = SessionTokens.newSessionId();
             String token = SessionTokens.newToken();
             return store.create(id, SessionTokens.digest(token), config.server().nodeId(),

@@ -53,6 +53,7 @@ final class ServerHandle implements GatewayHandle {
     private final AddressFailures failedResumes;
     private final ClientAddress clientAddress;
     private final AddressLimits addressLimits;
+    private final UserLimits userLimits;
     private final AwaitingHello awaitingHello;
     private final GatewayMetrics metrics;
     private final Drain<Connection> drain;
@@ -84,6 +85,7 @@ final class ServerHandle implements GatewayHandle {
         this.failedResumes = new AddressFailures(config.resumes(), scheduler);
         this.clientAddress = new ClientAddress(config.proxy());
         this.addressLimits = new AddressLimits(config.limits(), config.resumes().trackedAddresses(), scheduler);
+        this.userLimits = new UserLimits(config.limits(), config.resumes().trackedAddresses(), scheduler);
         this.awaitingHello = new AwaitingHello(admissionOptions.maxAwaitingHello(),
                 config.connections().helloTimeout(), scheduler);
         this.replies = new Replies(this.store, handler, codec, config.server().nodeId(), config.replies(), scheduler,
@@ -250,6 +252,10 @@ final class ServerHandle implements GatewayHandle {
 
     AddressLimits addressLimits() {
         return addressLimits;
+    }
+
+    UserLimits userLimits() {
+        return userLimits;
     }
 
     AwaitingHello awaitingHello() {

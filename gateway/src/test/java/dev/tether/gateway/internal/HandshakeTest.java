@@ -59,8 +59,8 @@ class HandshakeTest {
     }
 
     private Handshake handshake(GatewayConfig config, AddressLimits addressLimits) {
-        return new Handshake(config, store, admission, awaitingHello, failedResumes, addressLimits, metrics,
-                shuttingDown::get, time, closes::add);
+        return new Handshake(config, store, admission, awaitingHello, failedResumes, addressLimits,
+                new UserLimits(config.limits(), 100, time), metrics, shuttingDown::get, time, closes::add);
     }
 
     private Handshake.Start fresh() {
