@@ -34,6 +34,16 @@ interrupted=$(jq '.counts.repliesEndedBy.interrupted // 0' "$report")
 continued=$(jq '.counts.repliesContinued // 0' "$report")
 pause=$(jq -r '.latencyMs.continuePause | "p50 \(.p50 // "-") ms, p99 \(.p99 // "-") ms, max \(.max // "-") ms"' "$report")
 echo "replies continued after the kill: $continued (pause $pause); replies interrupted: $interrupted"
+# A kill that was never made (the clients' ramp overran the hold on a loaded machine) would make every check above
+# pass without testing anything, and so would a kill that cut no reply.
+if [ "$(jq '.timing.faultSecond' "$report")" = null ]; then
+  echo "FAIL: node-1 was never killed (the fault was not injected), so nothing was tested" >&2
+  exit 1
+fi
+if [ "$continued" -eq 0 ]; then
+  echo "FAIL: the kill cut no reply, so continuation was not tested" >&2
+  exit 1
+fi
 if [ "$interrupted" -ne 0 ]; then
   echo "FAIL: $interrupted replies ended interrupted instead of being continued" >&2
   exit 1

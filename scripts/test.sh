@@ -8,7 +8,7 @@ source scripts/lib/jdk.sh
 source scripts/lib/packages.sh
 # What the integration tests, the deployment checks and the storm start or call.
 require_commands redis-server:redis-server redis-cli:redis-server haproxy:haproxy docker-compose:docker-compose \
-  chromium:chromium curl:curl
+  chromium:chromium curl:curl jq:jq
 # The build compiles the TypeScript client and the chat page with them (no Node.js at run time).
 require_node 20
 
