@@ -80,8 +80,7 @@ final class PushApi {
         String sessionId = request.param("sessionId");
         String idempotencyKey = request.requestHeaders().get(IDEMPOTENCY_KEY);
         if (idempotencyKey != null && !validIdempotencyKey(idempotencyKey)) {
-            return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "Idempotency-Key must be 1 to "
-                    + MAX_IDEMPOTENCY_KEY + " visible ASCII characters");
+            return badIdempotencyKey(response);
         }
         return ApiGuard.body(request, limit)
                 .flatMap(body -> {
@@ -160,8 +159,7 @@ final class PushApi {
         String sub = QueryStringDecoder.decodeComponent(request.param("sub").replace("+", "%2B"));
         String idempotencyKey = request.requestHeaders().get(IDEMPOTENCY_KEY);
         if (idempotencyKey != null && !validIdempotencyKey(idempotencyKey)) {
-            return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "Idempotency-Key must be 1 to "
-                    + MAX_IDEMPOTENCY_KEY + " visible ASCII characters");
+            return badIdempotencyKey(response);
         }
         if (sub.isBlank() || sub.length() > MAX_SUB_LENGTH) {
             return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "the user must be 1 to "
@@ -232,6 +230,11 @@ final class PushApi {
 
     private static long seconds(Duration wait) {
         return ApiGuard.seconds(wait);
+    }
+
+    private Mono<Void> badIdempotencyKey(HttpServerResponse response) {
+        return respond(response, HttpResponseStatus.BAD_REQUEST, "bad_request", "Idempotency-Key must be 1 to "
+                + MAX_IDEMPOTENCY_KEY + " visible ASCII characters");
     }
 
     private static boolean validIdempotencyKey(String key) {

@@ -116,15 +116,7 @@ public final class ReplyCalls {
         return SessionIds.require(sessionId)
                 .then(calls.run(ReplyScripts.MARK_CANCEL, "requestCancel", leaseKeys(sessionId),
                         Long.toString(replyTo)))
-                .flatMap(reply -> {
-                    if (ScriptCalls.status(reply) == 0) {
-                        return Mono.error(SessionStoreException.notFound(sessionId));
-                    }
-                    if (reply.size() < 2) {
-                        return Mono.empty();
-                    }
-                    return Mono.just(Lease.parse((String) reply.get(1)).toReplyLease(replyTo));
-                });
+                .flatMap(reply -> leaseIn(reply, sessionId, replyTo));
     }
 
     /** See {@link dev.tether.protocol.session.SessionStore#findReplyLease}. */
@@ -132,15 +124,7 @@ public final class ReplyCalls {
         return SessionIds.require(sessionId)
                 .then(calls.run(ReplyScripts.FIND_LEASE, "findReplyLease", leaseKeys(sessionId),
                         Long.toString(replyTo)))
-                .flatMap(reply -> {
-                    if (ScriptCalls.status(reply) == 0) {
-                        return Mono.error(SessionStoreException.notFound(sessionId));
-                    }
-                    if (reply.size() < 2) {
-                        return Mono.empty();
-                    }
-                    return Mono.just(Lease.parse((String) reply.get(1)).toReplyLease(replyTo));
-                });
+                .flatMap(reply -> leaseIn(reply, sessionId, replyTo));
     }
 
     /** See {@link dev.tether.protocol.session.SessionStore#endLapsedReplies}. */
@@ -168,5 +152,16 @@ public final class ReplyCalls {
 
     private String[] leaseKeys(String sessionId) {
         return new String[] {keys.meta(sessionId), keys.leases(sessionId)};
+    }
+
+    /** The lease a lease script answered ({@code [status, lease?]}): an error for an unknown session, empty for none. */
+    private static Mono<ReplyLease> leaseIn(List<Object> reply, String sessionId, long replyTo) {
+        if (ScriptCalls.status(reply) == 0) {
+            return Mono.error(SessionStoreException.notFound(sessionId));
+        }
+        if (reply.size() < 2) {
+            return Mono.empty();
+        }
+        return Mono.just(Lease.parse((String) reply.get(1)).toReplyLease(replyTo));
     }
 }
